@@ -1,0 +1,154 @@
+// Unit tests for the CopyObjectResult / CopyPartResult documents (src/s3/copy-xml.ts).
+import { describe, expect, it } from 'vitest';
+import { copyObjectResultXml, copyPartResultXml, parseCopyResult } from '../../../src/s3/copy-xml.js';
+import { S3Error } from '../../../src/s3/errors.js';
+import { xmlText } from '../../../src/s3/xml.js';
+
+const NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+const MD5 = '9b2cf535f27731c974343645a3985328';
+const WHEN = new Date('2009-10-12T17:50:30.000Z');
+
+function thrown(fn: () => unknown): S3Error {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof S3Error) return err;
+    throw err;
+  }
+  throw new Error('expected an S3Error, nothing was thrown');
+}
+
+describe('copyObjectResultXml / copyPartResultXml', () => {
+  it('writes the CopyObjectResult document', () => {
+    expect(copyObjectResultXml({ etag: `"${MD5}"`, lastModified: WHEN })).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<CopyObjectResult xmlns="${NS}">` +
+        `<LastModified>2009-10-12T17:50:30.000Z</LastModified><ETag>&quot;${MD5}&quot;</ETag></CopyObjectResult>`,
+    );
+  });
+
+  it('writes the CopyPartResult document', () => {
+    const xml = copyPartResultXml({ etag: MD5, lastModified: new Date('2009-10-28T22:32:00.123Z') });
+    expect(xml).toMatch(new RegExp(`^<\\?xml[^>]*\\?>\\n<CopyPartResult xmlns="${NS.replace(/[./]/g, '\\$&')}">`));
+    expect(xml.endsWith('</CopyPartResult>')).toBe(true);
+    expect(xmlText(xml, 'LastModified')).toBe('2009-10-28T22:32:00.123Z');
+    expect(xmlText(xml, 'ETag')).toBe(`"${MD5}"`);
+  });
+
+  it.each([
+    [MD5, `"${MD5}"`],
+    [`"${MD5}"`, `"${MD5}"`],
+    [`"${MD5}-3"`, `"${MD5}-3"`],
+    ['opaque-etag', '"opaque-etag"'],
+  ])('quotes ETag %j once', (etag, want) => {
+    expect(xmlText(copyObjectResultXml({ etag, lastModified: WHEN }), 'ETag')).toBe(want);
+  });
+
+  it('writes checksums in schema order, by element or algorithm name', () => {
+    const checksums = { sha256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=', ChecksumCRC32: 'AAAAAA==', CRC64NVME: 'AAAAAAAAAAA=', ChecksumType: 'FULL_OBJECT' };
+    const xml = copyObjectResultXml({ etag: MD5, lastModified: WHEN, checksums });
+    expect(xml).toContain(
+      '<ChecksumType>FULL_OBJECT</ChecksumType><ChecksumCRC32>AAAAAA==</ChecksumCRC32><ChecksumCRC64NVME>AAAAAAAAAAA=</ChecksumCRC64NVME>' +
+        '<ChecksumSHA256>n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=</ChecksumSHA256></CopyObjectResult>',
+    );
+    expect(xml).not.toContain('ChecksumSHA1');
+  });
+
+  it('leaves ChecksumType out of CopyPartResult, which has no such element', () => {
+    const xml = copyPartResultXml({ etag: MD5, lastModified: WHEN, checksums: { ChecksumType: 'COMPOSITE', crc32c: 'yZRlqg==' } });
+    expect(xml).not.toContain('ChecksumType');
+    expect(xmlText(xml, 'ChecksumCRC32C')).toBe('yZRlqg==');
+  });
+
+  it('has no checksum elements when none were computed', () => {
+    expect(copyPartResultXml({ etag: MD5, lastModified: WHEN, checksums: {} })).not.toContain('Checksum');
+  });
+
+  it('refuses an unknown checksum name', () => {
+    expect(() => copyObjectResultXml({ etag: MD5, lastModified: WHEN, checksums: { md5: 'x' } })).toThrow(TypeError);
+  });
+});
+
+describe('parseCopyResult', () => {
+  it.each([
+    [
+      'AWS CopyObjectResult, literal quotes',
+      `<?xml version="1.0" encoding="UTF-8"?>\n<CopyObjectResult xmlns="${NS}">\n  <LastModified>2009-10-12T17:50:30.000Z</LastModified>\n  <ETag>"${MD5}"</ETag>\n</CopyObjectResult>`,
+      `"${MD5}"`,
+      '2009-10-12T17:50:30.000Z',
+    ],
+    [
+      'AWS CopyPartResult, &quot; escaped',
+      `<?xml version="1.0" encoding="UTF-8"?><CopyPartResult xmlns="${NS}"><LastModified>2009-10-28T22:32:00.000Z</LastModified><ETag>&quot;${MD5}&quot;</ETag></CopyPartResult>`,
+      `"${MD5}"`,
+      '2009-10-28T22:32:00.000Z',
+    ],
+    [
+      'Yandex part copy: CopyObjectResult root, zone-less time is UTC',
+      `<?xml version="1.0" encoding="UTF-8"?>\n<CopyObjectResult>\n  <LastModified>2019-02-15T14:32:00</LastModified>\n  <ETag>"${MD5}"</ETag>\n</CopyObjectResult>`,
+      `"${MD5}"`,
+      '2019-02-15T14:32:00.000Z',
+    ],
+    [
+      'keep-alive whitespace before the document, unquoted ETag',
+      `\n \n \n<?xml version="1.0" encoding="UTF-8"?>\n<CopyObjectResult><ETag>${MD5}</ETag><LastModified>2020-01-02T03:04:05.678901Z</LastModified></CopyObjectResult>`,
+      `"${MD5}"`,
+      '2020-01-02T03:04:05.678Z',
+    ],
+    [
+      'offset zone',
+      `<CopyObjectResult><LastModified>2020-01-02T05:04:05+02:00</LastModified><ETag>"${MD5}-2"</ETag></CopyObjectResult>`,
+      `"${MD5}-2"`,
+      '2020-01-02T03:04:05.000Z',
+    ],
+    [
+      'compact offset zone',
+      `<CopyPartResult><LastModified>2020-01-02T01:04:05.5-0200</LastModified><ETag>"${MD5}"</ETag></CopyPartResult>`,
+      `"${MD5}"`,
+      '2020-01-02T03:04:05.500Z',
+    ],
+  ])('%s', (_name, xml, etag, lastModified) => {
+    const r = parseCopyResult(xml);
+    expect(r.etag).toBe(etag);
+    expect(r.lastModified?.toISOString()).toBe(lastModified);
+  });
+
+  it.each([
+    ['absent', `<CopyObjectResult><ETag>"${MD5}"</ETag></CopyObjectResult>`],
+    ['unreadable', `<CopyObjectResult><LastModified>yesterday</LastModified><ETag>"${MD5}"</ETag></CopyObjectResult>`],
+    ['HTTP-date', `<CopyObjectResult><LastModified>Mon, 12 Oct 2009 17:50:30 GMT</LastModified><ETag>"${MD5}"</ETag></CopyObjectResult>`],
+  ])('LastModified %s → undefined, ETag still read', (_name, xml) => {
+    expect(parseCopyResult(xml)).toStrictEqual({ etag: `"${MD5}"` });
+  });
+
+  it('reads back what s3bridge writes', () => {
+    const when = new Date('2024-02-29T23:59:59.999Z');
+    for (const write of [copyObjectResultXml, copyPartResultXml]) {
+      const r = parseCopyResult(write({ etag: MD5, lastModified: when }));
+      expect(r).toStrictEqual({ etag: `"${MD5}"`, lastModified: when });
+    }
+  });
+
+  it('throws the error a 200 answer carries, with its code and message', () => {
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>k</Key><RequestId>1</RequestId></Error>`;
+    const err = thrown(() => parseCopyResult(xml));
+    expect([err.code, err.status, err.message]).toEqual(['NoSuchKey', 404, 'The specified key does not exist.']);
+  });
+
+  it('maps an error code s3bridge does not know to InternalError', () => {
+    const xml = '   \n<Error><Code>SomethingNew</Code><Message>We encountered an internal error. Please try again.</Message></Error>';
+    const err = thrown(() => parseCopyResult(xml));
+    expect([err.code, err.status]).toEqual(['InternalError', 500]);
+  });
+
+  it.each([
+    ['empty body', ''],
+    ['only whitespace', '  \n  '],
+    ['another document', '<ListBucketResult><Name>b</Name></ListBucketResult>'],
+    ['not XML', 'OK'],
+    ['no ETag', '<CopyObjectResult><LastModified>2009-10-12T17:50:30.000Z</LastModified></CopyObjectResult>'],
+    ['empty ETag', '<CopyObjectResult><ETag></ETag></CopyObjectResult>'],
+  ])('%s → BadGateway', (_name, xml) => {
+    const err = thrown(() => parseCopyResult(xml));
+    expect([err.code, err.status]).toEqual(['BadGateway', 502]);
+  });
+});
