@@ -1,0 +1,60 @@
+// ListBuckets handler: asks every backend, keeps the buckets routing leads back to, under their client-visible names.
+import type { RequestContext } from '../context.js';
+import { globMatch } from '../routing/router.js';
+import { xmlBlocks, xmlEscape, xmlText } from '../s3/xml.js';
+import { callBackend, upstreamFailure } from '../upstream/call.js';
+import { EMPTY_SHA256 } from '../upstream/sign.js';
+import type { Backend } from '../upstream/backends.js';
+
+export interface ListedBucket { name: string; creationDate: string }
+
+async function listBackendBuckets(backend: Backend, signal: AbortSignal): Promise<ListedBucket[]> {
+  let up;
+  try {
+    up = await callBackend(backend, { method: 'GET', headers: {}, payloadHash: EMPTY_SHA256, signal });
+  } catch (err) {
+    throw upstreamFailure(backend, err);
+  }
+  const text = await up.body.text();
+  if (up.statusCode !== 200) {
+    throw new Error(`ListBuckets on ${backend.name} answered ${up.statusCode} ${xmlText(text, 'Code') ?? ''}`.trim());
+  }
+  return xmlBlocks(text, 'Bucket').map((b) => ({ name: xmlText(b, 'Name') ?? '', creationDate: xmlText(b, 'CreationDate') ?? new Date(0).toISOString() }));
+}
+
+export function listBucketsXml(buckets: ListedBucket[], ownerId: string): string {
+  const items = buckets.map((b) => `<Bucket><Name>${xmlEscape(b.name)}</Name><CreationDate>${xmlEscape(b.creationDate)}</CreationDate></Bucket>`).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>${xmlEscape(ownerId)}</ID><DisplayName>${xmlEscape(ownerId)}</DisplayName></Owner><Buckets>${items}</Buckets></ListAllMyBucketsResult>`;
+}
+
+export async function listBuckets(ctx: RequestContext): Promise<void> {
+  const { app } = ctx;
+  const allowed = app.clientBuckets(ctx.auth!.client);
+  const backends = [...app.backends.values()];
+  const results = await Promise.allSettled(backends.map((b) => listBackendBuckets(b, ctx.abort.signal)));
+  const seen = new Map<string, ListedBucket>();
+  const failed: string[] = [];
+  results.forEach((result, i) => {
+    const backend = backends[i]!;
+    if (result.status === 'rejected') {
+      failed.push(backend.name);
+      app.log.warn('ListBuckets: backend failed', { requestId: ctx.id, backend: backend.name, error: String((result.reason as Error)?.message ?? result.reason) });
+      return;
+    }
+    for (const b of result.value) {
+      for (const name of app.router.visibleNames(backend.name, b.name)) {
+        if (globMatch(allowed, name) && !seen.has(name)) seen.set(name, { name, creationDate: b.creationDate });
+      }
+    }
+  });
+  const buckets = [...seen.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const body = listBucketsXml(buckets, ctx.auth!.accessKeyId);
+  const headers: Record<string, string> = { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(body)), 'x-amz-request-id': ctx.id };
+  // A partial list is still useful, but never silently partial: say which backends are missing.
+  if (failed.length) {
+    headers['x-s3bridge-unavailable-backends'] = failed.join(',');
+    ctx.errorCode = 'PartialListBuckets';
+  }
+  ctx.res.writeHead(200, headers);
+  ctx.res.end(body);
+}

@@ -1,0 +1,96 @@
+// passthrough handler: re-signs the client's request for its backend, streams both bodies, maps aliased names back.
+import { pipeline } from 'node:stream/promises';
+import type { RequestContext } from '../context.js';
+import { mapBucketNames, OPERATIONS_NAMING_BUCKET } from '../s3/alias.js';
+import { forwardableRequestHeaders, forwardableResponseHeaders, headerValue } from '../s3/headers.js';
+import { uriEncode } from '../auth/sigv4.js';
+import { callBackend, upstreamFailure, type BackendResponse } from '../upstream/call.js';
+
+/** Query parameters that belong to the client's authentication or SDK bookkeeping (sigv4.md §11 item 2). */
+export function isForwardableQueryParam(name: string): boolean {
+  return !(name.startsWith('X-Amz-') || name.startsWith('x-amz-') || name === 'x-id');
+}
+
+/** Headers for the backend: the client's S3 headers, hoisted presign headers, our Content-Length. */
+export function upstreamHeaders(ctx: RequestContext, overrides: Record<string, string | undefined> = {}): Record<string, string> {
+  const headers = forwardableRequestHeaders(ctx.req.rawHeaders, headerValue(ctx.req.headers, 'connection'));
+  for (const [name, value] of ctx.auth?.hoistedHeaders ?? []) if (headers[name] === undefined) headers[name] = value;
+  if (ctx.bodyLength !== undefined && ctx.body) headers['content-length'] = String(ctx.bodyLength);
+  for (const [name, value] of Object.entries({ ...ctx.upstreamFraming, ...overrides })) {
+    if (value === undefined) delete headers[name];
+    else headers[name] = value;
+  }
+  return headers;
+}
+
+// Aliased listings and errors are rewritten in memory; they are small XML documents, never object data.
+const MAX_REWRITE_BYTES = 32 * 1024 * 1024;
+
+function needsRewrite(ctx: RequestContext, up: BackendResponse): boolean {
+  const route = ctx.route;
+  if (!route || ctx.req.method === 'HEAD') return false;
+  const aliased = route.backendBucket !== ctx.s3!.bucket;
+  const isXml = /xml/i.test(String(up.headers['content-type'] ?? '')) || up.statusCode >= 300;
+  const length = Number(up.headers['content-length'] ?? 0);
+  if (!isXml || length > MAX_REWRITE_BYTES) return false;
+  if (ctx.s3!.operation === 'CompleteMultipartUpload') return true; // Location names our endpoint
+  return aliased && (up.statusCode >= 300 || OPERATIONS_NAMING_BUCKET.has(ctx.s3!.operation));
+}
+
+function clientLocation(ctx: RequestContext): string {
+  const proto = ctx.app.tls ? 'https' : 'http';
+  const s3 = ctx.s3!;
+  const key = s3.key === undefined ? '' : `/${uriEncode(s3.key, false)}`;
+  return s3.virtualHosted ? `${proto}://${ctx.req.headers.host}${key}` : `${proto}://${ctx.req.headers.host}/${s3.bucket}${key}`;
+}
+
+/** Sends a backend response to the client: status, headers, body; rewriting bucket names where needed. */
+export async function relayResponse(ctx: RequestContext, up: BackendResponse): Promise<void> {
+  const { res } = ctx;
+  const headers = forwardableResponseHeaders(up.headers);
+  const upstreamId = headerValue(up.headers, 'x-amz-request-id');
+  if (upstreamId) ctx.upstreamRequestId = upstreamId;
+  headers['x-amz-request-id'] = ctx.id;
+  if (up.statusCode >= 300) ctx.errorCode ??= `HTTP${up.statusCode}`;
+  if (needsRewrite(ctx, up)) {
+    const text = await up.body.text();
+    const location = ctx.s3!.operation === 'CompleteMultipartUpload' ? clientLocation(ctx) : undefined;
+    const body = mapBucketNames(text, ctx.route!.backendBucket, ctx.s3!.bucket!, location);
+    if (up.statusCode >= 300) ctx.errorCode = /<Code>([^<]+)<\/Code>/.exec(body)?.[1] ?? ctx.errorCode;
+    headers['content-length'] = String(Buffer.byteLength(body));
+    res.writeHead(up.statusCode, headers);
+    res.end(body);
+    return;
+  }
+  res.writeHead(up.statusCode, headers);
+  up.body.on('data', (chunk: Buffer) => (ctx.bytesOut += chunk.length));
+  try {
+    await pipeline(up.body, res);
+  } catch (err) {
+    // Headers are out: the only honest signal left is a broken connection (never XML in a body).
+    res.destroy();
+    if (!ctx.abort.signal.aborted) ctx.errorCode = 'UpstreamBodyFailed';
+    void err;
+  }
+}
+
+export async function passthrough(ctx: RequestContext, overrides: Record<string, string | undefined> = {}): Promise<void> {
+  const s3 = ctx.s3!;
+  const backend = ctx.backend!;
+  let up: BackendResponse;
+  try {
+    up = await callBackend(backend, {
+      method: s3.method,
+      bucket: ctx.route?.backendBucket,
+      key: s3.key,
+      query: s3.queryPairs.filter(([name]) => isForwardableQueryParam(name)),
+      headers: upstreamHeaders(ctx, overrides),
+      body: ctx.body,
+      payloadHash: ctx.payloadHash!,
+      signal: ctx.abort.signal,
+    });
+  } catch (err) {
+    throw upstreamFailure(backend, err);
+  }
+  await relayResponse(ctx, up);
+}

@@ -1,0 +1,52 @@
+// JSON logging: one access-log line per request and event lines; redaction of secrets happens here.
+
+export interface AccessLogEntry {
+  time: string;
+  requestId: string;
+  remoteAddr: string | undefined;
+  accessKeyId: string | undefined;
+  operation: string | undefined;
+  bucket: string | undefined;
+  key: string | undefined;
+  backend: string | undefined;
+  status: number;
+  errorCode: string | undefined;
+  bytesIn: number;
+  bytesOut: number;
+  durationMs: number;
+  userAgent: string | undefined;
+  upstreamRequestId?: string;
+}
+
+export interface Logger {
+  access(entry: AccessLogEntry): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+// Field names whose values are secrets wherever they appear (config echoes, error details).
+const SECRET_FIELD = /secret|signature|token|authorization|credential|password/i;
+
+export function redact(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) out[k] = SECRET_FIELD.test(k) ? '[redacted]' : v;
+  return out;
+}
+
+export function createLogger(write: (line: string) => void = (line) => process.stdout.write(line), opts: { access?: boolean } = {}): Logger {
+  const accessOn = opts.access ?? true;
+  const event = (level: string) => (msg: string, fields: Record<string, unknown> = {}) => {
+    write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...redact(fields) }) + '\n');
+  };
+  return {
+    access(entry) {
+      if (accessOn) write(JSON.stringify(entry) + '\n');
+    },
+    info: event('info'),
+    warn: event('warn'),
+    error: event('error'),
+  };
+}
+
+export const silentLogger: Logger = { access() {}, info() {}, warn() {}, error() {} };

@@ -1,0 +1,108 @@
+// THE pipeline: parseS3Request → verifyRequest → authorize → resolveBackend → prepareBody → handler; one catch → renderError.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { authMechanism, verifyRequest } from './auth/verify.js';
+import { createContext, type RequestContext } from './context.js';
+import { pickHandler } from './handlers/index.js';
+import { prepareBody } from './handlers/body.js';
+import { S3Error, isS3Error, renderError, toS3Error } from './s3/errors.js';
+import { headerValue } from './s3/headers.js';
+import { isReadOperation } from './s3/operations.js';
+import { parseS3Request } from './s3/request.js';
+import { globMatch } from './routing/router.js';
+import type { App } from './app.js';
+
+export async function handleRequest(app: App, req: IncomingMessage, res: ServerResponse, expectContinue = false): Promise<void> {
+  const ctx = createContext(app, req, res);
+  try {
+    const s3 = (ctx.s3 = parseS3Request(req.method ?? 'GET', req.url ?? '/', req.headers.host, req.headers['x-amz-copy-source'] !== undefined, app.parseOptions));
+    const signed = { method: s3.method, rawPath: s3.rawPath, rawQuery: s3.rawQuery, rawHeaders: req.rawHeaders };
+    if (authMechanism(signed) === 'anonymous') throw new S3Error('AccessDenied', 'Anonymous access is not allowed; sign the request with SigV4.');
+    ctx.auth = verifyRequest(signed, app.keys, { regions: app.regions, now: new Date() });
+    authorize(ctx);
+    if (s3.bucket !== undefined) resolveBackend(ctx, s3.bucket);
+    // boto3 waits for "100 Continue" before sending a body: send it only once the request is authorised.
+    if (expectContinue) res.writeContinue();
+    prepareBody(ctx);
+    await pickHandler(ctx)(ctx);
+  } catch (err) {
+    fail(ctx, err);
+  } finally {
+    finish(ctx);
+  }
+}
+
+/** Per-client allow-list and read-only keys (contract: clients[].buckets, readOnly). */
+function authorize(ctx: RequestContext): void {
+  const { client } = ctx.auth!;
+  const s3 = ctx.s3!;
+  if (s3.bucket !== undefined && !globMatch(ctx.app.clientBuckets(client), s3.bucket)) {
+    throw new S3Error('AccessDenied', 'Access Denied', { BucketName: s3.bucket });
+  }
+  if (client.readOnly && !isReadOperation(s3.operation)) {
+    throw new S3Error('AccessDenied', 'Access Denied: this access key is read-only.');
+  }
+}
+
+function resolveBackend(ctx: RequestContext, bucket: string): void {
+  const route = ctx.app.router.resolve(bucket);
+  ctx.route = route;
+  ctx.backend = ctx.app.backends.get(route.backend);
+}
+
+function fail(ctx: RequestContext, err: unknown): void {
+  const { res, req } = ctx;
+  if (ctx.abort.signal.aborted) {
+    ctx.errorCode = 'ClientDisconnected';
+    return;
+  }
+  const s3err = toS3Error(err);
+  ctx.errorCode = s3err.code;
+  if (!isS3Error(err)) ctx.app.log.error('request failed', { requestId: ctx.id, error: (err as Error)?.stack ?? String(err) });
+  const resource = ctx.s3?.bucket !== undefined ? `/${ctx.s3.bucket}${ctx.s3.key !== undefined ? `/${ctx.s3.key}` : ''}` : undefined;
+  const unreadBody = !req.complete && !req.readableEnded && req.readableFlowing !== true;
+  // A client still sending a body we refused: tell it the connection ends here, and read (and
+  // discard) what it sends so it can see our answer instead of a reset; bounded, then cut.
+  if (unreadBody && !res.headersSent) res.setHeader('connection', 'close');
+  renderError(res, s3err, ctx.id, { head: req.method === 'HEAD', resource });
+  if (unreadBody) discardBody(req);
+}
+
+const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
+const DISCARD_LIMIT_MS = 10_000;
+
+function discardBody(req: IncomingMessage): void {
+  let seen = 0;
+  const timer = setTimeout(() => req.destroy(), DISCARD_LIMIT_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DISCARD_LIMIT_BYTES) req.destroy();
+  });
+  req.once('close', () => clearTimeout(timer));
+  req.on('error', () => {});
+  req.resume();
+}
+
+function finish(ctx: RequestContext): void {
+  const { req, res, s3 } = ctx;
+  const log = () =>
+    ctx.app.log.access({
+      time: new Date().toISOString(),
+      requestId: ctx.id,
+      remoteAddr: req.socket.remoteAddress,
+      accessKeyId: ctx.auth?.accessKeyId,
+      operation: s3?.operation,
+      bucket: s3?.bucket,
+      key: s3?.key,
+      backend: ctx.backend?.name,
+      status: res.statusCode,
+      errorCode: ctx.errorCode,
+      bytesIn: ctx.bytesIn,
+      bytesOut: ctx.bytesOut,
+      durationMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
+      userAgent: headerValue(req.headers, 'user-agent'),
+      upstreamRequestId: ctx.upstreamRequestId,
+    });
+  if (res.writableFinished || res.destroyed) log();
+  else res.once('close', log);
+}

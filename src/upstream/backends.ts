@@ -1,0 +1,83 @@
+// Backend objects, built once at startup: endpoint, region, credentials, addressing style, one undici Pool each.
+import { Pool } from 'undici';
+import { isEmbedded, type BackendConfig, type Config } from '../config/schema.js';
+import { startEmbedded, type EmbeddedServer } from './embedded.js';
+
+export interface Credentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+
+export interface Backend {
+  readonly name: string;
+  /** "http://127.0.0.1:9000": what the Pool connects to. */
+  readonly origin: string;
+  /** host[:port] of the endpoint, for the Host header and the signature. */
+  readonly host: string;
+  readonly region: string;
+  readonly addressing: 'path' | 'virtual';
+  readonly credentials: Credentials;
+  readonly capabilities: { uploadPartCopy: boolean; awsChunked: boolean };
+  readonly pool: Pool;
+  readonly embedded?: EmbeddedServer;
+}
+
+export interface BackendEvents {
+  onEmbeddedEvent?: (e: { event: string; name: string; code?: number | null; signal?: string | null; port?: number }) => void;
+}
+
+function makePool(origin: string, cfg: BackendConfig): Pool {
+  const timeout = cfg.timeoutSeconds * 1000;
+  return new Pool(origin, {
+    connections: cfg.maxConnections,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+    connect: { timeout: 10_000 },
+    keepAliveTimeout: 4_000,
+  });
+}
+
+export async function createBackend(cfg: BackendConfig, events: BackendEvents = {}): Promise<Backend> {
+  if (isEmbedded(cfg)) {
+    const server = await startEmbedded({ name: cfg.name, dir: cfg.embedded.dir, onEvent: events.onEmbeddedEvent });
+    const url = new URL(server.endpoint);
+    return {
+      name: cfg.name,
+      origin: url.origin,
+      host: url.host,
+      region: 'us-east-1',
+      addressing: 'path',
+      credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+      // The embedded store cannot copy parts (s3rver answers 501), so copies into it are emulated.
+      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? false, awsChunked: false },
+      pool: makePool(url.origin, cfg),
+      embedded: server,
+    };
+  }
+  const url = new URL(cfg.endpoint);
+  return {
+    name: cfg.name,
+    origin: url.origin,
+    host: url.host,
+    region: cfg.region,
+    addressing: cfg.addressing,
+    credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey, sessionToken: cfg.sessionToken },
+    capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked },
+    pool: makePool(url.origin, cfg),
+  };
+}
+
+export async function createBackends(cfg: Config, events: BackendEvents = {}): Promise<Map<string, Backend>> {
+  const backends = new Map<string, Backend>();
+  try {
+    for (const b of cfg.backends) backends.set(b.name, await createBackend(b, events));
+  } catch (err) {
+    await closeBackends(backends);
+    throw err;
+  }
+  return backends;
+}
+
+export async function closeBackends(backends: Map<string, Backend>): Promise<void> {
+  await Promise.allSettled([...backends.values()].map(async (b) => {
+    await b.pool.close().catch(() => b.pool.destroy());
+    await b.embedded?.stop();
+  }));
+}
