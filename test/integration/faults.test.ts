@@ -1,0 +1,152 @@
+// Faults a real server cannot produce on demand: backends down or resetting, clients aborting, slow copies.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { request } from 'undici';
+import { startRecordingBackend, type RecordingBackend } from '../helpers/recording-backend.js';
+import { remoteBackend, startBridge, type TestBridge } from '../helpers/bridge.js';
+
+let rec: RecordingBackend;
+let bridge: TestBridge;
+let s3: S3Client;
+let deadPort: number;
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+beforeAll(async () => {
+  rec = await startRecordingBackend({ accessKeyId: 'rec', secretAccessKey: 'rec-secret', keepBodies: false });
+  deadPort = await freePort();
+  bridge = await startBridge({
+    backends: [
+      remoteBackend('rec', { endpoint: rec.endpoint, accessKeyId: 'rec', secretAccessKey: 'rec-secret' }),
+      remoteBackend('rec2', { endpoint: rec.endpoint, accessKeyId: 'rec', secretAccessKey: 'rec-secret' }, { capabilities: { uploadPartCopy: false } }),
+      remoteBackend('down', { endpoint: `http://127.0.0.1:${deadPort}`, accessKeyId: 'x', secretAccessKey: 'y' }),
+    ],
+    routes: [
+      { bucket: 'r-*', backend: 'rec' },
+      { bucket: 's-*', backend: 'rec2' },
+      { bucket: 'd-*', backend: 'down' },
+    ],
+    copy: { keepAliveAfterSeconds: 0 },
+  });
+  s3 = bridge.client(undefined, undefined, { requestChecksumCalculation: 'WHEN_REQUIRED' });
+});
+
+afterAll(async () => {
+  await bridge?.close(1000);
+  await rec?.stop();
+});
+
+const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+
+describe('backend faults', () => {
+  it('a backend that is down gets a clear 503 with S3 XML', async () => {
+    const err = await s3.send(new GetObjectCommand({ Bucket: 'd-x', Key: 'k' })).catch((e) => e);
+    expect(err.name).toBe('ServiceUnavailable');
+    expect(err.$metadata.httpStatusCode).toBe(503);
+    expect(err.message).toContain('"down"');
+  });
+
+  it('every request the proxy sends carries a signature the SDK signer accepts', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'r-sig', Key: 'a b+c/ü?.txt', Body: 'signed' }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'r-sig', Key: 'a b+c/ü?.txt' }));
+    expect(await got.Body!.transformToString()).toBe('signed');
+    const mine = rec.requests.filter((r) => r.url.startsWith('/r-sig/'));
+    expect(mine.length).toBeGreaterThanOrEqual(2);
+    for (const r of mine) expect(r.auth).toMatchObject({ ok: true });
+    // The client's credentials never reach the backend.
+    for (const r of mine) expect(JSON.stringify(r.rawHeaders)).not.toContain('demo/');
+  });
+
+  it('a backend that resets mid-download gives the client a broken response, not a short success', async () => {
+    const body = randomBytes(256 * 1024);
+    rec.objects.set('r-big/obj', body);
+    rec.faults.resetAfterBytes(64 * 1024);
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'r-big', Key: 'obj' }));
+    await expect(got.Body!.transformToByteArray()).rejects.toThrow();
+  });
+});
+
+describe('client faults', () => {
+  it('a client that aborts mid-upload leaves no object on the backend', async () => {
+    const { SignatureV4 } = await import('@smithy/signature-v4');
+    const { Sha256 } = await import('@aws-crypto/sha256-js');
+    const url = new URL(bridge.s3Url);
+    const total = 1024 * 1024;
+    const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret-key' }, sha256: Sha256, uriEscapePath: false });
+    const signed = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/r-abort/obj', headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': String(total) }, query: {} });
+    const { connect } = await import('node:net');
+    const sock = connect(Number(url.port), url.hostname);
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(`PUT /r-abort/obj HTTP/1.1\r\n${Object.entries(signed.headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`);
+    sock.write(randomBytes(total / 2));
+    await new Promise((r) => setTimeout(r, 200));
+    sock.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    const upload = rec.requests.find((r) => r.method === 'PUT' && r.url === '/r-abort/obj');
+    expect(upload).toBeDefined();
+    await upload!.done;
+    expect(upload!.completed).toBe(false);
+    expect(rec.objects.has('r-abort/obj')).toBe(false);
+  });
+});
+
+describe('slow emulated copies', () => {
+  it('answers 200 early, keeps the connection alive and ends with the result document', async () => {
+    const body = randomBytes(200_000);
+    rec.objects.set('r-src/slow', body);
+    // The destination answers slowly: the early 200 and keep-alive whitespace go out first.
+    rec.faults.onRequest = (r, req, res) => {
+      if (r.method === 'PUT' && r.url.startsWith('/s-dst/')) {
+        req.resume();
+        req.on('end', () => setTimeout(() => {
+          res.writeHead(200, { etag: `"${md5(body)}"` });
+          res.end();
+        }, 1500));
+        return true;
+      }
+      return false;
+    };
+    const raw = await rawCopy('/s-dst/slow-copy', 'r-src/slow');
+    rec.faults.clear();
+    expect(raw.status).toBe(200);
+    expect(raw.text).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n +<CopyObjectResult/);
+    expect(raw.text).toContain(`<ETag>&quot;${md5(body)}&quot;</ETag>`);
+  });
+
+  it('a copy that fails after the early 200 ends with an <Error> document the SDK reports', async () => {
+    rec.objects.set('r-src/fail', randomBytes(1000));
+    rec.faults.onRequest = (r, req, res) => {
+      if (r.method === 'PUT' && r.url.startsWith('/s-dst/')) {
+        req.resume();
+        setTimeout(() => {
+          res.writeHead(500, { 'content-type': 'application/xml' });
+          res.end('<Error><Code>InternalError</Code><Message>disk on fire</Message></Error>');
+        }, 1200);
+        return true;
+      }
+      return false;
+    };
+    const err = await s3.send(new CopyObjectCommand({ Bucket: 's-dst', Key: 'failed-copy', CopySource: 'r-src/fail' })).catch((e) => e);
+    rec.faults.clear();
+    expect(err.name).toBe('InternalError');
+    expect(err.message).toContain('disk on fire');
+  });
+});
+
+async function rawCopy(path: string, source: string): Promise<{ status: number; text: string }> {
+  const { SignatureV4 } = await import('@smithy/signature-v4');
+  const { Sha256 } = await import('@aws-crypto/sha256-js');
+  const url = new URL(bridge.s3Url);
+  const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret-key' }, sha256: Sha256, uriEscapePath: false });
+  const signed = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path, headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-copy-source': source }, query: {} });
+  const res = await request(`${bridge.s3Url}${path}`, { method: 'PUT', headers: signed.headers });
+  return { status: res.statusCode, text: await res.body.text() };
+}
