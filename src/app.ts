@@ -1,4 +1,4 @@
-// createApp builds the singletons once (keys, router, backends); startS3Bridge adds the S3 and admin listeners.
+// createApp builds the singletons once (keys, router, backends); startS3Bridge adds the S3 and admin listeners and SIGHUP reloads.
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -6,15 +6,17 @@ import type { AddressInfo } from 'node:net';
 import { KeyStore } from './auth/keys.js';
 import type { ClientConfig, Config } from './config/schema.js';
 import { createLogger, type Logger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { handleRequest } from './proxy.js';
 import { globToRegExp, Router } from './routing/router.js';
 import type { ParseOptions } from './s3/request.js';
-import { closeBackends, createBackends, type Backend } from './upstream/backends.js';
+import { closeBackends, createBackend, type Backend } from './upstream/backends.js';
 import { createAdminServer } from './admin.js';
 
 export interface App {
   readonly config: Config;
   readonly log: Logger;
+  readonly metrics: Metrics;
   readonly keys: KeyStore;
   readonly router: Router;
   readonly backends: Map<string, Backend>;
@@ -24,36 +26,68 @@ export interface App {
   readonly tls: boolean;
   /** The client's bucket allow-list, compiled once. */
   clientBuckets(client: ClientConfig): RegExp[];
-  inflight: number;
 }
 
-export async function createApp(config: Config, opts: { log?: Logger } = {}): Promise<App> {
-  const log = opts.log ?? createLogger();
-  const backends = await createBackends(config, {
-    onEmbeddedEvent: (e) => (e.event === 'ready' ? log.info('embedded backend ready', e) : log.warn(`embedded backend ${e.event}`, e)),
-  });
+interface AppParts { log: Logger; metrics: Metrics; backends: Map<string, Backend> }
+
+function assembleApp(config: Config, parts: AppParts): App {
   const allowLists = new Map<ClientConfig, RegExp[]>(config.clients.map((c) => [c, c.buckets.map(globToRegExp)]));
   return {
     config,
-    log,
+    ...parts,
     keys: new KeyStore([...config.clients]),
     router: new Router(config.routes),
-    backends,
     regions: [...new Set([config.server.region, 'us-east-1', 'auto'])],
     parseOptions: { virtualHostSuffixes: config.server.virtualHostSuffixes },
     tls: config.server.tls !== undefined,
     clientBuckets: (client) => allowLists.get(client) ?? [],
-    inflight: 0,
   };
 }
 
-export function createS3Server(app: App): Server {
+/**
+ * Backends for a config; those whose settings did not change are taken over from `previous`
+ * (a reload must not restart an embedded store or drop warm connections).
+ */
+async function buildBackends(config: Config, log: Logger, metrics: Metrics, previous?: App): Promise<Map<string, Backend>> {
+  const backends = new Map<string, Backend>();
+  try {
+    for (const cfg of config.backends) {
+      const old = previous?.config.backends.find((b) => b.name === cfg.name);
+      const reuse = old && JSON.stringify(old) === JSON.stringify(cfg) ? previous!.backends.get(cfg.name) : undefined;
+      backends.set(cfg.name, reuse ?? (await createBackend(cfg, {
+        metrics,
+        onEmbeddedEvent: (e) => (e.event === 'ready' ? log.info('embedded backend ready', e) : log.warn(`embedded backend ${e.event}`, e)),
+      })));
+    }
+  } catch (err) {
+    const reused = new Set(previous?.backends.values());
+    await closeBackends(new Map([...backends].filter(([, b]) => !reused.has(b))));
+    throw err;
+  }
+  return backends;
+}
+
+export async function createApp(config: Config, opts: { log?: Logger; metrics?: Metrics } = {}): Promise<App> {
+  const log = opts.log ?? createLogger();
+  const metrics = opts.metrics ?? createMetrics();
+  return assembleApp(config, { log, metrics, backends: await buildBackends(config, log, metrics) });
+}
+
+/** What the listeners read on every request: the current App (swapped by reload) and the in-flight count. */
+interface Current { app: App; inflight: number }
+
+export function createS3Server(current: Current): Server {
   const onRequest = (expectContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
-    app.inflight++;
-    res.once('close', () => app.inflight--);
+    const app = current.app;
+    current.inflight++;
+    const untrack = app.metrics.trackInflight();
+    res.once('close', () => {
+      current.inflight--;
+      untrack();
+    });
     void handleRequest(app, req, res, expectContinue);
   };
-  const tls = app.config.server.tls;
+  const tls = current.app.config.server.tls;
   const server = tls
     ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) })
     : createHttpServer();
@@ -67,11 +101,14 @@ export function createS3Server(app: App): Server {
 }
 
 export interface RunningBridge {
-  app: App;
+  readonly app: App;
+  readonly inflight: number;
   s3Server: Server;
   adminServer: Server;
   s3Url: string;
   adminUrl: string;
+  /** Applies a new config; listener addresses and TLS stay as they were (restart to change them). */
+  reload(config: Config): Promise<void>;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -90,36 +127,56 @@ function urlOf(proto: string, a: AddressInfo): string {
   return `${proto}://${host}:${a.port}`;
 }
 
-export async function startS3Bridge(config: Config, opts: { log?: Logger } = {}): Promise<RunningBridge> {
-  const app = await createApp(config, opts);
-  const s3Server = createS3Server(app);
-  const adminServer = createAdminServer(app);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startS3Bridge(config: Config, opts: { log?: Logger; metrics?: Metrics } = {}): Promise<RunningBridge> {
+  const current: Current = { app: await createApp(config, opts), inflight: 0 };
+  const s3Server = createS3Server(current);
+  const adminServer = createAdminServer({ get backends() { return current.app.backends; }, metrics: current.app.metrics });
+  const retired: Array<Map<string, Backend>> = [];
   try {
     const s3Addr = await listen(s3Server, config.server.host, config.server.port);
     const adminAddr = await listen(adminServer, config.admin.host, config.admin.port);
-    const bridge: RunningBridge = {
-      app,
+    return {
+      get app() { return current.app; },
+      get inflight() { return current.inflight; },
       s3Server,
       adminServer,
-      s3Url: urlOf(app.tls ? 'https' : 'http', s3Addr),
+      s3Url: urlOf(current.app.tls ? 'https' : 'http', s3Addr),
       adminUrl: urlOf('http', adminAddr),
-      async close(graceMs = config.server.shutdownGraceSeconds * 1000) {
+      async reload(next: Config) {
+        const previous = current.app;
+        const backends = await buildBackends(next, previous.log, previous.metrics, previous);
+        current.app = assembleApp(next, { log: previous.log, metrics: previous.metrics, backends });
+        // Backends that left the config close once the requests still using them had time to finish.
+        const kept = new Set(backends.values());
+        const gone = new Map([...previous.backends].filter(([, b]) => !kept.has(b)));
+        if (gone.size) {
+          retired.push(gone);
+          const timer = setTimeout(() => void closeBackends(gone), next.server.shutdownGraceSeconds * 1000);
+          timer.unref();
+        }
+        const ignored = ['host', 'port', 'tls'].filter((k) => JSON.stringify((previous.config.server as Record<string, unknown>)[k]) !== JSON.stringify((next.server as Record<string, unknown>)[k]));
+        if (JSON.stringify(previous.config.admin) !== JSON.stringify(next.admin)) ignored.push('admin');
+        previous.log.info('config reloaded', { backends: [...backends.keys()], closing: [...gone.keys()], needsRestart: ignored.map((k) => (k === 'admin' ? 'admin' : `server.${k}`)) });
+      },
+      async close(graceMs = current.app.config.server.shutdownGraceSeconds * 1000) {
         const closed = new Promise<void>((resolve) => s3Server.close(() => resolve()));
         s3Server.closeIdleConnections();
         const deadline = Date.now() + graceMs;
-        while (app.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        while (current.inflight > 0 && Date.now() < deadline) await sleep(50);
         s3Server.closeAllConnections();
         await closed;
         await new Promise<void>((resolve) => adminServer.close(() => resolve()));
         adminServer.closeAllConnections();
-        await closeBackends(app.backends);
+        await closeBackends(current.app.backends);
+        await Promise.all(retired.map((gone) => closeBackends(gone)));
       },
     };
-    return bridge;
   } catch (err) {
     s3Server.close();
     adminServer.close();
-    await closeBackends(app.backends);
+    await closeBackends(current.app.backends);
     throw err;
   }
 }

@@ -73,7 +73,7 @@ async function main(): Promise<number> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info('shutting down', { signal, inflight: bridge.app.inflight, graceSeconds: config.server.shutdownGraceSeconds });
+    log.info('shutting down', { signal, inflight: bridge.inflight, graceSeconds: config.server.shutdownGraceSeconds });
     bridge.close().then(
       () => {
         log.info('stopped', {});
@@ -85,6 +85,18 @@ async function main(): Promise<number> {
       },
     );
   };
+  // SIGHUP: re-read the file; a bad one is refused and the running config stays in force.
+  process.on('SIGHUP', () => {
+    let next: Config;
+    try {
+      next = loadConfig(cli.file!);
+    } catch (err) {
+      const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
+      log.error('config reload refused; keeping the running config', { file: cli.file, problems });
+      return;
+    }
+    bridge.reload(next).catch((err) => log.error('config reload failed; keeping the running config', { error: (err as Error).message }));
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   return -1; // keep running

@@ -13,12 +13,14 @@ import type { App } from './app.js';
 
 export async function handleRequest(app: App, req: IncomingMessage, res: ServerResponse, expectContinue = false): Promise<void> {
   const ctx = createContext(app, req, res);
+  let authenticating = true;
   try {
     const s3 = (ctx.s3 = parseS3Request(req.method ?? 'GET', req.url ?? '/', req.headers.host, req.headers['x-amz-copy-source'] !== undefined, app.parseOptions));
     const signed = { method: s3.method, rawPath: s3.rawPath, rawQuery: s3.rawQuery, rawHeaders: req.rawHeaders };
     if (authMechanism(signed) === 'anonymous') throw new S3Error('AccessDenied', 'Anonymous access is not allowed; sign the request with SigV4.');
     ctx.auth = verifyRequest(signed, app.keys, { regions: app.regions, now: new Date() });
     authorize(ctx);
+    authenticating = false;
     if (s3.bucket !== undefined) resolveBackend(ctx, s3.bucket);
     // boto3 waits for "100 Continue" before sending a body: send it only once the request is authorised.
     if (expectContinue) res.writeContinue();
@@ -26,6 +28,8 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
     await pickHandler(ctx)(ctx);
   } catch (err) {
     fail(ctx, err);
+    // Parse errors happen before authentication too; count only what the auth stages refused.
+    if (authenticating && ctx.s3 && isS3Error(err)) app.metrics.recordAuthFailure(err.code);
   } finally {
     finish(ctx);
   }
@@ -85,7 +89,11 @@ function discardBody(req: IncomingMessage): void {
 
 function finish(ctx: RequestContext): void {
   const { req, res, s3 } = ctx;
-  const log = () =>
+  const log = () => {
+    const durationMs = Math.round((performance.now() - ctx.startedAt) * 1000) / 1000;
+    const { metrics } = ctx.app;
+    metrics.recordRequest({ operation: s3?.operation, backend: ctx.backend?.name, status: res.statusCode, durationSeconds: durationMs / 1000, bytesIn: ctx.bytesIn, bytesOut: ctx.bytesOut });
+    if (ctx.copy) metrics.recordCopyEmulation(ctx.copy);
     ctx.app.log.access({
       time: new Date().toISOString(),
       requestId: ctx.id,
@@ -99,10 +107,11 @@ function finish(ctx: RequestContext): void {
       errorCode: ctx.errorCode,
       bytesIn: ctx.bytesIn,
       bytesOut: ctx.bytesOut,
-      durationMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
+      durationMs,
       userAgent: headerValue(req.headers, 'user-agent'),
       upstreamRequestId: ctx.upstreamRequestId,
     });
+  };
   if (res.writableFinished || res.destroyed) log();
   else res.once('close', log);
 }

@@ -7,6 +7,7 @@ import { createChecksumCheck } from '../s3/checksum-check.js';
 import { requestChecksums } from '../s3/checksums.js';
 import { S3Error } from '../s3/errors.js';
 import { headerValue } from '../s3/headers.js';
+import { carriesObjectBody } from '../s3/operations.js';
 import { UNSIGNED_PAYLOAD, EMPTY_SHA256 } from '../upstream/sign.js';
 import { reframeUnsignedTrailer } from './reframe.js';
 
@@ -93,7 +94,7 @@ export function prepareBody(ctx: RequestContext): void {
     }
   }
   if (checks.expected.length) stages.push(createChecksumCheck(checks.expected));
-  stages.push(meter((n) => (ctx.bytesIn += n)));
+  if (carriesObjectBody(ctx.s3!.operation)) stages.push(meter((n) => (ctx.bytesIn += n)));
   // A trailer checksum is known only at the end: it cannot become a header of a streamed request.
   // Where the backend takes aws-chunked, re-attach it as a trailer; elsewhere we verified it ourselves.
   if (payload.kind === 'streaming' && checks.trailer && ctx.backend?.capabilities.awsChunked) {

@@ -63,7 +63,8 @@ export async function relayResponse(ctx: RequestContext, up: BackendResponse): P
     return;
   }
   res.writeHead(up.statusCode, headers);
-  up.body.on('data', (chunk: Buffer) => (ctx.bytesOut += chunk.length));
+  // Object bytes only (the contract's sent_bytes), not listings or error documents.
+  if (ctx.s3!.operation === 'GetObject') up.body.on('data', (chunk: Buffer) => (ctx.bytesOut += chunk.length));
   try {
     await pipeline(up.body, res);
   } catch (err) {

@@ -1,6 +1,8 @@
 // Backend objects, built once at startup: endpoint, region, credentials, addressing style, one undici Pool each.
-import { Pool } from 'undici';
-import { isEmbedded, type BackendConfig, type Config } from '../config/schema.js';
+import { Pool, type Dispatcher } from 'undici';
+import type { Metrics } from '../metrics.js';
+import { instrumentPool } from './instrument.js';
+import { isEmbedded, type BackendConfig } from '../config/schema.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 
 export interface Credentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
@@ -16,10 +18,13 @@ export interface Backend {
   readonly credentials: Credentials;
   readonly capabilities: { uploadPartCopy: boolean; awsChunked: boolean };
   readonly pool: Pool;
+  /** The pool behind the metrics interceptor: every request goes through this. */
+  readonly upstream: Dispatcher;
   readonly embedded?: EmbeddedServer;
 }
 
 export interface BackendEvents {
+  metrics?: Metrics;
   onEmbeddedEvent?: (e: { event: string; name: string; code?: number | null; signal?: string | null; port?: number }) => void;
 }
 
@@ -34,10 +39,15 @@ function makePool(origin: string, cfg: BackendConfig): Pool {
   });
 }
 
+function instrument(pool: Pool, name: string, addressing: 'path' | 'virtual', host: string, metrics?: Metrics): Dispatcher {
+  return metrics ? instrumentPool(pool, name, metrics, { addressing, host }) : pool;
+}
+
 export async function createBackend(cfg: BackendConfig, events: BackendEvents = {}): Promise<Backend> {
   if (isEmbedded(cfg)) {
     const server = await startEmbedded({ name: cfg.name, dir: cfg.embedded.dir, onEvent: events.onEmbeddedEvent });
     const url = new URL(server.endpoint);
+    const pool = makePool(url.origin, cfg);
     return {
       name: cfg.name,
       origin: url.origin,
@@ -47,11 +57,13 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
       credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
       // The embedded store cannot copy parts (s3rver answers 501), so copies into it are emulated.
       capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? false, awsChunked: false },
-      pool: makePool(url.origin, cfg),
+      pool,
+      upstream: instrument(pool, cfg.name, 'path', url.host, events.metrics),
       embedded: server,
     };
   }
   const url = new URL(cfg.endpoint);
+  const pool = makePool(url.origin, cfg);
   return {
     name: cfg.name,
     origin: url.origin,
@@ -60,19 +72,9 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
     addressing: cfg.addressing,
     credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey, sessionToken: cfg.sessionToken },
     capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked },
-    pool: makePool(url.origin, cfg),
+    pool,
+    upstream: instrument(pool, cfg.name, cfg.addressing, url.host, events.metrics),
   };
-}
-
-export async function createBackends(cfg: Config, events: BackendEvents = {}): Promise<Map<string, Backend>> {
-  const backends = new Map<string, Backend>();
-  try {
-    for (const b of cfg.backends) backends.set(b.name, await createBackend(b, events));
-  } catch (err) {
-    await closeBackends(backends);
-    throw err;
-  }
-  return backends;
 }
 
 export async function closeBackends(backends: Map<string, Backend>): Promise<void> {

@@ -5,6 +5,7 @@ import { S3Error, isS3Error } from '../s3/errors.js';
 import { uriEncode } from '../auth/sigv4.js';
 import type { Backend } from './backends.js';
 import { signUpstream } from './sign.js';
+import { classifyUpstreamError } from './instrument.js';
 
 export interface BackendRequest {
   method: string;
@@ -43,16 +44,11 @@ export function backendTarget(backend: Backend, bucket: string | undefined, key:
   return { host: backend.host, path: key === undefined ? `/${uriEncode(bucket, true)}${q}` : `/${uriEncode(bucket, true)}/${encodedKey}${q}` };
 }
 
-function classify(err: NodeJS.ErrnoException): { kind: UpstreamErrorKind; detail: string } {
-  const code = err.code ?? '';
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'EAI_AGAIN') {
-    return { kind: 'connect', detail: 'could not be reached' };
-  }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT') {
-    return { kind: 'timeout', detail: 'did not answer in time' };
-  }
-  return { kind: 'reset', detail: 'closed the connection' };
-}
+const DETAIL: Record<UpstreamErrorKind, string> = {
+  connect: 'could not be reached',
+  timeout: 'did not answer in time',
+  reset: 'closed the connection',
+};
 
 /** Converts a failure of an upstream call into what the client should see. */
 export function upstreamFailure(backend: Backend, err: unknown): Error {
@@ -61,15 +57,15 @@ export function upstreamFailure(backend: Backend, err: unknown): Error {
   if (e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED') return e;
   // A request body that failed its integrity check surfaces as the cause of undici's error.
   if (isS3Error((e as { cause?: unknown })?.cause)) return (e as { cause: S3Error }).cause;
-  const { kind, detail } = classify(e);
-  return new UpstreamError(backend.name, kind, detail);
+  const kind = classifyUpstreamError(e) ?? 'reset';
+  return new UpstreamError(backend.name, kind, DETAIL[kind]);
 }
 
 export async function callBackend(backend: Backend, req: BackendRequest): Promise<BackendResponse> {
   const target = backendTarget(backend, req.bucket, req.key, req.query ?? []);
   const signed = signUpstream(backend, { method: req.method, host: target.host, path: target.path, headers: req.headers, payloadHash: req.payloadHash });
   try {
-    return await backend.pool.request({
+    return await backend.upstream.request({
       method: req.method as Dispatcher.HttpMethod,
       path: signed.path,
       headers: signed.headers,
