@@ -1,5 +1,6 @@
 // Copy request parsing, before any backend is called: x-amz-copy-source, x-amz-copy-source-range, partNumber (copy-semantics.md §2, §3, §6.2).
 import { S3Error } from './errors.js';
+import { uriEncode } from '../auth/sigv4.js';
 
 export interface CopySource {
   bucket: string;
@@ -108,20 +109,13 @@ export function parseCopySource(header: string): CopySource {
   return versionId === undefined ? { bucket, key } : { bucket, key, versionId };
 }
 
-/** UriEncode of sigv4.md §3.1: UTF-8 bytes, A-Za-z0-9-_.~ kept, everything else %XX uppercase. */
-export function uriEncode(value: string, keepSlash: boolean): string {
-  // encodeURIComponent throws URIError on lone surrogates (no UTF-8 form) and leaves !'()* alone.
-  const encoded = encodeURIComponent(value).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
-  return keepSlash ? encoded.replace(/%2F/g, '/') : encoded;
-}
-
 /**
  * x-amz-copy-source as sent to a backend for a native copy (copy-semantics.md §8): every part
  * encoded so that any S3 implementation decodes it back to the same bucket, key and version.
  */
 export function encodeCopySource(src: CopySource): string {
-  let out = `${uriEncode(src.bucket, false)}/${uriEncode(src.key, true)}`;
-  if (src.versionId !== undefined) out += `?versionId=${uriEncode(src.versionId, false)}`;
+  let out = `${uriEncode(src.bucket, true)}/${uriEncode(src.key, false)}`;
+  if (src.versionId !== undefined) out += `?versionId=${uriEncode(src.versionId, true)}`;
   return out;
 }
 

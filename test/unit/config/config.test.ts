@@ -37,7 +37,7 @@ describe('config', () => {
     const cfg = parseConfig(base, { AK: 'AKID' });
     expect(cfg.server).toMatchObject({ host: '127.0.0.1', port: 8080, region: 'us-east-1', virtualHostSuffixes: [] });
     expect(cfg.admin).toEqual({ host: '127.0.0.1', port: 9090 });
-    expect(cfg.copy).toEqual({ multipartThreshold: 5 * 1024 ** 3, partSize: 64 * 1024 ** 2, maxConcurrentParts: 4 });
+    expect(cfg.copy).toEqual({ multipartThreshold: 5 * 1024 ** 3, partSize: 64 * 1024 ** 2, maxConcurrentParts: 4, keepAliveAfterSeconds: 3 });
     const aws = cfg.backends[0]!;
     expect(aws).toMatchObject({ accessKeyId: 'AKID', secretAccessKey: 'fallback', addressing: 'path', maxConnections: 64 });
     expect(cfg.clients[0]).toMatchObject({ buckets: ['*'], readOnly: false });

@@ -147,8 +147,8 @@ describe('parseCopyResult', () => {
     ['not XML', 'OK'],
     ['no ETag', '<CopyObjectResult><LastModified>2009-10-12T17:50:30.000Z</LastModified></CopyObjectResult>'],
     ['empty ETag', '<CopyObjectResult><ETag></ETag></CopyObjectResult>'],
-  ])('%s → BadGateway', (_name, xml) => {
+  ])('%s → InternalError (502)', (_name, xml) => {
     const err = thrown(() => parseCopyResult(xml));
-    expect([err.code, err.status]).toEqual(['BadGateway', 502]);
+    expect([err.code, err.status]).toEqual(['InternalError', 502]);
   });
 });
