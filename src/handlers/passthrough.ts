@@ -48,8 +48,14 @@ function clientLocation(ctx: RequestContext): string {
 export async function relayResponse(ctx: RequestContext, up: BackendResponse): Promise<void> {
   const { res } = ctx;
   const headers = forwardableResponseHeaders(up.headers);
-  const upstreamId = headerValue(up.headers, 'x-amz-request-id');
-  if (upstreamId) ctx.upstreamRequestId = upstreamId;
+  // Clients see our request id (the one in our access log); the backend's is kept alongside.
+  const upstreamId = headerValue(up.headers, 'x-amz-request-id') ?? headerValue(up.headers, 'x-amzn-requestid');
+  if (upstreamId) {
+    ctx.upstreamRequestId = upstreamId;
+    headers['x-s3bridge-upstream-request-id'] = upstreamId;
+  }
+  delete headers['x-amzn-requestid'];
+  delete headers['x-amzn-request-id'];
   headers['x-amz-request-id'] = ctx.id;
   if (up.statusCode >= 300) ctx.errorCode ??= `HTTP${up.statusCode}`;
   if (needsRewrite(ctx, up)) {
