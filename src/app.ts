@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { KeyStore } from './auth/keys.js';
 import type { ClientConfig, Config } from './config/schema.js';
 import { createLogger, type Logger } from './log.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, disabledMetrics, type Metrics } from './metrics.js';
 import { handleRequest } from './proxy.js';
 import { globToRegExp, Router } from './routing/router.js';
 import type { ParseOptions } from './s3/request.js';
@@ -69,7 +69,7 @@ async function buildBackends(config: Config, log: Logger, metrics: Metrics, prev
 
 export async function createApp(config: Config, opts: { log?: Logger; metrics?: Metrics } = {}): Promise<App> {
   const log = opts.log ?? createLogger();
-  const metrics = opts.metrics ?? createMetrics();
+  const metrics = opts.metrics ?? (config.admin.metrics ? createMetrics() : disabledMetrics());
   return assembleApp(config, { log, metrics, backends: await buildBackends(config, log, metrics) });
 }
 

@@ -34,14 +34,23 @@ export function redact(fields: Record<string, unknown>): Record<string, unknown>
   return out;
 }
 
-export function createLogger(write: (line: string) => void = (line) => process.stdout.write(line), opts: { access?: boolean } = {}): Logger {
+/** One readable line per request for a terminal; the JSON form is for everything else. */
+export function prettyAccess(e: AccessLogEntry): string {
+  const target = e.bucket === undefined ? '' : ` ${e.bucket}${e.key !== undefined ? `/${e.key}` : ''}`;
+  const error = e.errorCode ? ` ${e.errorCode}` : '';
+  return `${e.time.slice(11, 23)} ${e.status} ${e.operation ?? '-'}${target} → ${e.backend ?? '-'}${error} ${e.durationMs}ms in=${e.bytesIn} out=${e.bytesOut} ${e.accessKeyId ?? ''} [${e.requestId}]\n`;
+}
+
+export function createLogger(write: (line: string) => void = (line) => process.stdout.write(line), opts: { access?: boolean; pretty?: boolean } = {}): Logger {
   const accessOn = opts.access ?? true;
   const event = (level: string) => (msg: string, fields: Record<string, unknown> = {}) => {
-    write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...redact(fields) }) + '\n');
+    const safe = redact(fields);
+    if (opts.pretty) write(`${new Date().toISOString().slice(11, 23)} ${level.toUpperCase()} ${msg} ${JSON.stringify(safe)}\n`);
+    else write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...safe }) + '\n');
   };
   return {
     access(entry) {
-      if (accessOn) write(JSON.stringify(entry) + '\n');
+      if (accessOn) write(opts.pretty ? prettyAccess(entry) : JSON.stringify(entry) + '\n');
     },
     info: event('info'),
     warn: event('warn'),

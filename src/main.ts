@@ -65,7 +65,7 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const log = createLogger();
+  const log = createLogger(undefined, { access: config.server.accessLog, pretty: process.stdout.isTTY === true });
   const bridge = await startS3Bridge(config, { log });
   log.info('s3bridge listening', { s3: bridge.s3Url, admin: bridge.adminUrl, backends: [...bridge.app.backends.keys()] });
 

@@ -78,6 +78,8 @@ export interface CopyEmulationSample {
 
 export interface Metrics {
   readonly registry: Registry;
+  /** False for disabledMetrics(): nothing is recorded, upstream pools are not instrumented. */
+  readonly enabled?: boolean;
   /** The Content-Type of metricsText(): Prometheus text format 0.0.4. */
   readonly contentType: string;
   recordRequest(sample: RequestSample): void;
@@ -94,6 +96,23 @@ export interface Metrics {
 export interface MetricsOptions {
   /** Register prom-client's process and Node.js metrics too (default true). */
   defaultMetrics?: boolean;
+}
+
+/** Metrics switched off (admin.metrics: false): every record is a no-op and /metrics is empty. */
+export function disabledMetrics(): Metrics {
+  const noop = () => {};
+  return {
+    registry: new Registry(),
+    contentType: Registry.PROMETHEUS_CONTENT_TYPE,
+    enabled: false,
+    recordRequest: noop,
+    recordUpstream: noop,
+    recordCopyEmulation: noop,
+    recordAuthFailure: noop,
+    inflight: { inc: noop, dec: noop },
+    trackInflight: () => noop,
+    metricsText: async () => '',
+  };
 }
 
 const KNOWN_OPERATIONS: ReadonlySet<string> = new Set(OPERATION_NAMES);

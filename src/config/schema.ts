@@ -89,10 +89,12 @@ export const configSchema = z.object({
     virtualHostSuffixes: z.array(z.string().min(1)).default([]),
     tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
     shutdownGraceSeconds: z.number().min(0).default(30),
+    accessLog: z.boolean().default(true),
   }).strict().default({}),
   admin: z.object({
     host: host.default('127.0.0.1'),
     port: port.default(9090),
+    metrics: z.boolean().default(true),
   }).strict().default({}),
   clients: z.array(client).min(1, 'must list at least one client'),
   backends: z.array(backend).min(1, 'must list at least one backend'),

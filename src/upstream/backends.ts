@@ -40,7 +40,7 @@ function makePool(origin: string, cfg: BackendConfig): Pool {
 }
 
 function instrument(pool: Pool, name: string, addressing: 'path' | 'virtual', host: string, metrics?: Metrics): Dispatcher {
-  return metrics ? instrumentPool(pool, name, metrics, { addressing, host }) : pool;
+  return metrics && metrics.enabled !== false ? instrumentPool(pool, name, metrics, { addressing, host }) : pool;
 }
 
 export async function createBackend(cfg: BackendConfig, events: BackendEvents = {}): Promise<Backend> {
