@@ -36,7 +36,7 @@ describe('config', () => {
   it('applies defaults and interpolates ${ENV} and ${ENV:-default}', () => {
     const cfg = parseConfig(base, { AK: 'AKID' });
     expect(cfg.server).toMatchObject({ host: '127.0.0.1', port: 8080, region: 'us-east-1', virtualHostSuffixes: [] });
-    expect(cfg.admin).toEqual({ host: '127.0.0.1', port: 9090 });
+    expect(cfg.admin).toEqual({ host: '127.0.0.1', port: 9090, metrics: true });
     expect(cfg.copy).toEqual({ multipartThreshold: 5 * 1024 ** 3, partSize: 64 * 1024 ** 2, maxConcurrentParts: 4, keepAliveAfterSeconds: 3 });
     const aws = cfg.backends[0]!;
     expect(aws).toMatchObject({ accessKeyId: 'AKID', secretAccessKey: 'fallback', addressing: 'path', maxConnections: 64 });
