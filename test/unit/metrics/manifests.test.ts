@@ -106,7 +106,7 @@ describe('the ConfigMap and Secret', () => {
   it('hold a config s3bridge accepts, listening on the pod IP on the Service ports', () => {
     const config = parseConfig(byKind('ConfigMap').data['config.yaml'], secretEnv());
     expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8080 });
-    expect(config.admin).toEqual({ host: '0.0.0.0', port: 9090 });
+    expect(config.admin).toEqual({ host: '0.0.0.0', port: 9090, metrics: true });
     const service = byKind('Service');
     expect(service.spec.ports.map((p: Doc) => [p.name, p.port])).toEqual([['s3', 8080], ['admin', 9090]]);
   });
