@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { RequestContext } from '../context.js';
 import type { CopySource } from '../s3/copy-source.js';
 import { S3Error } from '../s3/errors.js';
-import { headerValue } from '../s3/headers.js';
+import { headerValue, sseCustomerHeaders } from '../s3/headers.js';
 import { xmlText } from '../s3/xml.js';
 import type { Backend } from '../upstream/backends.js';
 import { callBackend, upstreamFailure, type BackendResponse } from '../upstream/call.js';
@@ -21,14 +21,9 @@ export interface SourceObject {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** Headers a client may send to read an SSE-C source: they become the plain SSE-C headers on the source request. */
+/** SSE-C keys the client sent to read an encrypted source, as the source backend wants them. */
 function sourceSseHeaders(ctx: RequestContext): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const suffix of ['algorithm', 'key', 'key-md5']) {
-    const v = headerValue(ctx.req.headers, `x-amz-copy-source-server-side-encryption-customer-${suffix}`);
-    if (v !== undefined) out[`x-amz-server-side-encryption-customer-${suffix}`] = v;
-  }
-  return out;
+  return sseCustomerHeaders(ctx.req.headers, 'x-amz-copy-source-server-side-encryption-customer-');
 }
 
 function versionQuery(source: CopySource): Array<[string, string]> {

@@ -3,7 +3,7 @@ import type { RequestContext } from '../context.js';
 import { parseCopySourceRange, parsePartNumber, resolveCopySourceRange, assertCopySourceSize, MAX_COPY_SOURCE_SIZE } from '../s3/copy-source.js';
 import { copyPartResultXml } from '../s3/copy-xml.js';
 import { S3Error, toS3Error } from '../s3/errors.js';
-import { headerValue } from '../s3/headers.js';
+import { headerValue, sseCustomerHeaders } from '../s3/headers.js';
 import { UpstreamError } from '../upstream/call.js';
 import { assertUploadExists, writeDestination, type Destination, type WriteResult } from './copy-dest.js';
 import { copyObject } from './copy-object.js';
@@ -19,12 +19,7 @@ export interface CopyAnswer { xml: string; headers: Record<string, string> }
 
 /** SSE-C headers of the destination: an encrypted part/object needs them on every write. */
 export function destinationSseHeaders(ctx: RequestContext): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const suffix of ['algorithm', 'key', 'key-md5']) {
-    const v = headerValue(ctx.req.headers, `x-amz-server-side-encryption-customer-${suffix}`);
-    if (v !== undefined) out[`x-amz-server-side-encryption-customer-${suffix}`] = v;
-  }
-  return out;
+  return sseCustomerHeaders(ctx.req.headers);
 }
 
 /**

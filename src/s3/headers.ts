@@ -56,3 +56,17 @@ export function headerValue(headers: Record<string, string | string[] | undefine
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
+
+/**
+ * SSE-C headers (algorithm, key, key-md5) found under `prefix` in the client's request, renamed to
+ * the plain x-amz-server-side-encryption-customer-* form a backend request needs. With prefix
+ * "x-amz-copy-source-server-side-encryption-customer-" they are the keys to read a copy source.
+ */
+export function sseCustomerHeaders(headers: Record<string, string | string[] | undefined>, prefix = 'x-amz-server-side-encryption-customer-'): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const suffix of ['algorithm', 'key', 'key-md5']) {
+    const v = headerValue(headers, prefix + suffix);
+    if (v !== undefined) out[`x-amz-server-side-encryption-customer-${suffix}`] = v;
+  }
+  return out;
+}

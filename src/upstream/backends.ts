@@ -44,36 +44,37 @@ function instrument(pool: Pool, name: string, addressing: 'path' | 'virtual', ho
 }
 
 export async function createBackend(cfg: BackendConfig, events: BackendEvents = {}): Promise<Backend> {
+  let endpoint: string;
+  let settings: Pick<Backend, 'region' | 'addressing' | 'credentials' | 'capabilities' | 'embedded'>;
   if (isEmbedded(cfg)) {
     const server = await startEmbedded({ name: cfg.name, dir: cfg.embedded.dir, onEvent: events.onEmbeddedEvent });
-    const url = new URL(server.endpoint);
-    const pool = makePool(url.origin, cfg);
-    return {
-      name: cfg.name,
-      origin: url.origin,
-      host: url.host,
+    endpoint = server.endpoint;
+    settings = {
       region: 'us-east-1',
       addressing: 'path',
       credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
       // The embedded store cannot copy parts (s3rver answers 501), so copies into it are emulated.
       capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? false, awsChunked: false },
-      pool,
-      upstream: instrument(pool, cfg.name, 'path', url.host, events.metrics),
       embedded: server,
     };
+  } else {
+    endpoint = cfg.endpoint;
+    settings = {
+      region: cfg.region,
+      addressing: cfg.addressing,
+      credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey, sessionToken: cfg.sessionToken },
+      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked },
+    };
   }
-  const url = new URL(cfg.endpoint);
+  const url = new URL(endpoint);
   const pool = makePool(url.origin, cfg);
   return {
     name: cfg.name,
     origin: url.origin,
     host: url.host,
-    region: cfg.region,
-    addressing: cfg.addressing,
-    credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey, sessionToken: cfg.sessionToken },
-    capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked },
+    ...settings,
     pool,
-    upstream: instrument(pool, cfg.name, cfg.addressing, url.host, events.metrics),
+    upstream: instrument(pool, cfg.name, settings.addressing, url.host, events.metrics),
   };
 }
 
