@@ -28,8 +28,11 @@ beforeAll(async () => {
       remoteBackend('rec', { endpoint: rec.endpoint, accessKeyId: 'rec', secretAccessKey: 'rec-secret' }),
       remoteBackend('rec2', { endpoint: rec.endpoint, accessKeyId: 'rec', secretAccessKey: 'rec-secret' }, { capabilities: { uploadPartCopy: false } }),
       remoteBackend('down', { endpoint: `http://127.0.0.1:${deadPort}`, accessKeyId: 'x', secretAccessKey: 'y' }),
+      remoteBackend('vhost', { endpoint: rec.endpoint, accessKeyId: 'rec', secretAccessKey: 'rec-secret' }, { addressing: 'virtual' }),
     ],
+    server: { virtualHostSuffixes: ['s3.test'] },
     routes: [
+      { bucket: 'v-*', backend: 'vhost' },
       { bucket: 'r-*', backend: 'rec' },
       { bucket: 's-*', backend: 'rec2' },
       { bucket: 'd-*', backend: 'down' },
@@ -71,6 +74,42 @@ describe('backend faults', () => {
     rec.faults.resetAfterBytes(64 * 1024);
     const got = await s3.send(new GetObjectCommand({ Bucket: 'r-big', Key: 'obj' }));
     await expect(got.Body!.transformToByteArray()).rejects.toThrow();
+  });
+});
+
+describe('addressing styles', () => {
+  it('virtual-hosted clients and virtual-hosted backends: Host carries the bucket both ways', async () => {
+    const { SignatureV4 } = await import('@smithy/signature-v4');
+    const { Sha256 } = await import('@aws-crypto/sha256-js');
+    const port = Number(new URL(bridge.s3Url).port);
+    const host = `v-bucket.s3.test:${port}`;
+    const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret-key' }, sha256: Sha256, uriEscapePath: false });
+    const signed = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: 'v-bucket.s3.test', port, path: '/dir/obj.txt', headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': '5' }, query: {} });
+    const res = await request(`${bridge.s3Url}/dir/obj.txt`, { method: 'PUT', headers: signed.headers, body: 'hello' });
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+    const sent = rec.requests.filter((r) => r.method === 'PUT').at(-1)!;
+    expect(sent.url).toBe('/dir/obj.txt');
+    expect(sent.headers.host).toBe(`v-bucket.${new URL(rec.endpoint).host}`);
+    expect(sent.auth.ok).toBe(true);
+  });
+});
+
+describe('ListBuckets with a backend down', () => {
+  it('answers with the others and names the missing backend', async () => {
+    rec.faults.onRequest = (r, _req, res) => {
+      if (r.method !== 'GET' || r.url !== '/') return false;
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.end('<ListAllMyBucketsResult><Buckets><Bucket><Name>r-one</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket><Bucket><Name>zzz</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>');
+      return true;
+    };
+    const res = await rawGet('/');
+    rec.faults.clear();
+    expect(res.text).toContain('<Name>r-one</Name>');
+    expect(res.text).not.toContain('zzz');
+    expect(res.status).toBe(200);
+    expect(res.headers['x-s3bridge-unavailable-backends']).toBe('down');
+    expect(bridge.lines.some((l) => l.msg === 'ListBuckets: backend failed' && l.backend === 'down')).toBe(true);
   });
 });
 
@@ -149,4 +188,14 @@ async function rawCopy(path: string, source: string): Promise<{ status: number; 
   const signed = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path, headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-copy-source': source }, query: {} });
   const res = await request(`${bridge.s3Url}${path}`, { method: 'PUT', headers: signed.headers });
   return { status: res.statusCode, text: await res.body.text() };
+}
+
+async function rawGet(path: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+  const { SignatureV4 } = await import('@smithy/signature-v4');
+  const { Sha256 } = await import('@aws-crypto/sha256-js');
+  const url = new URL(bridge.s3Url);
+  const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret-key' }, sha256: Sha256, uriEscapePath: false });
+  const signed = await signer.sign({ method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path, headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, query: {} });
+  const res = await request(`${bridge.s3Url}${path}`, { headers: signed.headers });
+  return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
 }
