@@ -180,6 +180,58 @@ describe('slow emulated copies', () => {
   });
 });
 
+describe('copy faults on the destination side and from the client', () => {
+  it('a destination that dies mid-stream: the client gets an error, nothing is stored, metrics and log say so', async () => {
+    rec.objects.set('r-src/dest-dies', randomBytes(300_000));
+    rec.faults.onRequest = (r, req) => {
+      if (r.method === 'PUT' && r.url.startsWith('/s-dst/')) {
+        let seen = 0;
+        req.on('data', (c: Buffer) => {
+          seen += c.length;
+          if (seen > 50_000) req.socket.destroy();
+        });
+        return true;
+      }
+      return false;
+    };
+    const err = await s3.send(new CopyObjectCommand({ Bucket: 's-dst', Key: 'dest-dies', CopySource: 'r-src/dest-dies' })).catch((e) => e);
+    rec.faults.clear();
+    expect(err).toBeInstanceOf(Error);
+    expect(rec.objects.has('s-dst/dest-dies')).toBe(false);
+    await new Promise((r) => setTimeout(r, 50));
+    const line = bridge.lines.filter((l) => l.operation === 'CopyObject' && l.key === 'dest-dies').at(-1);
+    expect(line?.errorCode).toBeTruthy();
+    const metrics = await (await request(`${bridge.adminUrl}/metrics`)).body.text();
+    expect(metrics).toMatch(/s3bridge_copy_emulations_total\{operation="CopyObject",source_backend="rec",destination_backend="rec2",outcome="error"\} [1-9]/);
+  });
+
+  it('a client that disconnects cancels both the source read and the destination write', async () => {
+    rec.objects.set('r-src/cancel', randomBytes(300_000));
+    let destReq: import('node:http').IncomingMessage | undefined;
+    rec.faults.onRequest = (r, req) => {
+      if (r.method === 'PUT' && r.url.startsWith('/s-dst/')) {
+        destReq = req; // never answers: the copy is in flight when the client leaves
+        return true;
+      }
+      return false;
+    };
+    const ac = new AbortController();
+    const send = s3.send(new CopyObjectCommand({ Bucket: 's-dst', Key: 'cancelled', CopySource: 'r-src/cancel' }), { abortSignal: ac.signal }).catch((e) => e);
+    for (let i = 0; i < 50 && !destReq; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(destReq).toBeDefined();
+    ac.abort();
+    await send;
+    const closed = await new Promise<boolean>((resolve) => {
+      if (destReq!.destroyed || destReq!.socket.destroyed) return resolve(true);
+      destReq!.socket.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), 2000);
+    });
+    rec.faults.clear();
+    expect(closed).toBe(true);
+    expect(rec.objects.has('s-dst/cancelled')).toBe(false);
+  });
+});
+
 async function rawCopy(path: string, source: string): Promise<{ status: number; text: string }> {
   const { SignatureV4 } = await import('@smithy/signature-v4');
   const { Sha256 } = await import('@aws-crypto/sha256-js');
