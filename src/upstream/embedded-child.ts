@@ -4,6 +4,7 @@
 // ErrorMessage and exits 1. Keys travel over IPC, never argv or env, so `ps` and /proc/PID/environ never show them.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import { makeStoreAtomic } from './embedded-atomic.js';
 
 export interface StartMessage {
   type: 'start';
@@ -53,6 +54,7 @@ function denyAnonymous(res: ServerResponse): void {
 }
 
 async function start(msg: StartMessage): Promise<void> {
+  makeStoreAtomic();
   const S3rver = require('s3rver') as S3rverClass;
   const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: AwsAccount };
   // Only s3bridge's generated key may call; the well-known S3RVER/S3RVER pair would let anyone on the host in.
