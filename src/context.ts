@@ -27,6 +27,8 @@ export interface RequestContext {
   payloadHash?: string;
   /** Content-Length of that body. */
   bodyLength?: number;
+  /** The client's checksum of the body once verified (header or trailer), to echo as S3 does. */
+  verifiedChecksum?: () => { alg: string; base64: string } | undefined;
   /** Header changes the body's framing needs upstream (undefined = remove). */
   upstreamFraming?: Record<string, string | undefined>;
   /** Bytes of object body received from / sent to the client. */

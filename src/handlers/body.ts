@@ -82,23 +82,29 @@ export function prepareBody(ctx: RequestContext): void {
       // forward plain bytes with Content-Length = the decoded length.
       const decodedLength = requireLength(headerValue(headers, 'x-amz-decoded-content-length'));
       const signed = payload.mode !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
-      stages.push(createAwsChunkedDecoder({
+      const decoder = createAwsChunkedDecoder({
         mode: payload.mode,
         signing: signed ? { signingKey: auth.signingKey, timestamp: auth.timestamp, scope: auth.scope, seedSignature: auth.signature } : undefined,
         decodedLength,
         trailer: headerValue(headers, 'x-amz-trailer')?.trim().toLowerCase() || undefined,
-      }));
+      });
+      stages.push(decoder);
+      ctx.verifiedChecksum = () => decoder.verifiedChecksum;
       ctx.bodyLength = decodedLength;
       ctx.payloadHash = UNSIGNED_PAYLOAD;
       break;
     }
   }
   if (checks.expected.length) stages.push(createChecksumCheck(checks.expected));
+  if (checks.header) {
+    const verified = checks.header;
+    ctx.verifiedChecksum = () => verified;
+  }
   if (carriesObjectBody(ctx.s3!.operation)) stages.push(meter((n) => (ctx.bytesIn += n)));
   // A trailer checksum is known only at the end: it cannot become a header of a streamed request.
   // Where the backend takes aws-chunked, re-attach it as a trailer; elsewhere we verified it ourselves.
   if (payload.kind === 'streaming' && checks.trailer && ctx.backend?.capabilities.awsChunked) {
-    const reframe = reframeUnsignedTrailer(checks.trailer, () => (stages[0] as ReturnType<typeof createAwsChunkedDecoder>).verifiedChecksum);
+    const reframe = reframeUnsignedTrailer(checks.trailer, ctx.verifiedChecksum!);
     stages.push(reframe.stream);
     ctx.upstreamFraming = reframe.headers(ctx.bodyLength);
     ctx.payloadHash = reframe.payloadHash;

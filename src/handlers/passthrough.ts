@@ -57,6 +57,13 @@ export async function relayResponse(ctx: RequestContext, up: BackendResponse): P
   delete headers['x-amzn-requestid'];
   delete headers['x-amzn-request-id'];
   headers['x-amz-request-id'] = ctx.id;
+  // S3 answers an upload with the checksum it verified; SDKs need it for CompleteMultipartUpload.
+  // A backend that never saw the checksum (it was a trailer) cannot, so we echo what we verified.
+  const verified = up.statusCode === 200 ? ctx.verifiedChecksum?.() : undefined;
+  if (verified) {
+    const name = `x-amz-checksum-${verified.alg.toLowerCase()}`;
+    if (headers[name] === undefined) headers[name] = verified.base64;
+  }
   if (up.statusCode >= 300) ctx.errorCode ??= `HTTP${up.statusCode}`;
   if (needsRewrite(ctx, up)) {
     const text = await up.body.text();
