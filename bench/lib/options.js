@@ -1,0 +1,76 @@
+// Benchmark harness: the command line and environment of bench/run.js, parsed and checked before anything starts.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MALLOC_TUNING } from './processes.js';
+import { parseSize } from './stats.js';
+
+export const USAGE = `usage: node bench/run.js [options]      (npm run bench -- [options])
+  --quick                    smoke check: 128 MiB objects, 2 s load runs, 2 repetitions (< 1 min)
+  --only LIST                scenarios to run, comma-separated (get,put,small, ...)
+  --proxy dist|passthrough|auto  what to measure: s3bridge (dist/main.js, the default), the minimal undici
+                             pass-through, or s3bridge falling back to the pass-through when it does not start
+  --baseline                 also measure the minimal undici pass-through proxy (with the same malloc variants)
+  --malloc-tuning on|off|both  start each proxy with MALLOC_TRIM_THRESHOLD_/MALLOC_TOP_PAD_ set, unset, or both
+                             ways as separate contenders (default both)
+  --malloc-env K=V,K=V       the variables "malloc tuned" sets instead of that pair; repeat the option to compare
+                             several sets (contenders tuned-1, tuned-2, ...)
+  --loadgen autocannon|wrk   small-request load generator (default autocannon; wrk only if installed)
+  --reps N  --size SIZE  --duration SECONDS   override repetitions, object size (e.g. 256MiB), load-run length
+  --wait-quiet SECONDS       before each run, wait up to SECONDS for other load on the machine to drop below
+                             0.25 cores (for a shared machine; default 0 = don't wait)
+  --no-checks                skip the correctness checks before timing
+  --out DIR                  where the JSON goes (default bench/results)
+Environment: BENCH_QUICK=1, BENCH_ONLY, BENCH_PROXY, BENCH_MALLOC_TUNING, BENCH_LOADGEN, BENCH_WAIT_QUIET are the
+same as the options.`;
+
+/** "A=1,B=2" → { A: '1', B: '2' }. */
+export function parseEnvList(text) {
+  const out = {};
+  for (const pair of text.split(',').filter(Boolean)) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(pair.trim());
+    if (!m) throw new Error(`--malloc-env: "${pair}" is not NAME=value`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+function choice(value, allowed, name) {
+  if (!allowed.includes(value)) throw new Error(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+  return value;
+}
+
+/** argv (without node and script) + env → options; throws Error with a message for the user on bad input. */
+export function parseOptions(argv, env, { resultsDir, scenarios }) {
+  const { values: a } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean' }, only: { type: 'string' }, proxy: { type: 'string' }, baseline: { type: 'boolean' },
+      'malloc-tuning': { type: 'string' }, 'malloc-env': { type: 'string', multiple: true }, loadgen: { type: 'string' },
+      reps: { type: 'string' }, size: { type: 'string' }, duration: { type: 'string' }, 'wait-quiet': { type: 'string' },
+      'no-checks': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean' },
+    },
+  });
+  const opts = {
+    help: a.help ?? false,
+    quick: a.quick ?? env.BENCH_QUICK === '1',
+    only: (a.only ?? env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    proxy: choice(a.proxy ?? env.BENCH_PROXY ?? 'dist', ['dist', 'passthrough', 'auto'], '--proxy'),
+    baseline: a.baseline ?? false,
+    mallocTuning: choice(a['malloc-tuning'] ?? env.BENCH_MALLOC_TUNING ?? 'both', ['on', 'off', 'both'], '--malloc-tuning'),
+    mallocEnv: a['malloc-env'] === undefined ? [MALLOC_TUNING] : a['malloc-env'].map(parseEnvList),
+    loadgen: choice(a.loadgen ?? env.BENCH_LOADGEN ?? 'autocannon', ['autocannon', 'wrk'], '--loadgen'),
+    reps: a.reps === undefined ? undefined : Number(a.reps),
+    size: a.size === undefined ? undefined : parseSize(a.size),
+    duration: a.duration === undefined ? undefined : Number(a.duration),
+    waitQuiet: Number(a['wait-quiet'] ?? env.BENCH_WAIT_QUIET ?? 0),
+    checks: !a['no-checks'],
+    outDir: resolve(a.out ?? resultsDir),
+  };
+  if (opts.reps !== undefined && !(Number.isInteger(opts.reps) && opts.reps > 0)) throw new Error('--reps must be a positive integer');
+  if (a.size !== undefined && opts.size === undefined) throw new Error('--size must be a size such as 256MiB');
+  if (opts.duration !== undefined && !(opts.duration > 0)) throw new Error('--duration must be a positive number of seconds');
+  if (!(opts.waitQuiet >= 0)) throw new Error('--wait-quiet must be a number of seconds');
+  const unknown = opts.only.filter((n) => !scenarios.some((s) => s.name === n));
+  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+  return opts;
+}

@@ -1,0 +1,139 @@
+// Benchmark harness: starts the origin and the proxies under test as separate processes, so each one's CPU and memory
+// can be read from /proc and none competes with the load generator's event loop.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** glibc knobs from docs/performance.md: stop malloc from trimming and re-faulting memory under streaming load. */
+export const MALLOC_TUNING = { MALLOC_TRIM_THRESHOLD_: '268435456', MALLOC_TOP_PAD_: '67108864' };
+
+export const SECOND_BACKEND_BUCKET = 'bench-b';
+
+export const BENCH_CLIENT = { accessKeyId: 'bench', secretAccessKey: 'bench-secret-key' };
+
+/** A port that was free a moment ago (listen on 0, read it, close). */
+export async function freePort() {
+  const srv = createServer();
+  await new Promise((resolve, reject) => { srv.once('error', reject); srv.listen(0, '127.0.0.1', resolve); });
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+/** Every glibc malloc tunable that can come from the environment (mallopt(3)); "off" removes them all. */
+const MALLOC_ENV_NAMES = ['MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_MMAP_MAX_', 'MALLOC_ARENA_MAX', 'GLIBC_TUNABLES'];
+
+/** The process environment with the malloc knobs set (true, or an explicit { NAME: value } set) or removed (false). */
+export function envWith(mallocTuning) {
+  const env = { ...process.env };
+  for (const k of MALLOC_ENV_NAMES) delete env[k];
+  if (!mallocTuning) return env;
+  return { ...env, ...(mallocTuning === true ? MALLOC_TUNING : mallocTuning) };
+}
+
+/** Kills a child and waits for it; SIGKILL if it ignores SIGTERM for 5 s. */
+async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Starts bench/origin.js in its own process (always malloc-tuned: it is infrastructure, not the subject). */
+export async function spawnOrigin(originScript) {
+  const child = spawn(process.execPath, [originScript, '--port', '0'], { env: envWith(true), stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const first = await Promise.race([
+    new Promise((resolve) => lines.once('line', resolve)),
+    new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`origin exited with code ${code}`)))),
+  ]);
+  lines.on('line', () => undefined);
+  const { url, port } = JSON.parse(first);
+  return { url, port, pid: child.pid, stop: () => stop(child) };
+}
+
+/**
+ * The contract's YAML config for one proxy in front of the origin. Every bucket goes to backend "origin" except
+ * SECOND_BACKEND_BUCKET, which goes to "origin-b": the same origin process under another backend name, so that
+ * cross-backend operations (emulated copies) can be measured without a second origin.
+ */
+export function proxyConfigYaml({ port, adminPort, originUrl }) {
+  return [
+    'server:',
+    '  host: 127.0.0.1',
+    `  port: ${port}`,
+    '  region: us-east-1',
+    'admin:',
+    '  host: 127.0.0.1',
+    `  port: ${adminPort}`,
+    'clients:',
+    `  - accessKeyId: ${BENCH_CLIENT.accessKeyId}`,
+    `    secretAccessKey: ${BENCH_CLIENT.secretAccessKey}`,
+    '    buckets: ["*"]',
+    'backends:',
+    ...['origin', 'origin-b'].flatMap((name) => [
+      `  - name: ${name}`,
+      `    endpoint: ${originUrl}`,
+      '    region: us-east-1',
+      '    addressing: path',
+      '    accessKeyId: x',
+      '    secretAccessKey: y',
+    ]),
+    'routes:',
+    `  - bucket: "${SECOND_BACKEND_BUCKET}"`,
+    '    backend: origin-b',
+    '  - bucket: "*"',
+    '    backend: origin',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Starts a proxy (`node SCRIPT --config FILE`) and waits until GET /healthz on its admin port answers 200.
+ * stdout (the access log) and stderr go to files in workDir: a file costs the proxy what a real log sink would,
+ * without the bench process having to drain a pipe.
+ */
+export async function startProxy({ name, script, originUrl, mallocTuning, workDir, timeoutMs = 30_000 }) {
+  const port = await freePort();
+  const adminPort = await freePort();
+  const configFile = join(workDir, `${name}.yaml`);
+  writeFileSync(configFile, proxyConfigYaml({ port, adminPort, originUrl }));
+  const outFile = join(workDir, `${name}.stdout.log`);
+  const errFile = join(workDir, `${name}.stderr.log`);
+  const out = openSync(outFile, 'w');
+  const err = openSync(errFile, 'w');
+  const child = spawn(process.execPath, [script, '--config', configFile], {
+    env: envWith(mallocTuning), stdio: ['ignore', out, err],
+  });
+  closeSync(out);
+  closeSync(err);
+  let exit;
+  child.once('exit', (code, signal) => { exit = signal ?? code; });
+  const tail = () => readFileSync(errFile, 'utf8').split('\n').slice(-15).join('\n');
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exit !== undefined) throw new Error(`${name} exited (${exit}) before becoming healthy:\n${tail()}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${adminPort}/healthz`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      await stop(child);
+      throw new Error(`${name} not healthy after ${timeoutMs} ms:\n${tail()}`);
+    }
+    await sleep(100);
+  }
+  return {
+    name, port, adminPort, pid: child.pid, url: `http://127.0.0.1:${port}`, configFile, outFile, errFile,
+    alive: () => exit === undefined,
+    stderrTail: tail,
+    stop: () => stop(child),
+  };
+}

@@ -1,0 +1,107 @@
+// Benchmark harness: turns the raw runs into per-contender medians, the printed table and the JSON results file.
+import { fmt, max, median, min, table } from './stats.js';
+
+const GiB = 1024 ** 3;
+/** Other load on the machine (cores) above which a run is counted as noisy. */
+export const NOISY_CORES = 0.25;
+const COST_KEYS = ['proxy', 'origin', 'client'].flatMap((who) => [`${who}CpuSecondsPerGiB`, `${who}CpuUsPerRequest`]);
+
+/**
+ * Adds per-unit costs to a run: CPU seconds per GiB (costBasis 'bytes') or µs per request ('requests') for the proxy,
+ * the origin and the client side (the load generator's own count when it has one, e.g. wrk in another process).
+ */
+export function deriveCosts(run, costBasis) {
+  const per = (seconds) => {
+    if (seconds === undefined || !Number.isFinite(seconds)) return undefined;
+    if (costBasis === 'bytes') return run.bytes > 0 ? seconds / (run.bytes / GiB) : undefined;
+    return run.requests > 0 ? (seconds * 1e6) / run.requests : undefined;
+  };
+  const suffix = costBasis === 'bytes' ? 'CpuSecondsPerGiB' : 'CpuUsPerRequest';
+  run[`proxy${suffix}`] = per(run.proxyCpuSeconds);
+  run[`origin${suffix}`] = per(run.originCpuSeconds);
+  run[`client${suffix}`] = per(run.loadgenCpuSeconds ?? run.clientCpuSeconds);
+  for (const k of Object.keys(run)) if (run[k] === undefined) delete run[k];
+  return run;
+}
+
+/** { [scenario]: { [contender]: summary } } from the list of runs (failed runs are counted, not averaged). */
+export function summarize(scenarios, contenders, runs) {
+  const out = {};
+  for (const s of scenarios) {
+    const perContender = {};
+    for (const c of contenders) {
+      const mine = runs.filter((r) => r.scenario === s.name && r.contender === c.id);
+      if (mine.length === 0) continue;
+      const ok = mine.filter((r) => r.ok);
+      const values = ok.map((r) => r.metrics[s.primary.key]);
+      const extraKeys = [...new Set(ok.flatMap((r) => Object.keys(r.metrics)))].filter((k) => k !== s.primary.key);
+      perContender[c.id] = {
+        runs: mine.length,
+        failed: mine.length - ok.length,
+        errors: [...new Set(mine.filter((r) => !r.ok).map((r) => r.error))],
+        median: median(values), min: min(values), max: max(values),
+        quietMedian: median(ok.filter((r) => !(r.otherLoadCores > NOISY_CORES)).map((r) => r.metrics[s.primary.key])),
+        values,
+        ...Object.fromEntries(COST_KEYS.map((k) => [k, median(ok.map((r) => r[k]))])),
+        proxyPeakRssMB: max(ok.map((r) => r.proxyPeakRssMB)),
+        noisy: mine.filter((r) => r.otherLoadCores > NOISY_CORES).length,
+        otherLoadCores: { median: median(mine.map((r) => r.otherLoadCores)), max: max(mine.map((r) => r.otherLoadCores)) },
+        extra: Object.fromEntries(extraKeys.map((k) => [k, median(ok.map((r) => r.metrics[k]))])),
+      };
+    }
+    const direct = perContender.direct?.median;
+    for (const sum of Object.values(perContender)) sum.vsDirect = direct ? sum.median / direct : NaN;
+    out[s.name] = perContender;
+  }
+  return out;
+}
+
+/** The table printed at the end of a run (markdown, so it can be pasted into docs/performance.md). */
+export function formatTable(scenarios, contenders, summary) {
+  const rows = [];
+  for (const s of scenarios) {
+    for (const c of contenders) {
+      const x = summary[s.name]?.[c.id];
+      if (!x) continue;
+      const cost = (who) => {
+        const v = s.costBasis === 'bytes' ? x[`${who}CpuSecondsPerGiB`] : x[`${who}CpuUsPerRequest`];
+        return Number.isFinite(v) ? `${fmt(v)} ${s.costBasis === 'bytes' ? 's/GiB' : 'µs/req'}` : '–';
+      };
+      const extra = Object.entries(x.extra)
+        .filter(([k]) => k === 'p50Ms' || k === 'p99Ms')
+        .map(([k, v]) => `${k.replace('Ms', '')} ${fmt(v)} ms`).join(', ');
+      rows.push([
+        s.name, c.label,
+        `${fmt(x.median)} ${s.primary.unit}`,
+        `${fmt(x.min)}–${fmt(x.max)}`,
+        c.id === 'direct' ? '' : `${fmt(x.vsDirect * 100)}%`,
+        cost('proxy'),
+        Number.isFinite(x.proxyPeakRssMB) ? fmt(x.proxyPeakRssMB) : '–',
+        extra,
+        cost('client'),
+        `${x.runs}${x.noisy ? ` (${x.noisy} noisy)` : ''}${x.failed ? `, ${x.failed} FAILED: ${x.errors.join('; ')}` : ''}`,
+      ]);
+    }
+  }
+  return table(['scenario', 'contender', 'median', 'min–max', 'vs direct', 'proxy CPU', 'peak RSS MB', 'latency', 'client CPU', 'runs'], rows);
+}
+
+/** The failing or informative checks, one line each. */
+export function formatChecks(checks) {
+  const lines = [];
+  for (const [id, list] of Object.entries(checks)) {
+    for (const c of list) {
+      if (!c.ok || !c.required) lines.push(`${id}: ${c.ok ? 'ok  ' : c.required ? 'FAIL' : 'no  '} ${c.name}${c.detail ? ` (${c.detail})` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** One line per scenario on CPU load from outside the benchmark, which makes a comparison unreliable (> ~0.2 cores). */
+export function formatNoise(scenarios, runs) {
+  return scenarios.map((s) => {
+    const loads = runs.filter((r) => r.scenario === s.name).map((r) => r.otherLoadCores);
+    const steal = runs.filter((r) => r.scenario === s.name).map((r) => r.stealCores);
+    return `${s.name}: other load on the machine median ${fmt(median(loads))} cores, max ${fmt(max(loads))}; steal median ${fmt(median(steal))} cores`;
+  }).join('\n') + `\n(a run is noisy when other load exceeds ${NOISY_CORES} cores; compare only quiet runs, or re-run)`;
+}

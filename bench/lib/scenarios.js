@@ -1,0 +1,91 @@
+// Benchmark scenarios: what one timed run of each measurement does against one contender. The harness (bench/run.js)
+// interleaves contenders, repeats, reads the proxy's CPU and peak RSS around every run and takes medians.
+//
+// Adding a scenario: append an object to SCENARIOS with
+//   name        short id for --only
+//   title       one line for the table
+//   primary     { key, unit, better: 'higher' | 'lower' }: the figure compared between contenders
+//   costBasis   'bytes' (proxy CPU s/GiB) or 'requests' (proxy CPU µs/request)
+//   params(opts)            → { reps, ... } sizes and durations; opts.quick means a smoke check (< 1 min total)
+//   warmup(ctx, c, params)  optional, untimed: connections, JIT, the origin's caches
+//   run(ctx, c, params)     → { ok, error?, bytes, requests, metrics: { [primary.key]: number, ...extra },
+//                               loadgenCpuSeconds? (when the load runs outside this process) }
+// ctx = { opts, originUrl, loadgen }, c = a contender { id, label, target, proxy? }.
+// Candidates already planned: aws-chunked uploads with CRC32 trailers via @aws-sdk/client-s3, a cross-backend
+// UploadPartCopy of 1 GiB (two origins, one per backend) against rclone, and metrics on/off.
+import { getObject, presignedPath, putObject } from './client.js';
+import { originStats } from './checks.js';
+import { loadTest } from './loadgen.js';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const mbps = (bytes, seconds) => bytes / 1e6 / seconds;
+
+/** Size label used in object keys (the origin reads the size back from the key). */
+const sizeKey = (size) => (size % GiB === 0 ? `${size / GiB}GiB` : size % MiB === 0 ? `${size / MiB}MiB` : `${size}`);
+
+export const SCENARIOS = [
+  {
+    name: 'get',
+    title: 'GET one object, single stream',
+    primary: { key: 'MBps', unit: 'MB/s', better: 'higher' },
+    costBasis: 'bytes',
+    params: (opts) => ({ size: opts.size ?? (opts.quick ? 128 * MiB : GiB), reps: opts.reps ?? (opts.quick ? 2 : 5) }),
+    async warmup(ctx, c) {
+      await getObject(c.target, '/bench/warm-64MiB');
+    },
+    async run(ctx, c, { size }) {
+      const r = await getObject(c.target, `/bench/get-${sizeKey(size)}`);
+      const ok = r.status === 200 && r.bytes === size;
+      return {
+        ok, error: ok ? undefined : `status ${r.status}, ${r.bytes} of ${size} bytes`,
+        bytes: r.bytes, requests: 1, metrics: { MBps: mbps(r.bytes, r.seconds), seconds: r.seconds },
+      };
+    },
+  },
+  {
+    name: 'put',
+    title: 'PUT one object, single stream, UNSIGNED-PAYLOAD',
+    primary: { key: 'MBps', unit: 'MB/s', better: 'higher' },
+    costBasis: 'bytes',
+    params: (opts) => ({ size: opts.size ?? (opts.quick ? 128 * MiB : GiB), reps: opts.reps ?? (opts.quick ? 2 : 5) }),
+    async warmup(ctx, c) {
+      await putObject(c.target, '/bench/warm-put', 64 * MiB);
+    },
+    async run(ctx, c, { size }) {
+      const before = await originStats(ctx.originUrl);
+      const r = await putObject(c.target, `/bench/put-${sizeKey(size)}`, size);
+      const after = await originStats(ctx.originUrl);
+      const arrived = after.bytesReceived - before.bytesReceived;
+      const ok = r.status === 200 && arrived === size;
+      return {
+        ok, error: ok ? undefined : `status ${r.status}, origin received ${arrived} of ${size} bytes`,
+        bytes: size, requests: 1, metrics: { MBps: mbps(size, r.seconds), seconds: r.seconds },
+      };
+    },
+  },
+  {
+    name: 'small',
+    title: 'GET 1 KiB, 64 connections, presigned URL replayed',
+    primary: { key: 'rps', unit: 'req/s', better: 'higher' },
+    costBasis: 'requests',
+    params: (opts) => ({
+      connections: 64, seconds: opts.duration ?? (opts.quick ? 2 : 5), reps: opts.reps ?? (opts.quick ? 2 : 3),
+    }),
+    async warmup(ctx, c, { connections }) {
+      await loadTest(ctx.loadgen, { url: `${c.target.url}${presignedPath(c.target, '/bench/small-1KiB')}`, connections, seconds: 1 });
+    },
+    async run(ctx, c, { connections, seconds }) {
+      // One presigned URL per run: verifying the same signature again and again is what a replaying client costs.
+      const url = `${c.target.url}${presignedPath(c.target, '/bench/small-1KiB')}`;
+      const r = await loadTest(ctx.loadgen, { url, connections, seconds });
+      const ok = r.non2xx === 0 && r.errors === 0 && r.requests > 0;
+      return {
+        ok, error: ok ? undefined : `${r.non2xx} non-2xx, ${r.errors} errors of ${r.requests} requests`,
+        bytes: r.requests * 1024, requests: r.requests,
+        loadgenCpuSeconds: r.loadgenCpuSeconds,
+        metrics: { rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms },
+      };
+    },
+  },
+];

@@ -1,0 +1,232 @@
+// Benchmark entry point (`npm run bench`): direct-to-origin vs through s3bridge, interleaved, repeated, medians;
+// prints a table and writes bench/results/<timestamp>.json. Methodology: docs/performance.md.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkContender } from './lib/checks.js';
+import { closeClient, makeTarget } from './lib/client.js';
+import { wrkAvailable } from './lib/loadgen.js';
+import { cpuSeconds, machineCpu, memory, resetPeak } from './lib/procfs.js';
+import { MALLOC_TUNING, spawnOrigin, startProxy } from './lib/processes.js';
+import { deriveCosts, formatChecks, formatNoise, formatTable, summarize } from './lib/report.js';
+import { SCENARIOS } from './lib/scenarios.js';
+import { USAGE, parseOptions } from './lib/options.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..');
+let opts;
+try {
+  opts = parseOptions(process.argv.slice(2), process.env, { resultsDir: join(HERE, 'results'), scenarios: SCENARIOS });
+} catch (err) {
+  console.error(`bench: ${err.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (opts.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (opts.loadgen === 'wrk' && !wrkAvailable()) {
+  console.error('bench: --loadgen wrk, but wrk is not installed');
+  process.exit(2);
+}
+
+// The load-generating client runs in this process: give it the same allocator settings as the origin, so the
+// client is never the part that suffers from glibc trimming (docs/performance.md, "Memory allocator").
+if (process.env.MALLOC_TRIM_THRESHOLD_ === undefined && process.env.BENCH_NO_REEXEC === undefined) {
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit', env: { ...process.env, ...MALLOC_TUNING, BENCH_NO_REEXEC: '1' },
+  });
+  process.exit(r.status ?? 1);
+}
+
+const scenarios = SCENARIOS.filter((s) => opts.only.length === 0 || opts.only.includes(s.name));
+
+const RUN_TIMEOUT_MS = 180_000;
+const log = (msg) => process.stderr.write(`${msg}\n`);
+const workDir = mkdtempSync(join(tmpdir(), 's3bridge-bench-'));
+const started = new Date();
+const loadavgAtStart = loadavg();
+const cleanups = [];
+
+/** Allocator variants of each proxy: one per --malloc-env set (or the default pair), plus glibc's defaults. */
+function mallocVariants() {
+  const sets = opts.mallocEnv;
+  const tuned = sets.map((env, i) => ({ suffix: sets.length > 1 ? `tuned-${i + 1}` : 'tuned', label: sets.length > 1 ? `malloc ${i + 1}` : 'malloc tuned', env }));
+  const plain = { suffix: 'glibc-default', label: 'glibc default', env: false };
+  return opts.mallocTuning === 'both' ? [...tuned, plain] : opts.mallocTuning === 'on' ? tuned : [plain];
+}
+
+async function startContenders(originUrl) {
+  const variants = mallocVariants();
+  const contenders = [{ id: 'direct', label: 'direct (no proxy)', target: makeTarget(originUrl) }];
+  const notes = [];
+  const start = async (kind, script, variant) => {
+    const id = `${kind}/${variant.suffix}`;
+    const proxy = await startProxy({ name: id.replace('/', '-'), script, originUrl, mallocTuning: variant.env, workDir });
+    cleanups.push(proxy.stop);
+    contenders.push({
+      id, label: `${kind} (${variant.label})`, kind, mallocEnv: variant.env || {}, target: makeTarget(proxy.url), proxy, idle: memory(proxy.pid),
+    });
+  };
+  const dist = join(ROOT, 'dist', 'main.js');
+  const passthrough = join(HERE, 'lib', 'passthrough-proxy.js');
+  let subject = 's3bridge';
+  if (opts.proxy === 'passthrough') subject = 'passthrough';
+  else {
+    try {
+      if (!existsSync(dist)) throw new Error(`${dist} does not exist (npm run build)`);
+      for (const v of variants) await start('s3bridge', dist, v);
+    } catch (err) {
+      if (opts.proxy === 'dist') throw err;
+      notes.push(`s3bridge not measured: ${err.message.split('\n')[0]}; measuring the minimal undici pass-through instead`);
+      log(`bench: WARNING ${notes.at(-1)}\n${err.message}`);
+      subject = 'passthrough';
+    }
+  }
+  if (subject === 'passthrough') for (const v of variants) await start('passthrough', passthrough, v);
+  else if (opts.baseline) for (const v of variants) await start('passthrough', passthrough, v);
+  return { contenders, subject, notes };
+}
+
+const QUIET_CORES = 0.25;
+
+/** Waits (up to opts.waitQuiet seconds) until the machine, with the benchmark idle, uses less than QUIET_CORES. */
+async function waitForQuiet() {
+  const deadline = Date.now() + opts.waitQuiet * 1000;
+  let busy;
+  do {
+    const a = machineCpu();
+    await new Promise((r) => setTimeout(r, 500));
+    busy = (machineCpu().busy - a.busy) / 0.5;
+  } while (busy >= QUIET_CORES && Date.now() < deadline);
+  return busy;
+}
+
+/** One timed run of scenario s against contender c, with the proxy's CPU and peak RSS read around it. */
+async function measure(ctx, s, c, params, rep) {
+  const loadBefore = opts.waitQuiet > 0 ? await waitForQuiet() : undefined;
+  const pid = c.proxy?.pid;
+  const peakReset = pid ? resetPeak(pid) : false;
+  const proxyCpu0 = pid ? cpuSeconds(pid) : 0;
+  const originCpu0 = cpuSeconds(ctx.originPid);
+  const clientCpu0 = process.cpuUsage();
+  const machine0 = machineCpu();
+  const t0 = performance.now();
+  let timer;
+  const result = await Promise.race([
+    s.run(ctx, c, params),
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${RUN_TIMEOUT_MS} ms`)), RUN_TIMEOUT_MS); }),
+  ]).catch((err) => ({ ok: false, error: String(err?.message ?? err), bytes: 0, requests: 0, metrics: {} }))
+    .finally(() => clearTimeout(timer));
+  const client = process.cpuUsage(clientCpu0);
+  const run = { scenario: s.name, contender: c.id, rep, ...result, clientCpuSeconds: (client.user + client.system) / 1e6 };
+  run.originCpuSeconds = cpuSeconds(ctx.originPid) - originCpu0;
+  run.wallSeconds = (performance.now() - t0) / 1000;
+  const machine1 = machineCpu();
+  if (pid && c.proxy.alive()) {
+    run.proxyCpuSeconds = cpuSeconds(pid) - proxyCpu0;
+    const mem = memory(pid);
+    run.proxyPeakRssMB = mem.peakMB;
+    run.proxyPeakIsLifetime = !peakReset;
+  } else if (pid) {
+    run.ok = false;
+    run.error = `proxy exited: ${c.proxy.stderrTail().split('\n').slice(-3).join(' | ')}`;
+  }
+  // Load on the machine that is not this benchmark (other work on a shared VM): a noisy run shows here.
+  const ours = (run.proxyCpuSeconds ?? 0) + run.originCpuSeconds + run.clientCpuSeconds + (ctx.loadgen === 'wrk' ? run.loadgenCpuSeconds ?? 0 : 0);
+  run.otherLoadCores = Math.max(0, machine1.busy - machine0.busy - ours) / run.wallSeconds;
+  run.stealCores = (machine1.steal - machine0.steal) / run.wallSeconds;
+  if (loadBefore !== undefined) run.loadBeforeCores = loadBefore;
+  return deriveCosts(run, s.costBasis);
+}
+
+function describe(run, s) {
+  if (!run.ok) return `FAILED ${run.error}`;
+  const v = run.metrics[s.primary.key];
+  const cost = run.proxyCpuSecondsPerGiB !== undefined ? ` proxy cpu ${run.proxyCpuSecondsPerGiB.toFixed(2)} s/GiB`
+    : run.proxyCpuUsPerRequest !== undefined ? ` proxy cpu ${run.proxyCpuUsPerRequest.toFixed(0)} µs/req` : '';
+  const rss = run.proxyPeakRssMB !== undefined ? ` peak ${run.proxyPeakRssMB.toFixed(0)} MB` : '';
+  const other = run.otherLoadCores > 0.1 ? ` (other load ${run.otherLoadCores.toFixed(2)} cores)` : '';
+  return `${v.toFixed(0)} ${s.primary.unit}${cost}${rss}${other}`;
+}
+
+async function main() {
+  log(`bench: ${opts.quick ? 'quick' : 'full'} run, scenarios ${scenarios.map((s) => s.name).join(',')}, work dir ${workDir}`);
+  const origin = await spawnOrigin(join(HERE, 'origin.js'));
+  cleanups.push(origin.stop);
+  const { contenders: all, subject, notes } = await startContenders(origin.url);
+  const ctx = { opts, originUrl: origin.url, originPid: origin.pid, loadgen: opts.loadgen };
+
+  const checks = {};
+  let contenders = all;
+  if (opts.checks) {
+    for (const c of all) checks[c.id] = await checkContender(c, origin.url);
+    const broken = all.filter((c) => checks[c.id].some((x) => x.required && !x.ok));
+    for (const c of broken) notes.push(`${c.id} failed correctness checks and was not timed`);
+    contenders = all.filter((c) => !broken.includes(c));
+    const text = formatChecks(checks);
+    if (text) log(`checks:\n${text}`);
+  }
+
+  const runs = [];
+  const paramsUsed = {};
+  for (const s of scenarios) {
+    const params = s.params(opts);
+    paramsUsed[s.name] = params;
+    log(`\n== ${s.name}: ${s.title} ${JSON.stringify(params)}`);
+    for (const c of contenders) await s.warmup?.(ctx, c, params).catch((err) => log(`warmup ${c.id}: ${err.message}`));
+    for (let rep = 0; rep < params.reps; rep++) {
+      // Rotate the order each repetition (A B C, B C A, ...) so no contender always runs right after another.
+      for (let i = 0; i < contenders.length; i++) {
+        const c = contenders[(i + rep) % contenders.length];
+        const run = await measure(ctx, s, c, params, rep);
+        runs.push(run);
+        log(`${s.name.padEnd(6)} ${c.id.padEnd(28)} rep ${rep + 1}/${params.reps}  ${describe(run, s)}`);
+      }
+    }
+  }
+
+  const summary = summarize(scenarios, contenders, runs);
+  const tableText = formatTable(scenarios, contenders, summary);
+  console.log(`\n${tableText}\n`);
+  console.log(formatNoise(scenarios, runs));
+  for (const n of notes) console.log(`note: ${n}`);
+
+  let commit;
+  try { commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { commit = undefined; }
+  const result = {
+    startedAt: started.toISOString(),
+    durationSeconds: (Date.now() - started.getTime()) / 1000,
+    machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: totalmem() / 1024 ** 3, loadavgAtStart, loadavgAtEnd: loadavg(), node: process.version },
+    commit,
+    options: { ...opts, outDir: undefined },
+    subject,
+    notes,
+    contenders: all.map((c) => ({ id: c.id, label: c.label, mallocEnv: c.mallocEnv, idleRssMB: c.idle?.rssMB, timed: contenders.includes(c) })),
+    params: paramsUsed,
+    checks,
+    summary,
+    runs,
+    table: tableText,
+  };
+  mkdirSync(opts.outDir, { recursive: true });
+  const file = join(opts.outDir, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`results: ${file}`);
+  return runs.every((r) => r.ok) && contenders.length === all.length ? 0 : 1;
+}
+
+/** Stops every process this run started; keeps the proxies' logs and configs when the run failed. */
+async function cleanup(keepLogs) {
+  await closeClient().catch(() => undefined);
+  for (const stop of cleanups.reverse()) await stop().catch(() => undefined);
+  if (keepLogs) log(`bench: proxy configs and logs kept in ${workDir}`);
+  else rmSync(workDir, { recursive: true, force: true });
+}
+
+process.on('SIGINT', () => { cleanup(false).finally(() => process.exit(130)); });
+main()
+  .then(async (code) => { await cleanup(code !== 0); process.exit(code); })
+  .catch(async (err) => { console.error(`bench: ${err.stack ?? err}`); await cleanup(true); process.exit(1); });
