@@ -41,7 +41,26 @@ export function prettyAccess(e: AccessLogEntry): string {
   return `${e.time.slice(11, 23)} ${e.status} ${e.operation ?? '-'}${target} → ${e.backend ?? '-'}${error} ${e.durationMs}ms in=${e.bytesIn} out=${e.bytesOut} ${e.accessKeyId ?? ''} [${e.requestId}]\n`;
 }
 
-export function createLogger(write: (line: string) => void = (line) => process.stdout.write(line), opts: { access?: boolean; pretty?: boolean } = {}): Logger {
+/**
+ * Writes to stdout in batches: lines logged in one turn of the event loop go out in one write.
+ * stdout to a file or a pipe is a synchronous write per call, which under load cost more than the
+ * rest of a small request; a batch is flushed at the latest on the next turn, and at exit.
+ */
+export function batchedStdout(): (line: string) => void {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.on('exit', flush);
+  return (line) => {
+    if (pending.push(line) === 1) setImmediate(flush);
+  };
+}
+
+export function createLogger(write: (line: string) => void = batchedStdout(), opts: { access?: boolean; pretty?: boolean } = {}): Logger {
   const accessOn = opts.access ?? true;
   const event = (level: string) => (msg: string, fields: Record<string, unknown> = {}) => {
     const safe = redact(fields);
