@@ -85,7 +85,12 @@ export function createS3Server(current: Current): Server {
       current.inflight--;
       untrack();
     });
-    void handleRequest(app, req, res, expectContinue);
+    handleRequest(app, req, res, expectContinue).catch((err: unknown) => {
+      // handleRequest answers every error itself; reaching here is a bug, which must not take the process down.
+      app.log.error('unexpected failure in request handling', { error: (err as Error)?.stack ?? String(err) });
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
   };
   const tls = current.app.config.server.tls;
   const server = tls

@@ -39,6 +39,9 @@ function chain(first: Readable, ...rest: Transform[]): Readable {
     from.pipe(t);
     out = t;
   }
+  // Whoever reads the body (the upstream request) sees its errors; if nobody ever does (the request
+  // failed first), an error must still not become an uncaught exception.
+  out.on('error', () => {});
   return out;
 }
 
