@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkContender } from './lib/checks.js';
 import { closeClient, makeTarget } from './lib/client.js';
+import { closeSdkClients } from './lib/scenarios-transfer.js';
 import { wrkAvailable } from './lib/loadgen.js';
 import { cpuSeconds, machineCpu, memory, resetPeak } from './lib/procfs.js';
 import { MALLOC_TUNING, spawnOrigin, startProxy } from './lib/processes.js';
@@ -58,20 +59,27 @@ function mallocVariants() {
   return opts.mallocTuning === 'both' ? [...tuned, plain] : opts.mallocTuning === 'on' ? tuned : [plain];
 }
 
-async function startContenders(originUrl) {
+/** Whether contender c is timed in scenario s (scenario-owned proxies only in the scenarios that list them). */
+const appliesTo = (s, c) => (c.ownedBy ? c.ownedBy.includes(s.name) : (s.appliesTo ? s.appliesTo(c) : true));
+
+async function startContenders(originUrl, originBUrl) {
   const variants = mallocVariants();
   const contenders = [{ id: 'direct', label: 'direct (no proxy)', target: makeTarget(originUrl) }];
   const notes = [];
-  const start = async (kind, script, variant) => {
-    const id = `${kind}/${variant.suffix}`;
-    const proxy = await startProxy({ name: id.replace('/', '-'), script, originUrl, mallocTuning: variant.env, workDir });
+  const start = async (kind, script, variant, own) => {
+    const id = own ? `${own.id}/${variant.suffix}` : `${kind}/${variant.suffix}`;
+    const proxy = await startProxy({
+      name: id.replace('/', '-'), script, originUrl, originBUrl, observability: own?.observability, mallocTuning: variant.env, workDir,
+    });
     cleanups.push(proxy.stop);
     contenders.push({
-      id, label: `${kind} (${variant.label})`, kind, mallocEnv: variant.env || {}, target: makeTarget(proxy.url), proxy, idle: memory(proxy.pid),
+      id, label: `${own?.label ?? kind} (${variant.label})`, kind, mallocEnv: variant.env || {}, target: makeTarget(proxy.url), proxy,
+      idle: memory(proxy.pid), ...(own ? { ownedBy: scenarios.filter((s) => s.proxies?.some((p) => p.id === own.id)).map((s) => s.name) } : {}),
     });
   };
   const dist = join(ROOT, 'dist', 'main.js');
   const passthrough = join(HERE, 'lib', 'passthrough-proxy.js');
+  const scripts = { s3bridge: dist, passthrough, 'http-proxy': join(HERE, 'lib', 'http-proxy-proxy.js') };
   let subject = 's3bridge';
   if (opts.proxy === 'passthrough') subject = 'passthrough';
   else {
@@ -87,6 +95,12 @@ async function startContenders(originUrl) {
   }
   if (subject === 'passthrough') for (const v of variants) await start('passthrough', passthrough, v);
   else if (opts.baseline) for (const v of variants) await start('passthrough', passthrough, v);
+  // Proxies owned by the selected scenarios: one process each, with the first allocator variant (tuned by default).
+  const owned = new Map(scenarios.flatMap((s) => s.proxies ?? []).map((p) => [p.id, p]));
+  for (const own of owned.values()) {
+    if (own.script === 's3bridge' && subject !== 's3bridge') { notes.push(`${own.id} not measured: s3bridge did not start`); continue; }
+    await start(own.kind, scripts[own.script], variants[0], own);
+  }
   return { contenders, subject, notes };
 }
 
@@ -110,7 +124,8 @@ async function measure(ctx, s, c, params, rep) {
   const pid = c.proxy?.pid;
   const peakReset = pid ? resetPeak(pid) : false;
   const proxyCpu0 = pid ? cpuSeconds(pid) : 0;
-  const originCpu0 = cpuSeconds(ctx.originPid);
+  const originCpu = () => cpuSeconds(ctx.originPid) + cpuSeconds(ctx.originBPid);
+  const originCpu0 = originCpu();
   const clientCpu0 = process.cpuUsage();
   const machine0 = machineCpu();
   const t0 = performance.now();
@@ -122,7 +137,7 @@ async function measure(ctx, s, c, params, rep) {
     .finally(() => clearTimeout(timer));
   const client = process.cpuUsage(clientCpu0);
   const run = { scenario: s.name, contender: c.id, rep, ...result, clientCpuSeconds: (client.user + client.system) / 1e6 };
-  run.originCpuSeconds = cpuSeconds(ctx.originPid) - originCpu0;
+  run.originCpuSeconds = originCpu() - originCpu0;
   run.wallSeconds = (performance.now() - t0) / 1000;
   const machine1 = machineCpu();
   if (pid && c.proxy.alive()) {
@@ -135,7 +150,8 @@ async function measure(ctx, s, c, params, rep) {
     run.error = `proxy exited: ${c.proxy.stderrTail().split('\n').slice(-3).join(' | ')}`;
   }
   // Load on the machine that is not this benchmark (other work on a shared VM): a noisy run shows here.
-  const ours = (run.proxyCpuSeconds ?? 0) + run.originCpuSeconds + run.clientCpuSeconds + (ctx.loadgen === 'wrk' ? run.loadgenCpuSeconds ?? 0 : 0);
+  const external = run.externalCpuSeconds ?? (ctx.loadgen === 'wrk' ? run.loadgenCpuSeconds ?? 0 : 0);
+  const ours = (run.proxyCpuSeconds ?? 0) + run.originCpuSeconds + run.clientCpuSeconds + (Number.isFinite(external) ? external : 0);
   run.otherLoadCores = Math.max(0, machine1.busy - machine0.busy - ours) / run.wallSeconds;
   run.stealCores = (machine1.steal - machine0.steal) / run.wallSeconds;
   if (loadBefore !== undefined) run.loadBeforeCores = loadBefore;
@@ -148,16 +164,22 @@ function describe(run, s) {
   const cost = run.proxyCpuSecondsPerGiB !== undefined ? ` proxy cpu ${run.proxyCpuSecondsPerGiB.toFixed(2)} s/GiB`
     : run.proxyCpuUsPerRequest !== undefined ? ` proxy cpu ${run.proxyCpuUsPerRequest.toFixed(0)} µs/req` : '';
   const rss = run.proxyPeakRssMB !== undefined ? ` peak ${run.proxyPeakRssMB.toFixed(0)} MB` : '';
+  const ext = run.externalCpuSeconds !== undefined && run.clientCpuSecondsPerGiB !== undefined
+    ? ` client process cpu ${run.clientCpuSecondsPerGiB.toFixed(2)} s/GiB, peak ${Number(run.metrics.clientPeakRssMB).toFixed(0)} MB` : '';
   const other = run.otherLoadCores > 0.1 ? ` (other load ${run.otherLoadCores.toFixed(2)} cores)` : '';
-  return `${v.toFixed(0)} ${s.primary.unit}${cost}${rss}${other}`;
+  return `${v.toFixed(0)} ${s.primary.unit}${cost}${rss}${ext}${other}`;
 }
 
 async function main() {
   log(`bench: ${opts.quick ? 'quick' : 'full'} run, scenarios ${scenarios.map((s) => s.name).join(',')}, work dir ${workDir}`);
   const origin = await spawnOrigin(join(HERE, 'origin.js'));
   cleanups.push(origin.stop);
-  const { contenders: all, subject, notes } = await startContenders(origin.url);
-  const ctx = { opts, originUrl: origin.url, originPid: origin.pid, loadgen: opts.loadgen };
+  // Origin B: backend "origin-b" (bucket bench-b), the destination of cross-backend copies.
+  const originB = await spawnOrigin(join(HERE, 'lib', 'copy-origin.js'));
+  cleanups.push(originB.stop);
+  const { contenders: all, subject, notes } = await startContenders(origin.url, originB.url);
+  const ctx = { opts, originUrl: origin.url, originPid: origin.pid, originBUrl: originB.url, originBPid: originB.pid, loadgen: opts.loadgen };
+  for (const s of scenarios) { const n = s.note?.(); if (n) notes.push(n); }
 
   const checks = {};
   let contenders = all;
@@ -175,12 +197,13 @@ async function main() {
   for (const s of scenarios) {
     const params = s.params(opts);
     paramsUsed[s.name] = params;
-    log(`\n== ${s.name}: ${s.title} ${JSON.stringify(params)}`);
-    for (const c of contenders) await s.warmup?.(ctx, c, params).catch((err) => log(`warmup ${c.id}: ${err.message}`));
+    log(`\n== ${s.name}: ${s.title} ${JSON.stringify(params)}${s.budget ? `\n   budget: ${s.budget}` : ''}`);
+    const mine = contenders.filter((c) => appliesTo(s, c));
+    for (const c of mine) await s.warmup?.(ctx, c, params).catch((err) => log(`warmup ${c.id}: ${err.message}`));
     for (let rep = 0; rep < params.reps; rep++) {
       // Rotate the order each repetition (A B C, B C A, ...) so no contender always runs right after another.
-      for (let i = 0; i < contenders.length; i++) {
-        const c = contenders[(i + rep) % contenders.length];
+      for (let i = 0; i < mine.length; i++) {
+        const c = mine[(i + rep) % mine.length];
         const run = await measure(ctx, s, c, params, rep);
         runs.push(run);
         log(`${s.name.padEnd(6)} ${c.id.padEnd(28)} rep ${rep + 1}/${params.reps}  ${describe(run, s)}`);
@@ -189,6 +212,7 @@ async function main() {
   }
 
   const summary = summarize(scenarios, contenders, runs);
+  for (const s of scenarios) if (s.budget) notes.push(`${s.name} budget: ${s.budget}`);
   const tableText = formatTable(scenarios, contenders, summary);
   console.log(`\n${tableText}\n`);
   console.log(formatNoise(scenarios, runs));
@@ -204,7 +228,7 @@ async function main() {
     options: { ...opts, outDir: undefined },
     subject,
     notes,
-    contenders: all.map((c) => ({ id: c.id, label: c.label, mallocEnv: c.mallocEnv, idleRssMB: c.idle?.rssMB, timed: contenders.includes(c) })),
+    contenders: all.map((c) => ({ id: c.id, label: c.label, mallocEnv: c.mallocEnv, idleRssMB: c.idle?.rssMB, timed: contenders.includes(c), ownedBy: c.ownedBy })),
     params: paramsUsed,
     checks,
     summary,
@@ -221,6 +245,7 @@ async function main() {
 /** Stops every process this run started; keeps the proxies' logs and configs when the run failed. */
 async function cleanup(keepLogs) {
   await closeClient().catch(() => undefined);
+  closeSdkClients();
   for (const stop of cleanups.reverse()) await stop().catch(() => undefined);
   if (keepLogs) log(`bench: proxy configs and logs kept in ${workDir}`);
   else rmSync(workDir, { recursive: true, force: true });

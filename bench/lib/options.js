@@ -5,8 +5,9 @@ import { MALLOC_TUNING } from './processes.js';
 import { parseSize } from './stats.js';
 
 export const USAGE = `usage: node bench/run.js [options]      (npm run bench -- [options])
-  --quick                    smoke check: 128 MiB objects, 2 s load runs, 2 repetitions (< 1 min)
-  --only LIST                scenarios to run, comma-separated (get,put,small, ...)
+  --quick                    smoke check: 128 MiB objects (copy: 256 MiB), 2 s load runs, 1-2 repetitions
+  --only LIST                scenarios to run, comma-separated: get, put, small, upload-sdk,
+                             copy, small-observability, http-proxy (= http-proxy-get,-put,-small); default all
   --proxy dist|passthrough|auto  what to measure: s3bridge (dist/main.js, the default), the minimal undici
                              pass-through, or s3bridge falling back to the pass-through when it does not start
   --baseline                 also measure the minimal undici pass-through proxy (with the same malloc variants)
@@ -70,7 +71,10 @@ export function parseOptions(argv, env, { resultsDir, scenarios }) {
   if (a.size !== undefined && opts.size === undefined) throw new Error('--size must be a size such as 256MiB');
   if (opts.duration !== undefined && !(opts.duration > 0)) throw new Error('--duration must be a positive number of seconds');
   if (!(opts.waitQuiet >= 0)) throw new Error('--wait-quiet must be a number of seconds');
-  const unknown = opts.only.filter((n) => !scenarios.some((s) => s.name === n));
-  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+  const unknown = opts.only.filter((n) => !scenarios.some((s) => s.name === n || s.group === n));
+  const known = [...new Set(scenarios.flatMap((s) => [s.name, s.group].filter(Boolean)))];
+  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  // A group name (http-proxy) stands for all its scenarios.
+  opts.only = scenarios.filter((s) => opts.only.includes(s.name) || (s.group && opts.only.includes(s.group))).map((s) => s.name);
   return opts;
 }

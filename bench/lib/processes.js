@@ -44,7 +44,7 @@ async function stop(child) {
   clearTimeout(timer);
 }
 
-/** Starts bench/origin.js in its own process (always malloc-tuned: it is infrastructure, not the subject). */
+/** Starts bench/origin.js (or origin B) in its own process (always malloc-tuned: it is infrastructure, not the subject). */
 export async function spawnOrigin(originScript) {
   const child = spawn(process.execPath, [originScript, '--port', '0'], { env: envWith(true), stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
@@ -59,18 +59,22 @@ export async function spawnOrigin(originScript) {
 
 /**
  * The contract's YAML config for one proxy in front of the origin. Every bucket goes to backend "origin" except
- * SECOND_BACKEND_BUCKET, which goes to "origin-b": the same origin process under another backend name, so that
- * cross-backend operations (emulated copies) can be measured without a second origin.
+ * SECOND_BACKEND_BUCKET, which goes to "origin-b": origin B (bench/lib/copy-origin.js) when originBUrl is given,
+ * else the same origin under another backend name. Either way a copy between the two is cross-backend, so s3bridge
+ * emulates it. observability: { accessLog, metrics } (both on when absent, s3bridge's defaults).
  */
-export function proxyConfigYaml({ port, adminPort, originUrl }) {
+export function proxyConfigYaml({ port, adminPort, originUrl, originBUrl = originUrl, observability = {} }) {
+  const endpoints = { origin: originUrl, 'origin-b': originBUrl };
   return [
     'server:',
     '  host: 127.0.0.1',
     `  port: ${port}`,
     '  region: us-east-1',
+    ...(observability.accessLog === false ? ['  accessLog: false'] : []),
     'admin:',
     '  host: 127.0.0.1',
     `  port: ${adminPort}`,
+    ...(observability.metrics === false ? ['  metrics: false'] : []),
     'clients:',
     `  - accessKeyId: ${BENCH_CLIENT.accessKeyId}`,
     `    secretAccessKey: ${BENCH_CLIENT.secretAccessKey}`,
@@ -78,7 +82,7 @@ export function proxyConfigYaml({ port, adminPort, originUrl }) {
     'backends:',
     ...['origin', 'origin-b'].flatMap((name) => [
       `  - name: ${name}`,
-      `    endpoint: ${originUrl}`,
+      `    endpoint: ${endpoints[name]}`,
       '    region: us-east-1',
       '    addressing: path',
       '    accessKeyId: x',
@@ -98,11 +102,11 @@ export function proxyConfigYaml({ port, adminPort, originUrl }) {
  * stdout (the access log) and stderr go to files in workDir: a file costs the proxy what a real log sink would,
  * without the bench process having to drain a pipe.
  */
-export async function startProxy({ name, script, originUrl, mallocTuning, workDir, timeoutMs = 30_000 }) {
+export async function startProxy({ name, script, originUrl, originBUrl, observability, mallocTuning, workDir, timeoutMs = 30_000 }) {
   const port = await freePort();
   const adminPort = await freePort();
   const configFile = join(workDir, `${name}.yaml`);
-  writeFileSync(configFile, proxyConfigYaml({ port, adminPort, originUrl }));
+  writeFileSync(configFile, proxyConfigYaml({ port, adminPort, originUrl, originBUrl, observability }));
   const outFile = join(workDir, `${name}.stdout.log`);
   const errFile = join(workDir, `${name}.stderr.log`);
   const out = openSync(outFile, 'w');

@@ -49,8 +49,9 @@ export function summarize(scenarios, contenders, runs) {
         extra: Object.fromEntries(extraKeys.map((k) => [k, median(ok.map((r) => r.metrics[k]))])),
       };
     }
-    const direct = perContender.direct?.median;
-    for (const sum of Object.values(perContender)) sum.vsDirect = direct ? sum.median / direct : NaN;
+    // Scenarios without the direct contender (proxy variants only) compare with their first contender instead.
+    const reference = perContender.direct ?? Object.values(perContender)[0];
+    for (const sum of Object.values(perContender)) sum.vsDirect = reference?.median ? sum.median / reference.median : NaN;
     out[s.name] = perContender;
   }
   return out;
@@ -68,13 +69,14 @@ export function formatTable(scenarios, contenders, summary) {
         return Number.isFinite(v) ? `${fmt(v)} ${s.costBasis === 'bytes' ? 's/GiB' : 'µs/req'}` : '–';
       };
       const extra = Object.entries(x.extra)
-        .filter(([k]) => k === 'p50Ms' || k === 'p99Ms')
-        .map(([k, v]) => `${k.replace('Ms', '')} ${fmt(v)} ms`).join(', ');
+        .filter(([k]) => k === 'p50Ms' || k === 'p99Ms' || k === 'clientPeakRssMB')
+        .map(([k, v]) => (k === 'clientPeakRssMB' ? `client peak RSS ${fmt(v)} MB` : `${k.replace('Ms', '')} ${fmt(v)} ms`)).join(', ');
+      const first = Object.keys(summary[s.name] ?? {})[0];
       rows.push([
-        s.name, c.label,
+        s.name, s.label?.(c) ?? c.label,
         `${fmt(x.median)} ${s.primary.unit}`,
         `${fmt(x.min)}–${fmt(x.max)}`,
-        c.id === 'direct' ? '' : `${fmt(x.vsDirect * 100)}%`,
+        c.id === 'direct' || (!summary[s.name].direct && c.id === first) ? '' : `${fmt(x.vsDirect * 100)}%`,
         cost('proxy'),
         Number.isFinite(x.proxyPeakRssMB) ? fmt(x.proxyPeakRssMB) : '–',
         extra,
@@ -83,7 +85,7 @@ export function formatTable(scenarios, contenders, summary) {
       ]);
     }
   }
-  return table(['scenario', 'contender', 'median', 'min–max', 'vs direct', 'proxy CPU', 'peak RSS MB', 'latency', 'client CPU', 'runs'], rows);
+  return table(['scenario', 'contender', 'median', 'min–max', 'vs direct (or 1st)', 'proxy CPU', 'peak RSS MB', 'latency / other', 'client CPU', 'runs'], rows);
 }
 
 /** The failing or informative checks, one line each. */

@@ -10,12 +10,19 @@
 //   warmup(ctx, c, params)  optional, untimed: connections, JIT, the origin's caches
 //   run(ctx, c, params)     → { ok, error?, bytes, requests, metrics: { [primary.key]: number, ...extra },
 //                               loadgenCpuSeconds? (when the load runs outside this process) }
-// ctx = { opts, originUrl, loadgen }, c = a contender { id, label, target, proxy? }.
-// Candidates already planned: aws-chunked uploads with CRC32 trailers via @aws-sdk/client-s3, a cross-backend
-// UploadPartCopy of 1 GiB (two origins, one per backend) against rclone, and metrics on/off.
+// ctx = { opts, originUrl, originBUrl, loadgen }, c = a contender { id, kind, label, target, proxy? }.
+// Optional fields:
+//   appliesTo(c)  which of the common contenders (direct, s3bridge/*, passthrough/*) take part (default: all)
+//   proxies       [{ id, kind, script: 's3bridge'|'passthrough'|'http-proxy', label, observability? }]: proxies
+//                 started only for this scenario (when selected) and timed only in the scenarios that list them
+//   label(c)      the contender's name in this scenario's rows;  note()  a line printed under the table
+//   group         a name --only accepts for several scenarios at once;  budget  the target, printed with the title
+//   run() may also return externalCpuSeconds: CPU of a child process it ran (rclone), so it is not "other load".
 import { getObject, presignedPath, putObject } from './client.js';
 import { originStats } from './checks.js';
 import { loadTest } from './loadgen.js';
+import { proxyScenarios } from './scenarios-proxies.js';
+import { TRANSFER_SCENARIOS } from './scenarios-transfer.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -24,7 +31,7 @@ const mbps = (bytes, seconds) => bytes / 1e6 / seconds;
 /** Size label used in object keys (the origin reads the size back from the key). */
 const sizeKey = (size) => (size % GiB === 0 ? `${size / GiB}GiB` : size % MiB === 0 ? `${size / MiB}MiB` : `${size}`);
 
-export const SCENARIOS = [
+const BASE_SCENARIOS = [
   {
     name: 'get',
     title: 'GET one object, single stream',
@@ -89,3 +96,5 @@ export const SCENARIOS = [
     },
   },
 ];
+
+export const SCENARIOS = [...BASE_SCENARIOS, ...TRANSFER_SCENARIOS, ...proxyScenarios(BASE_SCENARIOS)];
