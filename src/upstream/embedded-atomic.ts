@@ -19,6 +19,9 @@ interface FilesystemStore {
 
 /** Writes content to a temporary file beside `finalPath` and renames it into place only when complete. */
 export async function writeAtomically(finalPath: string, content: Readable | Buffer): Promise<{ size: number; md5: string }> {
+  // The body may fail while the folder is created; pipeline below still sees that (the stream is
+  // destroyed), but the error must not go unhandled in between.
+  if (!Buffer.isBuffer(content)) content.on('error', () => {});
   await mkdir(dirname(finalPath), { recursive: true });
   const tmp = `${finalPath}.partial-${randomBytes(6).toString('hex')}`;
   const md5 = createHash('md5');
