@@ -13,6 +13,7 @@ import type { App } from './app.js';
 
 export async function handleRequest(app: App, req: IncomingMessage, res: ServerResponse, expectContinue = false): Promise<void> {
   const ctx = createContext(app, req, res);
+  watchIdleClient(ctx);
   let authenticating = true;
   try {
     const s3 = (ctx.s3 = parseS3Request(req.method ?? 'GET', req.url ?? '/', req.headers.host, req.headers['x-amz-copy-source'] !== undefined, app.parseOptions));
@@ -33,6 +34,37 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
   } finally {
     finish(ctx);
   }
+}
+
+/**
+ * A client that stalls mid-request (a body that stops arriving) would hold a backend request open for ever:
+ * answer 400 RequestTimeout like S3, abort the upstream request (nothing is committed) and close.
+ */
+function watchIdleClient(ctx: RequestContext): void {
+  const { req, res } = ctx;
+  const onIdle = () => {
+    // Only a request still arriving is the client's stall; a slow backend has its own timeouts.
+    if (res.writableFinished || req.complete) return;
+    ctx.errorCode = 'RequestTimeout';
+    const err = new S3Error('RequestTimeout');
+    if (!res.headersSent) {
+      res.setHeader('connection', 'close');
+      renderError(res, err, ctx.id, { head: req.method === 'HEAD' });
+      res.once('finish', () => req.socket.destroy());
+    } else {
+      res.destroy();
+    }
+    ctx.body?.destroy(err);
+  };
+  req.setTimeout(ctx.app.config.server.idleTimeoutSeconds * 1000, onIdle);
+  // Once the request is complete, Node offers the timeout to the response and else destroys the socket;
+  // waiting for a slow backend is bounded by the backend pool's own timeouts instead.
+  res.on('timeout', () => {});
+  // Keep-alive: the next request on this socket sets its own watch.
+  res.once('close', () => {
+    req.off('timeout', onIdle);
+    if (!req.socket.destroyed) req.socket.setTimeout(0);
+  });
 }
 
 /** Per-client allow-list and read-only keys (contract: clients[].buckets, readOnly). */

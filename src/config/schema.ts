@@ -90,6 +90,8 @@ export const configSchema = z.object({
     tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
     shutdownGraceSeconds: z.number().min(0).default(30),
     accessLog: z.boolean().default(true),
+    // A client that sends nothing for this long while its request is open gets 400 RequestTimeout, as S3 does.
+    idleTimeoutSeconds: z.number().positive().default(60),
   }).strict().default({}),
   admin: z.object({
     host: host.default('127.0.0.1'),

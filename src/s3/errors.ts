@@ -96,6 +96,7 @@ export function errorXml(err: S3Error, requestId: string, resource?: string): st
  * XML appended to an object body.
  */
 export function renderError(res: ServerResponse, err: S3Error, requestId: string, opts: { head?: boolean; resource?: string } = {}): void {
+  if (res.writableEnded) return; // already answered (e.g. RequestTimeout): nothing left to say
   if (res.headersSent) {
     res.destroy(err);
     return;

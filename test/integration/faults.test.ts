@@ -137,6 +137,62 @@ describe('client faults', () => {
   });
 });
 
+describe('stalled clients', () => {
+  it('an upload whose body stops arriving gets 400 RequestTimeout and the backend keeps nothing', async () => {
+    const stalled = await startBridge({
+      server: { idleTimeoutSeconds: 1 },
+      backends: [remoteBackend('rec', { endpoint: rec.endpoint, accessKeyId: 'rec', secretAccessKey: 'rec-secret' })],
+      routes: [{ bucket: '*', backend: 'rec' }],
+    });
+    try {
+      const { SignatureV4 } = await import('@smithy/signature-v4');
+      const { Sha256 } = await import('@aws-crypto/sha256-js');
+      const url = new URL(stalled.s3Url);
+      const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret-key' }, sha256: Sha256, uriEscapePath: false });
+      const signed = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/r-stall/obj', headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': '100000' }, query: {} });
+      const { connect } = await import('node:net');
+      const sock = connect(Number(url.port), url.hostname);
+      await new Promise((r) => sock.once('connect', r));
+      let answer = '';
+      sock.on('data', (d) => (answer += d.toString()));
+      const closed = new Promise((r) => sock.once('close', r));
+      sock.write(`PUT /r-stall/obj HTTP/1.1\r\n${Object.entries(signed.headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`);
+      sock.write(Buffer.alloc(1000, 1)); // then nothing more
+      await closed;
+      expect(answer).toMatch(/^HTTP\/1.1 400/);
+      expect(answer).toContain('<Code>RequestTimeout</Code>');
+      const upload = rec.requests.find((r) => r.method === 'PUT' && r.url === '/r-stall/obj');
+      if (upload) {
+        await upload.done;
+        expect(upload.completed).toBe(false);
+      }
+      expect(rec.objects.has('r-stall/obj')).toBe(false);
+    } finally {
+      await stalled.close(100);
+    }
+  });
+
+  it('a slow backend is not the client stalling: a GET waiting on it is not cut off', async () => {
+    const patient = await startBridge({
+      server: { idleTimeoutSeconds: 1 },
+      backends: [remoteBackend('rec', { endpoint: rec.endpoint, accessKeyId: 'rec', secretAccessKey: 'rec-secret' })],
+      routes: [{ bucket: '*', backend: 'rec' }],
+    });
+    try {
+      rec.faults.onRequest = (r, _req, res) => {
+        if (r.method !== 'GET' || !r.url.startsWith('/r-slow/')) return false;
+        setTimeout(() => { res.writeHead(200, { 'content-length': '4' }); res.end('late'); }, 2500);
+        return true;
+      };
+      const got = await patient.client(undefined, undefined, { requestChecksumCalculation: 'WHEN_REQUIRED' }).send(new GetObjectCommand({ Bucket: 'r-slow', Key: 'x' }));
+      expect(await got.Body!.transformToString()).toBe('late');
+    } finally {
+      rec.faults.clear();
+      await patient.close(100);
+    }
+  });
+});
+
 describe('slow emulated copies', () => {
   it('answers 200 early, keeps the connection alive and ends with the result document', async () => {
     const body = randomBytes(200_000);
