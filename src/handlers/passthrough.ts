@@ -4,7 +4,8 @@ import type { RequestContext } from '../context.js';
 import { mapBucketNames, OPERATIONS_NAMING_BUCKET } from '../s3/alias.js';
 import { forwardableRequestHeaders, forwardableResponseHeaders, headerValue } from '../s3/headers.js';
 import { uriEncode } from '../auth/sigv4.js';
-import { callBackend, upstreamFailure, type BackendResponse } from '../upstream/call.js';
+import { upstreamFailure } from '../upstream/call.js';
+import { forwardToBackend, readText, type ForwardedResponse } from '../upstream/forward.js';
 
 /** Query parameters that belong to the client's authentication or SDK bookkeeping (sigv4.md §11 item 2). */
 export function isForwardableQueryParam(name: string): boolean {
@@ -26,7 +27,7 @@ export function upstreamHeaders(ctx: RequestContext, overrides: Record<string, s
 // Aliased listings and errors are rewritten in memory; they are small XML documents, never object data.
 const MAX_REWRITE_BYTES = 32 * 1024 * 1024;
 
-function needsRewrite(ctx: RequestContext, up: BackendResponse): boolean {
+function needsRewrite(ctx: RequestContext, up: ForwardedResponse): boolean {
   const route = ctx.route;
   if (!route || ctx.req.method === 'HEAD') return false;
   const aliased = route.backendBucket !== ctx.s3!.bucket;
@@ -45,7 +46,7 @@ function clientLocation(ctx: RequestContext): string {
 }
 
 /** Sends a backend response to the client: status, headers, body; rewriting bucket names where needed. */
-export async function relayResponse(ctx: RequestContext, up: BackendResponse): Promise<void> {
+export async function relayResponse(ctx: RequestContext, up: ForwardedResponse): Promise<void> {
   const { res } = ctx;
   const headers = forwardableResponseHeaders(up.headers);
   // Clients see our request id (the one in our access log); the backend's is kept alongside.
@@ -66,7 +67,7 @@ export async function relayResponse(ctx: RequestContext, up: BackendResponse): P
   }
   if (up.statusCode >= 300) ctx.errorCode ??= `HTTP${up.statusCode}`;
   if (needsRewrite(ctx, up)) {
-    const text = await up.body.text();
+    const text = await readText(up.body);
     const location = ctx.s3!.operation === 'CompleteMultipartUpload' ? clientLocation(ctx) : undefined;
     const body = mapBucketNames(text, ctx.route!.backendBucket, ctx.s3!.bucket!, location);
     if (up.statusCode >= 300) ctx.errorCode = /<Code>([^<]+)<\/Code>/.exec(body)?.[1] ?? ctx.errorCode;
@@ -91,9 +92,9 @@ export async function relayResponse(ctx: RequestContext, up: BackendResponse): P
 export async function passthrough(ctx: RequestContext, overrides: Record<string, string | undefined> = {}): Promise<void> {
   const s3 = ctx.s3!;
   const backend = ctx.backend!;
-  let up: BackendResponse;
+  let up: ForwardedResponse;
   try {
-    up = await callBackend(backend, {
+    up = await forwardToBackend(backend, {
       method: s3.method,
       bucket: ctx.route?.backendBucket,
       key: s3.key,
@@ -102,7 +103,7 @@ export async function passthrough(ctx: RequestContext, overrides: Record<string,
       body: ctx.body,
       payloadHash: ctx.payloadHash!,
       signal: ctx.abort.signal,
-    });
+    }, s3.operation, backend.metrics);
   } catch (err) {
     throw upstreamFailure(backend, err);
   }

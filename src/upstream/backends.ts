@@ -2,6 +2,8 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { Metrics } from '../metrics.js';
 import { instrumentPool } from './instrument.js';
+import { createForwardAgent } from './forward.js';
+import type { Agent } from 'node:http';
 import { isEmbedded, type BackendConfig } from '../config/schema.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 
@@ -18,8 +20,13 @@ export interface Backend {
   readonly credentials: Credentials;
   readonly capabilities: { uploadPartCopy: boolean; awsChunked: boolean };
   readonly pool: Pool;
-  /** The pool behind the metrics interceptor: every request goes through this. */
+  /** The pool behind the metrics interceptor: s3bridge's own requests (copies, listings, probes) go through this. */
   readonly upstream: Dispatcher;
+  /** Keep-alive agent for pass-through forwarding on node:http (upstream/forward.ts). */
+  readonly agent: Agent;
+  readonly timeoutMs: number;
+  /** Where pass-through forwarding records its upstream metrics. */
+  readonly metrics?: Metrics;
   readonly embedded?: EmbeddedServer;
 }
 
@@ -75,11 +82,15 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
     ...settings,
     pool,
     upstream: instrument(pool, cfg.name, settings.addressing, url.host, events.metrics),
+    agent: createForwardAgent(url.origin, cfg.maxConnections),
+    timeoutMs: cfg.timeoutSeconds * 1000,
+    metrics: events.metrics && events.metrics.enabled !== false ? events.metrics : undefined,
   };
 }
 
 export async function closeBackends(backends: Map<string, Backend>): Promise<void> {
   await Promise.allSettled([...backends.values()].map(async (b) => {
+    b.agent.destroy();
     await b.pool.close().catch(() => b.pool.destroy());
     await b.embedded?.stop();
   }));
