@@ -4,7 +4,6 @@ import type { RequestContext } from '../context.js';
 import { mapBucketNames, OPERATIONS_NAMING_BUCKET } from '../s3/alias.js';
 import { forwardableRequestHeaders, forwardableResponseHeaders, headerValue } from '../s3/headers.js';
 import { uriEncode } from '../auth/sigv4.js';
-import { upstreamFailure } from '../upstream/call.js';
 import { forwardToBackend, readText, type ForwardedResponse } from '../upstream/forward.js';
 
 /** Query parameters that belong to the client's authentication or SDK bookkeeping (sigv4.md §11 item 2). */
@@ -92,20 +91,16 @@ export async function relayResponse(ctx: RequestContext, up: ForwardedResponse):
 export async function passthrough(ctx: RequestContext, overrides: Record<string, string | undefined> = {}): Promise<void> {
   const s3 = ctx.s3!;
   const backend = ctx.backend!;
-  let up: ForwardedResponse;
-  try {
-    up = await forwardToBackend(backend, {
-      method: s3.method,
-      bucket: ctx.route?.backendBucket,
-      key: s3.key,
-      query: s3.queryPairs.filter(([name]) => isForwardableQueryParam(name)),
-      headers: upstreamHeaders(ctx, overrides),
-      body: ctx.body,
-      payloadHash: ctx.payloadHash!,
-      signal: ctx.abort.signal,
-    }, s3.operation, backend.metrics);
-  } catch (err) {
-    throw upstreamFailure(backend, err);
-  }
+  // forwardToBackend converts network failures to S3 errors itself.
+  const up = await forwardToBackend(backend, {
+    method: s3.method,
+    bucket: ctx.route?.backendBucket,
+    key: s3.key,
+    query: s3.queryPairs.filter(([name]) => isForwardableQueryParam(name)),
+    headers: upstreamHeaders(ctx, overrides),
+    body: ctx.body,
+    payloadHash: ctx.payloadHash!,
+    signal: ctx.abort.signal,
+  }, s3.operation, backend.metrics);
   await relayResponse(ctx, up);
 }
