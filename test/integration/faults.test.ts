@@ -6,6 +6,7 @@ import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from 
 import { request } from 'undici';
 import { startRecordingBackend, type RecordingBackend } from '../helpers/recording-backend.js';
 import { remoteBackend, startBridge, type TestBridge } from '../helpers/bridge.js';
+import { signedHeaders } from '../helpers/sign.js';
 
 let rec: RecordingBackend;
 let bridge: TestBridge;
@@ -79,12 +80,7 @@ describe('backend faults', () => {
 
 describe('addressing styles', () => {
   it('virtual-hosted clients and virtual-hosted backends: Host carries the bucket both ways', async () => {
-    const { SignatureV4 } = await import('@smithy/signature-v4');
-    const { Sha256 } = await import('@aws-crypto/sha256-js');
-    const port = Number(new URL(bridge.s3Url).port);
-    const host = `v-bucket.s3.test:${port}`;
-    const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret-key' }, sha256: Sha256, uriEscapePath: false });
-    const signed = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: 'v-bucket.s3.test', port, path: '/dir/obj.txt', headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': '5' }, query: {} });
+    const signed = { headers: await signedHeaders(bridge.s3Url, { method: 'PUT', path: '/dir/obj.txt', hostname: 'v-bucket.s3.test', headers: { 'content-length': '5' } }) };
     const res = await request(`${bridge.s3Url}/dir/obj.txt`, { method: 'PUT', headers: signed.headers, body: 'hello' });
     expect(res.statusCode).toBe(200);
     await res.body.dump();
@@ -115,12 +111,9 @@ describe('ListBuckets with a backend down', () => {
 
 describe('client faults', () => {
   it('a client that aborts mid-upload leaves no object on the backend', async () => {
-    const { SignatureV4 } = await import('@smithy/signature-v4');
-    const { Sha256 } = await import('@aws-crypto/sha256-js');
     const url = new URL(bridge.s3Url);
     const total = 1024 * 1024;
-    const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret-key' }, sha256: Sha256, uriEscapePath: false });
-    const signed = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/r-abort/obj', headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': String(total) }, query: {} });
+    const signed = { headers: await signedHeaders(bridge.s3Url, { method: 'PUT', path: '/r-abort/obj', headers: { 'content-length': String(total) } }) };
     const { connect } = await import('node:net');
     const sock = connect(Number(url.port), url.hostname);
     await new Promise((r) => sock.once('connect', r));
@@ -145,11 +138,8 @@ describe('stalled clients', () => {
       routes: [{ bucket: '*', backend: 'rec' }],
     });
     try {
-      const { SignatureV4 } = await import('@smithy/signature-v4');
-      const { Sha256 } = await import('@aws-crypto/sha256-js');
       const url = new URL(stalled.s3Url);
-      const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret-key' }, sha256: Sha256, uriEscapePath: false });
-      const signed = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/r-stall/obj', headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': '100000' }, query: {} });
+      const signed = { headers: await signedHeaders(stalled.s3Url, { method: 'PUT', path: '/r-stall/obj', headers: { 'content-length': '100000' } }) };
       const { connect } = await import('node:net');
       const sock = connect(Number(url.port), url.hostname);
       await new Promise((r) => sock.once('connect', r));
@@ -289,21 +279,13 @@ describe('copy faults on the destination side and from the client', () => {
 });
 
 async function rawCopy(path: string, source: string): Promise<{ status: number; text: string }> {
-  const { SignatureV4 } = await import('@smithy/signature-v4');
-  const { Sha256 } = await import('@aws-crypto/sha256-js');
-  const url = new URL(bridge.s3Url);
-  const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret-key' }, sha256: Sha256, uriEscapePath: false });
-  const signed = await signer.sign({ method: 'PUT', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path, headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-copy-source': source }, query: {} });
+  const signed = { headers: await signedHeaders(bridge.s3Url, { method: 'PUT', path, headers: { 'x-amz-copy-source': source } }) };
   const res = await request(`${bridge.s3Url}${path}`, { method: 'PUT', headers: signed.headers });
   return { status: res.statusCode, text: await res.body.text() };
 }
 
 async function rawGet(path: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
-  const { SignatureV4 } = await import('@smithy/signature-v4');
-  const { Sha256 } = await import('@aws-crypto/sha256-js');
-  const url = new URL(bridge.s3Url);
-  const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: { accessKeyId: 'demo', secretAccessKey: 'demo-secret-key' }, sha256: Sha256, uriEscapePath: false });
-  const signed = await signer.sign({ method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path, headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, query: {} });
+  const signed = { headers: await signedHeaders(bridge.s3Url, { method: 'GET', path }) };
   const res = await request(`${bridge.s3Url}${path}`, { headers: signed.headers });
   return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
 }

@@ -10,6 +10,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { request } from 'undici';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
 import { DEMO, remoteBackend, startBridge, tempDir, type TestBridge } from '../helpers/bridge.js';
+import { signedHeaders as sign } from '../helpers/sign.js';
 
 let motoA: MotoServer;
 let motoB: MotoServer;
@@ -210,17 +211,8 @@ describe('authorization', () => {
 
 /** Headers of a request signed by the SDK's own signer, for raw requests. */
 async function signedHeaders(method: string, path: string, body?: string, hash?: string): Promise<Record<string, string>> {
-  const { SignatureV4 } = await import('@smithy/signature-v4');
-  const { Sha256 } = await import('@aws-crypto/sha256-js');
-  const url = new URL(bridge.s3Url);
-  const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: DEMO, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
   const payloadHash = hash ?? createHash('sha256').update(body ?? '').digest('hex');
-  const signed = await signer.sign({
-    method, protocol: 'http:', hostname: url.hostname, port: Number(url.port), path,
-    headers: { host: url.host, 'x-amz-content-sha256': payloadHash, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
-    query: {},
-  });
-  return signed.headers as Record<string, string>;
+  return sign(bridge.s3Url, { method, path, headers: { 'x-amz-content-sha256': payloadHash, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } });
 }
 
 describe('bad input', () => {
