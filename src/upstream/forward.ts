@@ -22,7 +22,28 @@ export function createForwardAgent(origin: string, maxConnections: number): Http
   return origin.startsWith('https:') ? new HttpsAgent(opts) : new HttpAgent(opts);
 }
 
-export function forwardToBackend(backend: Backend, req: BackendRequest, operation: string, metrics?: Metrics): Promise<ForwardedResponse> {
+export async function forwardToBackend(backend: Backend, req: BackendRequest, operation: string, metrics?: Metrics): Promise<ForwardedResponse> {
+  try {
+    return await forwardOnce(backend, req, operation, metrics);
+  } catch (err) {
+    // A kept-alive connection the backend closed just as we reused it (node:http's documented race,
+    // `request.reusedSocket`): the backend never saw the request, so one retry on a fresh connection
+    // is safe. Only without a body: a body stream cannot be sent twice.
+    if (!(err instanceof StaleSocketError)) throw err;
+    return forwardOnce(backend, req, operation, metrics).catch((again: unknown) => {
+      throw again instanceof StaleSocketError ? again.cause : again;
+    });
+  }
+}
+
+/** The request went out on a reused keep-alive socket that turned out to be closed. */
+class StaleSocketError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('stale keep-alive socket');
+  }
+}
+
+function forwardOnce(backend: Backend, req: BackendRequest, operation: string, metrics?: Metrics): Promise<ForwardedResponse> {
   const target = backendTarget(backend, req.bucket, req.key, req.query ?? []);
   const signed = signUpstream(backend, { method: req.method, host: target.host, path: target.path, headers: req.headers, payloadHash: req.payloadHash });
   const url = new URL(backend.origin);
@@ -46,7 +67,11 @@ export function forwardToBackend(backend: Backend, req: BackendRequest, operatio
       timeout: backend.timeoutMs,
     });
     upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('backend timed out'), { code: 'ETIMEDOUT' })));
-    upstream.on('error', (err) => {
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      if (upstream.reusedSocket && err.code === 'ECONNRESET' && !req.body) {
+        reject(new StaleSocketError(upstreamFailure(backend, err)));
+        return;
+      }
       record(undefined, err);
       reject(upstreamFailure(backend, err));
     });
