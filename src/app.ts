@@ -101,7 +101,9 @@ export function createS3Server(current: Current): Server {
   // Uploads can be slow; Node's default 5-minute request timeout would cut them off.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
-  server.keepAliveTimeout = 5_000;
+  // Longer than clients keep idle connections (SDKs, load balancers ~60 s): a client that reuses a
+  // connection we had just closed gets "socket hang up" (seen with the aws CLI and the JS SDK at 5 s).
+  server.keepAliveTimeout = 65_000;
   return server as Server;
 }
 
