@@ -4,7 +4,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { AuthResult } from './auth/verify.js';
 import type { Route } from './routing/router.js';
-import type { S3Request } from './s3/request.js';
+import type { S3Request } from './parse/request.js';
+import type { Target } from './auth/authorize.js';
+import type { CopySource } from './s3/copy-source.js';
 import type { Backend } from './upstream/backends.js';
 import type { App } from './app.js';
 import type { CopyStats } from './handlers/copy.js';
@@ -17,10 +19,15 @@ export interface RequestContext {
   readonly startedAt: number;
   /** Aborted when the client goes away before the response finished. */
   readonly abort: AbortController;
+  /** The effective request (parse stage). */
   s3?: S3Request;
   auth?: AuthResult;
+  /** The client's headers the backend may receive (authorize stage). */
+  headers?: Record<string, string>;
   route?: Route;
   backend?: Backend;
+  /** Where a copy's source lives (authorize stage). */
+  source?: Target<Backend> & { copySource: CopySource };
   /** The request body as it should reach a backend (decoded, integrity-checked), or null. */
   body?: Readable | null;
   /** x-amz-content-sha256 to send upstream for that body. */

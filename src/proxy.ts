@@ -1,4 +1,4 @@
-// THE pipeline: parseS3Request → verifyRequest → authorize → resolveBackend → prepareBody → handler; one catch → renderError.
+// THE pipeline: parseS3Request → verifyRequest → authorize → prepareBody → handler; one catch → renderError.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authMechanism, verifyRequest } from './auth/verify.js';
 import { createContext, type RequestContext } from './context.js';
@@ -6,9 +6,8 @@ import { pickHandler } from './handlers/index.js';
 import { prepareBody } from './handlers/body.js';
 import { S3Error, isS3Error, renderError, toS3Error } from './s3/errors.js';
 import { headerValue } from './s3/headers.js';
-import { isReadOperation } from './s3/operations.js';
-import { parseS3Request } from './s3/request.js';
-import { globMatch } from './routing/router.js';
+import { parseS3Request } from './parse/request.js';
+import { authorize } from './auth/authorize.js';
 import type { App } from './app.js';
 
 export async function handleRequest(app: App, req: IncomingMessage, res: ServerResponse, expectContinue = false): Promise<void> {
@@ -16,16 +15,19 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
   watchIdleClient(ctx);
   let authenticating = true;
   try {
-    const s3 = (ctx.s3 = parseS3Request(req.method ?? 'GET', req.url ?? '/', req.headers.host, req.headers['x-amz-copy-source'] !== undefined, app.parseOptions));
+    const s3 = (ctx.s3 = parseS3Request({ method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders }, app.parseOptions));
     const signed = { method: s3.method, rawPath: s3.rawPath, rawQuery: s3.rawQuery, rawHeaders: req.rawHeaders };
     if (authMechanism(signed) === 'anonymous') throw new S3Error('AccessDenied', 'Anonymous access is not allowed; sign the request with SigV4.');
-    ctx.auth = verifyRequest(signed, app.keys, { regions: app.regions, now: new Date() });
-    authorize(ctx);
+    const auth = (ctx.auth = verifyRequest(signed, app.keys, { regions: app.regions, now: new Date() }));
+    const access = authorize(s3, auth.client, auth.signedHeaders, app);
     authenticating = false;
-    if (s3.bucket !== undefined) resolveBackend(ctx, s3.bucket);
+    ctx.headers = access.headers;
+    ctx.route = access.target?.route;
+    ctx.backend = access.target?.backend;
+    ctx.source = access.source;
     // boto3 waits for "100 Continue" before sending a body: send it only once the request is authorised.
     if (expectContinue) res.writeContinue();
-    prepareBody(ctx);
+    await prepareBody(ctx);
     await pickHandler(ctx)(ctx);
   } catch (err) {
     fail(ctx, err);
@@ -65,24 +67,6 @@ function watchIdleClient(ctx: RequestContext): void {
     req.off('timeout', onIdle);
     if (!req.socket.destroyed) req.socket.setTimeout(0);
   });
-}
-
-/** Per-client allow-list and read-only keys (contract: clients[].buckets, readOnly). */
-function authorize(ctx: RequestContext): void {
-  const { client } = ctx.auth!;
-  const s3 = ctx.s3!;
-  if (s3.bucket !== undefined && !globMatch(ctx.app.clientBuckets(client), s3.bucket)) {
-    throw new S3Error('AccessDenied', 'Access Denied', { BucketName: s3.bucket });
-  }
-  if (client.readOnly && !isReadOperation(s3.operation)) {
-    throw new S3Error('AccessDenied', 'Access Denied: this access key is read-only.');
-  }
-}
-
-function resolveBackend(ctx: RequestContext, bucket: string): void {
-  const route = ctx.app.router.resolve(bucket);
-  ctx.route = route;
-  ctx.backend = ctx.app.backends.get(route.backend);
 }
 
 function fail(ctx: RequestContext, err: unknown): void {

@@ -4,6 +4,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { S3Error } from '../s3/errors.js';
 import { algorithmFromHeader, createChecksum, decodeDigest, digestMismatch, type Checksum, type ChecksumAlgorithm } from '../s3/checksums.js';
 import { LineReader, PendingChunk, malformed, parseChunkHeader, parseTrailerLine } from './chunked-framing.js';
+import { UNBOUNDED, type ByteBudget } from '../body/budget.js';
 import { EMPTY_SHA256, chunkStringToSign, signHex, signatureMatches, trailerStringToSign, type ChunkSigning } from './chunked-signature.js';
 
 export type { ChunkSigning } from './chunked-signature.js';
@@ -31,6 +32,8 @@ export interface AwsChunkedOptions {
   trailer?: string;
   /** Largest signed chunk held for verification; default 16 MiB. Bigger declared size → InvalidRequest before any allocation. Unsigned chunks are streamed, so not limited. */
   maxChunkSize?: number;
+  /** Shared bound on bytes held before verification across all requests (security.md §6); over it → SlowDown. */
+  budget?: ByteBudget;
 }
 
 export const DEFAULT_MAX_CHUNK_SIZE = 16 * 1024 * 1024;
@@ -60,6 +63,9 @@ export class AwsChunkedDecoder extends Transform {
   readonly #checksum: Checksum | undefined;
   readonly #line = new LineReader();
   readonly #pending = new PendingChunk();
+  readonly #budget: ByteBudget;
+  /** Bytes of the current signed chunk taken from the budget and not yet verified. */
+  #pendingBytes = 0;
   #state: State = 'header';
   #remaining = 0;
   #decoded = 0;
@@ -85,6 +91,7 @@ export class AwsChunkedDecoder extends Transform {
     this.#hasTrailerSection = opts.mode !== 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD';
     this.#decodedLength = opts.decodedLength;
     this.#maxChunkSize = opts.maxChunkSize ?? DEFAULT_MAX_CHUNK_SIZE;
+    this.#budget = opts.budget ?? UNBOUNDED;
     const trailer = opts.trailer?.trim().toLowerCase();
     if (trailer) {
       if (!this.#hasTrailerSection) throw malformed(`x-amz-trailer cannot be used with x-amz-content-sha256 ${opts.mode}.`);
@@ -191,6 +198,8 @@ export class AwsChunkedDecoder extends Transform {
     this.#decoded += piece.length;
     this.#checksum?.update(piece);
     if (this.#chunkHash) {
+      this.#budget.take(piece.length);
+      this.#pendingBytes += piece.length;
       this.#chunkHash.update(piece);
       this.#pending.add(piece);
     } else {
@@ -202,6 +211,7 @@ export class AwsChunkedDecoder extends Transform {
     if (this.#chunkHash) {
       this.#verifyChunk(this.#chunkHash.digest('hex'));
       this.#chunkHash = undefined;
+      this.#giveBack();
       for (const part of this.#pending.take()) this.#release(part);
     }
     this.#state = 'dataCr';
@@ -250,6 +260,18 @@ export class AwsChunkedDecoder extends Transform {
       this.#verifiedChecksum = { alg: this.#trailerAlg!, base64: value };
     }
     this.#state = 'end';
+  }
+
+  #giveBack(): void {
+    this.#budget.give(this.#pendingBytes);
+    this.#pendingBytes = 0;
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    // A failed or abandoned body drops its unverified chunk: its bytes go back to the shared budget.
+    this.#giveBack();
+    this.#pending.take();
+    callback(err);
   }
 
   /** Sends `piece` downstream one step late: the newest piece stays held until _flush. */

@@ -1,6 +1,6 @@
 // Request auth, steps 1–4 of verification: pure parsers for the Authorization header, presign parameters, timestamps and the credential scope (sigv4.md §2, §4, §7).
 import { S3Error } from '../s3/errors.js';
-import { decodeQueryComponent, splitQuery } from './sigv4.js';
+import { decodeQueryComponent, splitQuery } from '../s3/uri.js';
 import type { PayloadMode, StreamingMode } from './verify.js';
 
 /** What verification needs from the headers, gathered in one pass over req.rawHeaders. */

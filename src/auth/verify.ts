@@ -32,8 +32,8 @@ export interface AuthResult {
   scope: string;
   /** The verified seed signature. A secret for log purposes: never log it. */
   signature: string;
-  /** Presigned: x-amz-* query parameters S3 treats as request headers (lowercase names, decoded values). */
-  hoistedHeaders: Array<[string, string]>;
+  /** Lower-case names of the headers the signature covers (forwarding keeps these, security.md §4). */
+  signedHeaders: string[];
 }
 
 /** regions: accepted in the scope; the first is the one named in wrong-region errors. */
@@ -45,12 +45,6 @@ const MAX_EXPIRES_SECONDS = 604_800; // sigv4.md §7: 7 days, inclusive
 const SIGV2_MESSAGE = 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.';
 const BOTH_MESSAGE = 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified';
 const QUERY_MISSING_MESSAGE = 'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.';
-
-/** Query parameters that are part of presigning itself, never hoisted into headers (lowercase). */
-const PRESIGN_PARAMS = new Set([
-  'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires', 'x-amz-signedheaders',
-  'x-amz-signature', 'x-amz-security-token', 'x-amz-content-sha256',
-]);
 
 function mechanism(h: HeaderFacts, q: QueryFacts): 'header' | 'presigned' | 'anonymous' {
   if (h.authorization.length > 0) return 'header';
@@ -101,7 +95,7 @@ function verifyHeaderAuth(req: SignedRequest, h: HeaderFacts, keys: KeyStore, op
 
   return checkSignature(req, keys, {
     client, credential: auth.credential, timestamp, signedHeaders: auth.signedHeaders, payloadHash: h.contentSha256,
-    payload, presigned: false, provided: auth.signature, hoistedHeaders: [],
+    payload, presigned: false, provided: auth.signature,
   });
 }
 
@@ -144,13 +138,8 @@ function verifyPresigned(req: SignedRequest, h: HeaderFacts, q: QueryFacts, keys
   const payloadHash = q.get('X-Amz-Content-Sha256') ?? h.contentSha256 ?? 'UNSIGNED-PAYLOAD';
   const payload = parsePayloadHash(payloadHash, q.has('X-Amz-Content-Sha256') ? 'X-Amz-Content-Sha256' : 'x-amz-content-sha256');
 
-  const hoistedHeaders: Array<[string, string]> = [];
-  for (const [name, value] of q.entries()) {
-    const lower = name.toLowerCase();
-    if (lower.startsWith('x-amz-') && !PRESIGN_PARAMS.has(lower)) hoistedHeaders.push([lower, value]);
-  }
   return checkSignature(req, keys, {
-    client, credential, timestamp: amzDate, signedHeaders, payloadHash, payload, presigned: true, provided: signature, hoistedHeaders,
+    client, credential, timestamp: amzDate, signedHeaders, payloadHash, payload, presigned: true, provided: signature,
   });
 }
 
@@ -191,7 +180,7 @@ function checkSignedHeaders(h: HeaderFacts, signed: string[], dateIsTimestamp: b
 
 interface Verified {
   client: ClientConfig; credential: Credential; timestamp: string; signedHeaders: string[]; payloadHash: string;
-  payload: PayloadMode; presigned: boolean; provided: string; hoistedHeaders: Array<[string, string]>;
+  payload: PayloadMode; presigned: boolean; provided: string;
 }
 
 /**
@@ -213,7 +202,7 @@ function checkSignature(req: SignedRequest, keys: KeyStore, v: Verified): AuthRe
   }
   return {
     client: v.client, accessKeyId: credential.accessKeyId, presigned: v.presigned, payload: v.payload, signingKey,
-    timestamp: v.timestamp, scope, signature: v.provided, hoistedHeaders: v.hoistedHeaders,
+    timestamp: v.timestamp, scope, signature: v.provided, signedHeaders: v.signedHeaders,
   };
 }
 

@@ -50,6 +50,8 @@ const client = z.object({
 const capabilities = z.object({
   uploadPartCopy: z.boolean().optional(),
   awsChunked: z.boolean().default(false),
+  // Only for stores known to keep "." and ".." key segments literal (AWS S3): otherwise such keys are refused.
+  literalKeys: z.boolean().default(false),
 }).strict();
 
 const remoteBackend = z.object({
@@ -73,7 +75,7 @@ const embeddedBackend = z.object({
   timeoutSeconds: z.number().positive().default(300),
 }).strict();
 
-const backend = z.union([remoteBackend, embeddedBackend]).superRefine(() => undefined);
+const backend = z.union([remoteBackend, embeddedBackend]);
 
 const route = z.object({
   bucket: bucketGlob,
@@ -92,6 +94,8 @@ export const configSchema = z.object({
     accessLog: z.boolean().default(true),
     // A client that sends nothing for this long while its request is open gets 400 RequestTimeout, as S3 does.
     idleTimeoutSeconds: z.number().positive().default(60),
+    // All bytes held before their signature or checksum is verified, across connections (security.md §6).
+    maxBufferedBytes: size.default('256MiB'),
   }).strict().default({}),
   admin: z.object({
     host: host.default('127.0.0.1'),

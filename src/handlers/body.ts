@@ -1,5 +1,6 @@
 // prepareBody: the client's request body → the body a backend may receive (payload hash, aws-chunked framing and checksums verified).
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { createAwsChunkedDecoder } from '../auth/chunked.js';
 import { createPayloadHashCheck } from '../auth/payload-hash.js';
 import type { RequestContext } from '../context.js';
@@ -10,6 +11,9 @@ import { headerValue } from '../s3/headers.js';
 import { carriesObjectBody } from '../s3/operations.js';
 import { UNSIGNED_PAYLOAD, EMPTY_SHA256 } from '../upstream/sign.js';
 import { reframeUnsignedTrailer } from './reframe.js';
+import { canonicalCompleteMultipartUpload, canonicalDeleteObjects, readBounded, tooLarge, xmlBodyLimit } from '../body/xml-body.js';
+import { assertLiteralKey } from '../s3/names.js';
+import { sha256Hex } from '../auth/sigv4.js';
 
 /** Counts bytes flowing through without touching them. */
 export function meter(onBytes: (n: number) => void): Transform {
@@ -53,11 +57,26 @@ function requireLength(value: string | undefined): number {
 // CompleteMultipartUpload's x-amz-checksum-* names the whole object's checksum, not its XML body's.
 const BODY_CHECKSUM_EXEMPT = new Set(['CompleteMultipartUpload']);
 
-export function prepareBody(ctx: RequestContext): void {
+/** Refuses a non-object body past `limit` bytes (an XML document), failing the stream before its end. */
+function cap(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      seen += chunk.length;
+      cb(seen > limit ? tooLarge(limit) : null, chunk);
+    },
+  });
+}
+
+export async function prepareBody(ctx: RequestContext): Promise<void> {
   const auth = ctx.auth!;
   const payload = auth.payload;
   const { headers } = ctx.req;
+  const operation = ctx.s3!.operation;
   if (!hasBody(ctx)) {
+    // A streaming upload proves itself only by its verified chunks and final chunk: one without a body is a
+    // replayed or truncated request, never an empty object (security.md §6).
+    if (payload.kind === 'streaming') throw new S3Error('IncompleteBody', 'An aws-chunked request must carry its chunks and final chunk.');
     ctx.body = null;
     ctx.bodyLength = 0;
     if (payload.kind === 'sha256' && payload.hash !== EMPTY_SHA256) {
@@ -66,7 +85,7 @@ export function prepareBody(ctx: RequestContext): void {
     ctx.payloadHash = payload.kind === 'sha256' ? payload.hash : UNSIGNED_PAYLOAD;
     return;
   }
-  const checks = BODY_CHECKSUM_EXEMPT.has(ctx.s3!.operation) ? { expected: [] } : requestChecksums({ ...Object.fromEntries(auth.hoistedHeaders), ...headers });
+  const checks = BODY_CHECKSUM_EXEMPT.has(operation) ? { expected: [] } : requestChecksums(ctx.s3!.headers);
   const stages: Transform[] = [];
   switch (payload.kind) {
     case 'sha256':
@@ -89,6 +108,7 @@ export function prepareBody(ctx: RequestContext): void {
         mode: payload.mode,
         signing: signed ? { signingKey: auth.signingKey, timestamp: auth.timestamp, scope: auth.scope, seedSignature: auth.signature } : undefined,
         decodedLength,
+        budget: ctx.app.budget,
         trailer: headerValue(headers, 'x-amz-trailer')?.trim().toLowerCase() || undefined,
       });
       stages.push(decoder);
@@ -103,7 +123,13 @@ export function prepareBody(ctx: RequestContext): void {
     const verified = checks.header;
     ctx.verifiedChecksum = () => verified;
   }
-  if (carriesObjectBody(ctx.s3!.operation)) stages.push(meter((n) => (ctx.bytesIn += n)));
+  if (carriesObjectBody(operation)) {
+    stages.push(meter((n) => (ctx.bytesIn += n)));
+  } else {
+    const limit = xmlBodyLimit(operation);
+    if (ctx.bodyLength !== undefined && ctx.bodyLength > limit) throw tooLarge(limit);
+    stages.push(cap(limit));
+  }
   // A trailer checksum is known only at the end: it cannot become a header of a streamed request.
   // Where the backend takes aws-chunked, re-attach it as a trailer; elsewhere we verified it ourselves.
   if (payload.kind === 'streaming' && checks.trailer && ctx.backend?.capabilities.awsChunked) {
@@ -115,4 +141,28 @@ export function prepareBody(ctx: RequestContext): void {
     ctx.upstreamFraming = { 'x-amz-sdk-checksum-algorithm': undefined };
   }
   ctx.body = chain(ctx.req, ...stages);
+  if (operation === 'DeleteObjects' || operation === 'CompleteMultipartUpload') await rewriteXmlBody(ctx, operation);
+}
+
+/**
+ * DeleteObjects and CompleteMultipartUpload name keys and parts inside their body: read the verified body
+ * (bounded), check it like the request itself, and send the backend the document we checked (security.md §3.4).
+ */
+async function rewriteXmlBody(ctx: RequestContext, operation: 'DeleteObjects' | 'CompleteMultipartUpload'): Promise<void> {
+  const raw = (await readBounded(ctx.body!, xmlBodyLimit(operation), ctx.app.budget)).toString('utf8');
+  const literalKeys = ctx.backend!.capabilities.literalKeys;
+  const doc = operation === 'DeleteObjects'
+    ? canonicalDeleteObjects(raw, (key) => assertLiteralKey(key, literalKeys, 'Key'))
+    : canonicalCompleteMultipartUpload(raw);
+  const bytes = Buffer.from(doc, 'utf8');
+  ctx.body = Readable.from([bytes]);
+  ctx.bodyLength = bytes.length;
+  ctx.payloadHash = sha256Hex(bytes);
+  const framing: Record<string, string | undefined> = { ...ctx.upstreamFraming, 'content-md5': createHash('md5').update(bytes).digest('base64') };
+  if (operation === 'DeleteObjects') {
+    // The client's checksum covered its document, not ours; Content-MD5 of ours is what S3 requires here.
+    for (const name of Object.keys(ctx.headers!)) if (name.startsWith('x-amz-checksum-') || name === 'x-amz-sdk-checksum-algorithm') framing[name] = undefined;
+  }
+  ctx.upstreamFraming = framing;
+  ctx.verifiedChecksum = undefined;
 }

@@ -6,7 +6,7 @@ import { copyObjectResultXml } from '../s3/copy-xml.js';
 import { S3Error } from '../s3/errors.js';
 import { headerValue } from '../s3/headers.js';
 import { xmlBlocks, xmlText } from '../s3/xml.js';
-import { uriEncode } from '../auth/sigv4.js';
+import { uriEncode } from '../s3/uri.js';
 import { callBackend, upstreamFailure } from '../upstream/call.js';
 import { EMPTY_SHA256 } from '../upstream/sign.js';
 import { completeXml, destinationError, md5OfEtag, type Destination } from './copy-dest.js';
@@ -22,7 +22,7 @@ const DIRECTIVE_HEADERS = ['content-type', 'content-encoding', 'content-disposit
 const REQUEST_ONLY = /^(x-amz-storage-class|x-amz-acl|x-amz-grant-.*|x-amz-server-side-encryption.*|x-amz-website-redirect-location|x-amz-object-lock-.*|x-amz-expected-bucket-owner|x-amz-request-payer)$/;
 
 function directive(ctx: RequestContext, header: string, what: string): 'COPY' | 'REPLACE' {
-  const value = headerValue(ctx.req.headers, header);
+  const value = ctx.headers![header];
   if (value === undefined) return 'COPY';
   const v = value.trim().toUpperCase();
   if (v === 'COPY' || v === 'REPLACE') return v;
@@ -44,12 +44,12 @@ async function sourceTags(src: SourceObject, signal: AbortSignal): Promise<strin
 
 function destinationHeaders(ctx: RequestContext, src: SourceObject, metadata: 'COPY' | 'REPLACE'): Record<string, string> {
   const out: Record<string, string> = {};
-  const from = metadata === 'COPY' ? src.headers : ctx.req.headers;
+  const from = metadata === 'COPY' ? src.headers : ctx.headers!;
   for (const [name, value] of Object.entries(from)) {
     if (value === undefined) continue;
     if (DIRECTIVE_HEADERS.includes(name) || name.startsWith('x-amz-meta-')) out[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  for (const [name, value] of Object.entries(ctx.req.headers)) {
+  for (const [name, value] of Object.entries(ctx.headers!)) {
     if (value !== undefined && REQUEST_ONLY.test(name)) out[name] = Array.isArray(value) ? value.join(',') : value;
   }
   return out;
@@ -58,7 +58,7 @@ function destinationHeaders(ctx: RequestContext, src: SourceObject, metadata: 'C
 function isSelfCopy(ctx: RequestContext, plan: CopyPlan, metadata: string): boolean {
   const s3 = ctx.s3!;
   if (plan.source.bucket !== s3.bucket || plan.source.key !== s3.key || plan.source.versionId !== undefined) return false;
-  const h = ctx.req.headers;
+  const h = ctx.headers!;
   const changes = metadata === 'REPLACE' || h['x-amz-storage-class'] !== undefined || h['x-amz-website-redirect-location'] !== undefined || h['x-amz-server-side-encryption'] !== undefined;
   return !changes;
 }
@@ -113,12 +113,12 @@ export async function copyObject(ctx: RequestContext, plan: CopyPlan, dest: Dest
   if (isSelfCopy(ctx, plan, metadata)) {
     throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
-  const preconditions = copyPreconditionsFrom(ctx.req.headers);
+  const preconditions = copyPreconditionsFrom(ctx.headers!);
   const srcBackend = ctx.app.backends.get(plan.sourceRoute.backend)!;
   const src = await headSource(ctx, plan.source, srcBackend, plan.sourceRoute.backendBucket);
   evaluateCopyPreconditions(preconditions, { etag: src.etag, lastModified: src.lastModified });
   const headers = destinationHeaders(ctx, src, metadata);
-  const tags = tagging === 'COPY' ? await sourceTags(src, ctx.abort.signal) : headerValue(ctx.req.headers, 'x-amz-tagging');
+  const tags = tagging === 'COPY' ? await sourceTags(src, ctx.abort.signal) : ctx.headers!['x-amz-tagging'];
   if (tags) headers['x-amz-tagging'] = tags;
 
   let etag: string;

@@ -23,7 +23,7 @@ export interface SourceObject {
 
 /** SSE-C keys the client sent to read an encrypted source, as the source backend wants them. */
 function sourceSseHeaders(ctx: RequestContext): Record<string, string> {
-  return sseCustomerHeaders(ctx.req.headers, 'x-amz-copy-source-server-side-encryption-customer-');
+  return sseCustomerHeaders(ctx.headers!, 'x-amz-copy-source-server-side-encryption-customer-');
 }
 
 function versionQuery(source: CopySource): Array<[string, string]> {

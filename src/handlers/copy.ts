@@ -1,9 +1,9 @@
 // emulateCopy: CopyObject / UploadPartCopy whose source is on another backend (or one that cannot copy): GET there, PUT here.
 import type { RequestContext } from '../context.js';
-import { parseCopySourceRange, parsePartNumber, resolveCopySourceRange, assertCopySourceSize, MAX_COPY_SOURCE_SIZE } from '../s3/copy-source.js';
+import { resolveCopySourceRange, assertCopySourceSize, MAX_COPY_SOURCE_SIZE } from '../s3/copy-source.js';
 import { copyPartResultXml } from '../s3/copy-xml.js';
 import { S3Error, toS3Error } from '../s3/errors.js';
-import { headerValue, sseCustomerHeaders } from '../s3/headers.js';
+import { sseCustomerHeaders } from '../s3/headers.js';
 import { UpstreamError } from '../upstream/call.js';
 import { assertUploadExists, writeDestination, type Destination, type WriteResult } from './copy-dest.js';
 import { copyObject } from './copy-object.js';
@@ -19,7 +19,7 @@ export interface CopyAnswer { xml: string; headers: Record<string, string> }
 
 /** SSE-C headers of the destination: an encrypted part/object needs them on every write. */
 export function destinationSseHeaders(ctx: RequestContext): Record<string, string> {
-  return sseCustomerHeaders(ctx.req.headers);
+  return sseCustomerHeaders(ctx.headers!);
 }
 
 /**
@@ -46,11 +46,10 @@ export async function copyRange(
 
 async function uploadPartCopy(ctx: RequestContext, plan: CopyPlan, dest: Destination, stats: CopyStats): Promise<CopyAnswer> {
   const s3 = ctx.s3!;
-  const partNumber = parsePartNumber(s3.query.get('partNumber'));
-  const uploadId = s3.query.get('uploadId') ?? '';
-  const rangeHeader = headerValue(ctx.req.headers, 'x-amz-copy-source-range');
-  if (rangeHeader !== undefined) parseCopySourceRange(rangeHeader); // syntax errors before any backend call
-  const preconditions = copyPreconditionsFrom(ctx.req.headers);
+  const partNumber = s3.partNumber!;
+  const uploadId = s3.uploadId!;
+  const rangeHeader = ctx.headers!['x-amz-copy-source-range'];
+  const preconditions = copyPreconditionsFrom(ctx.headers!);
   const signal = ctx.abort.signal;
   const srcBackend = ctx.app.backends.get(plan.sourceRoute.backend)!;
   // The upload must exist before the source is read (copy-semantics.md §8.2 step 1).

@@ -1,9 +1,7 @@
 // pickHandler: passthrough unless the operation needs more (ListBuckets merge, copies whose source lives elsewhere).
 import type { RequestContext } from '../context.js';
-import { globMatch, type Route } from '../routing/router.js';
-import { encodeCopySource, parseCopySource, type CopySource } from '../s3/copy-source.js';
-import { S3Error } from '../s3/errors.js';
-import { headerValue } from '../s3/headers.js';
+import type { Route } from '../routing/router.js';
+import { encodeCopySource, type CopySource } from '../s3/copy-source.js';
 import { listBuckets } from './list-buckets.js';
 import { passthrough } from './passthrough.js';
 import { emulateCopy } from './copy.js';
@@ -12,14 +10,9 @@ export type Handler = (ctx: RequestContext) => Promise<void>;
 
 export interface CopyPlan { source: CopySource; sourceRoute: Route; native: boolean }
 
-/** Where a copy's source lives and whether the destination backend can copy it itself (copy-semantics.md §8). */
+/** Where a copy's source lives (authorized with the request) and whether the destination backend can copy it itself (copy-semantics.md §8). */
 export function planCopy(ctx: RequestContext): CopyPlan {
-  const source = parseCopySource(headerValue(ctx.req.headers, 'x-amz-copy-source') ?? '');
-  // Reading the source is a permission of its own: the client must be allowed that bucket too.
-  if (!globMatch(ctx.app.clientBuckets(ctx.auth!.client), source.bucket)) {
-    throw new S3Error('AccessDenied', 'Access Denied', { BucketName: source.bucket });
-  }
-  const sourceRoute = ctx.app.router.resolve(source.bucket);
+  const { copySource: source, route: sourceRoute } = ctx.source!;
   const backend = ctx.backend!;
   const sameBackend = sourceRoute.backend === backend.name;
   const native = sameBackend && (ctx.s3!.operation === 'CopyObject' || backend.capabilities.uploadPartCopy);

@@ -2,19 +2,13 @@
 import { pipeline } from 'node:stream/promises';
 import type { RequestContext } from '../context.js';
 import { mapBucketNames, OPERATIONS_NAMING_BUCKET } from '../s3/alias.js';
-import { forwardableRequestHeaders, forwardableResponseHeaders, headerValue } from '../s3/headers.js';
-import { uriEncode } from '../auth/sigv4.js';
+import { forwardableResponseHeaders, headerValue } from '../s3/headers.js';
+import { uriEncode } from '../s3/uri.js';
 import { forwardToBackend, readText, type ForwardedResponse } from '../upstream/forward.js';
 
-/** Query parameters that belong to the client's authentication or SDK bookkeeping (sigv4.md §11 item 2). */
-export function isForwardableQueryParam(name: string): boolean {
-  return !(name.startsWith('X-Amz-') || name.startsWith('x-amz-') || name === 'x-id');
-}
-
-/** Headers for the backend: the client's S3 headers, hoisted presign headers, our Content-Length. */
+/** Headers for the backend: the authorized headers (security.md §4), our Content-Length and framing. */
 export function upstreamHeaders(ctx: RequestContext, overrides: Record<string, string | undefined> = {}): Record<string, string> {
-  const headers = forwardableRequestHeaders(ctx.req.rawHeaders, headerValue(ctx.req.headers, 'connection'));
-  for (const [name, value] of ctx.auth?.hoistedHeaders ?? []) if (headers[name] === undefined) headers[name] = value;
+  const headers = { ...ctx.headers };
   if (ctx.bodyLength !== undefined && ctx.body) headers['content-length'] = String(ctx.bodyLength);
   for (const [name, value] of Object.entries({ ...ctx.upstreamFraming, ...overrides })) {
     if (value === undefined) delete headers[name];
@@ -96,7 +90,7 @@ export async function passthrough(ctx: RequestContext, overrides: Record<string,
     method: s3.method,
     bucket: ctx.route?.backendBucket,
     key: s3.key,
-    query: s3.queryPairs.filter(([name]) => isForwardableQueryParam(name)),
+    query: s3.params,
     headers: upstreamHeaders(ctx, overrides),
     body: ctx.body,
     payloadHash: ctx.payloadHash!,

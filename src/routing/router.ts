@@ -31,16 +31,25 @@ export class Router {
   // Route lookups repeat for the same few buckets; the cache avoids re-running every glob.
   private readonly cache = new LRUCache<string, Route | false>({ max: 10_000 });
 
+  /** "backend/bucket" of every alias target: reachable only under its alias (or a route naming it exactly). */
+  private readonly aliasTargets: Set<string>;
+
   constructor(routes: readonly RouteConfig[]) {
     this.routes = routes.map((config) => ({ pattern: globToRegExp(config.bucket), exact: !/[*?]/.test(config.bucket), config }));
+    this.aliasTargets = new Set(routes.filter((r) => r.backendBucket !== undefined && r.backendBucket !== r.bucket).map((r) => `${r.backend}/${r.backendBucket}`));
   }
 
-  /** The route for a client-visible bucket, or undefined when no rule matches. */
+  /**
+   * The route for a client-visible bucket, or undefined when no rule matches. A glob rule does not lead to a
+   * bucket that an alias renames: a client that may see only `photos` must not reach its backend bucket
+   * `prod-photos` through a catch-all route (security.md §5).
+   */
   lookup(bucket: string): Route | undefined {
     const hit = this.cache.get(bucket);
     if (hit !== undefined) return hit || undefined;
     const match = this.routes.find((r) => r.pattern.test(bucket));
-    const route = match ? { backend: match.config.backend, backendBucket: match.config.backendBucket ?? bucket } : undefined;
+    let route = match ? { backend: match.config.backend, backendBucket: match.config.backendBucket ?? bucket } : undefined;
+    if (route && match && !match.exact && this.aliasTargets.has(`${route.backend}/${route.backendBucket}`)) route = undefined;
     this.cache.set(bucket, route ?? false);
     return route;
   }

@@ -18,7 +18,7 @@ export interface Backend {
   readonly region: string;
   readonly addressing: 'path' | 'virtual';
   readonly credentials: Credentials;
-  readonly capabilities: { uploadPartCopy: boolean; awsChunked: boolean };
+  readonly capabilities: { uploadPartCopy: boolean; awsChunked: boolean; literalKeys: boolean };
   readonly pool: Pool;
   /** The pool behind the metrics interceptor: s3bridge's own requests (copies, listings, probes) go through this. */
   readonly upstream: Dispatcher;
@@ -61,7 +61,7 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
       addressing: 'path',
       credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
       // The embedded store cannot copy parts (s3rver answers 501), so copies into it are emulated.
-      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? false, awsChunked: false },
+      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? false, awsChunked: false, literalKeys: false },
       embedded: server,
     };
   } else {
@@ -70,7 +70,7 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
       region: cfg.region,
       addressing: cfg.addressing,
       credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey, sessionToken: cfg.sessionToken },
-      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked },
+      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked, literalKeys: cfg.capabilities.literalKeys },
     };
   }
   const url = new URL(endpoint);

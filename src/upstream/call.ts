@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { S3Error, isS3Error } from '../s3/errors.js';
-import { uriEncode } from '../auth/sigv4.js';
+import { encodeKeyPath, uriEncode } from '../s3/uri.js';
 import type { Backend } from './backends.js';
 import { signUpstream } from './sign.js';
 import { classifyUpstreamError } from './instrument.js';
@@ -38,7 +38,7 @@ export function encodeQuery(query: ReadonlyArray<readonly [string, string]>): st
 /** Path and Host for a backend request in the backend's addressing style (sigv4.md §11 item 1). */
 export function backendTarget(backend: Backend, bucket: string | undefined, key: string | undefined, query: ReadonlyArray<readonly [string, string]>): { host: string; path: string } {
   const q = query.length ? `?${encodeQuery(query)}` : '';
-  const encodedKey = key === undefined ? '' : uriEncode(key, false);
+  const encodedKey = key === undefined ? '' : encodeKeyPath(key);
   if (bucket === undefined) return { host: backend.host, path: `/${q}` };
   if (backend.addressing === 'virtual') return { host: `${bucket}.${backend.host}`, path: `/${encodedKey}${q}` };
   return { host: backend.host, path: key === undefined ? `/${uriEncode(bucket, true)}${q}` : `/${uriEncode(bucket, true)}/${encodedKey}${q}` };

@@ -85,7 +85,12 @@ function forwardOnce(backend: Backend, req: BackendRequest, operation: string, m
       upstream.end();
       return;
     }
-    // A body that fails its check (or a client that leaves) aborts the upload before its last byte.
+    // A body that fails its check (or a client that leaves) aborts the upload before its last byte,
+    // also when that happened before we got here.
+    if (body.errored || body.destroyed) {
+      upstream.destroy(body.errored ?? new Error('the request body was closed'));
+      return;
+    }
     body.on('error', (err) => upstream.destroy(err));
     body.pipe(upstream);
   });

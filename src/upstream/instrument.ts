@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Metrics } from '../metrics.js';
 import { isS3Error } from '../s3/errors.js';
-import { classifyOperation } from '../s3/operations.js';
+import { classifyOperation, type Method } from '../s3/operations.js';
 
 /**
  * Optional dispatch option naming the AWS operation of a backend call. undici hands the caller's
@@ -88,7 +88,12 @@ export function inferOperation(opts: Pick<Dispatcher.DispatchOptions, 'method' |
     bucket = slash === -1 ? rest : rest.slice(0, slash);
     key = slash === -1 ? undefined : rest.slice(slash + 1) || undefined;
   }
-  return classifyOperation(opts.method, bucket, key, query, headerOf(opts.headers, 'x-amz-copy-source') !== undefined);
+  const level = bucket === undefined ? 'service' : key === undefined ? 'bucket' : 'object';
+  try {
+    return classifyOperation(opts.method as Method, level, new Set(query.keys()), headerOf(opts.headers, 'x-amz-copy-source') !== undefined, query.get('list-type')).name;
+  } catch {
+    return 'Unknown';
+  }
 }
 
 /** Passes every callback on; notes the status and reports once, when the response ended or failed. */

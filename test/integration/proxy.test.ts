@@ -35,12 +35,15 @@ beforeAll(async () => {
     backends: [
       remoteBackend('moto-a', motoA),
       remoteBackend('moto-b', motoB),
+      // The same store, declared to keep "." and ".." key segments literal (as AWS S3 does).
+      remoteBackend('moto-b-literal', motoB, { capabilities: { literalKeys: true } }),
       { name: 'local', embedded: { dir: tempDir() } },
     ],
     routes: [
       { bucket: 'photos', backend: 'moto-a', backendBucket: 'prod-photos' },
       { bucket: 'a-*', backend: 'moto-a' },
       { bucket: 'b-*', backend: 'moto-b' },
+      { bucket: 'k-*', backend: 'moto-b-literal' },
       { bucket: 'l-*', backend: 'local' },
     ],
   });
@@ -48,7 +51,7 @@ beforeAll(async () => {
   directA = direct(motoA);
   directB = direct(motoB);
   await directA.send(new CreateBucketCommand({ Bucket: 'prod-photos' }));
-  for (const Bucket of ['a-one', 'a-two', 'b-one', 'l-one']) await s3.send(new CreateBucketCommand({ Bucket }));
+  for (const Bucket of ['a-one', 'a-two', 'b-one', 'l-one', 'k-one']) await s3.send(new CreateBucketCommand({ Bucket }));
 }, 60_000);
 
 afterAll(async () => {
@@ -82,11 +85,22 @@ describe('object round trips on every backend', () => {
     await expect(s3.send(new HeadObjectCommand({ Bucket, Key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
   });
 
-  it('keeps dot segments and double slashes in keys', async () => {
+  it('keeps dot segments and double slashes in keys on a backend that takes them literally', async () => {
     const Key = 'a//b/./c/../d';
-    await s3.send(new PutObjectCommand({ Bucket: 'a-one', Key, Body: 'dots' }));
-    const listed = await directA.send(new ListObjectsV2Command({ Bucket: 'a-one' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'k-one', Key, Body: 'dots' }));
+    const listed = await directB.send(new ListObjectsV2Command({ Bucket: 'k-one' }));
     expect(listed.Contents?.map((o) => o.Key)).toContain(Key);
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'k-one', Key }));
+    expect(await got.Body!.transformToString()).toBe('dots');
+  });
+
+  it('refuses keys with dot segments elsewhere, and stores nothing', async () => {
+    for (const Key of ['a/./b', 'a/../b', '..', 'x/..\\y']) {
+      await expect(s3.send(new PutObjectCommand({ Bucket: 'a-one', Key, Body: 'dots' }))).rejects.toMatchObject({ name: 'InvalidArgument', $metadata: { httpStatusCode: 400 } });
+    }
+    const listed = await directA.send(new ListObjectsV2Command({ Bucket: 'a-one' }));
+    expect(listed.Contents?.map((o) => o.Key) ?? []).not.toContain('b');
+    expect((listed.Contents ?? []).filter((o) => o.Key?.includes('..') || o.Key?.includes('/./'))).toEqual([]);
   });
 
   it('stores an aliased bucket under its backend name', async () => {

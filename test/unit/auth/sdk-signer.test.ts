@@ -92,7 +92,7 @@ describe('@smithy/signature-v4 requests', () => {
     expect(signed.query?.['X-Amz-Signature']).toBeDefined();
     const wire = toWire(signed);
     const result = verifyRequest(wire, keys, opts);
-    expect(result).toMatchObject({ presigned: true, payload: { kind: 'unsigned' }, hoistedHeaders: [['x-amz-acl', 'private']] });
+    expect(result).toMatchObject({ presigned: true, payload: { kind: 'unsigned' } });
     const later = { regions: ['us-east-1'], now: new Date(NOW.getTime() + 900_000) };
     expect(caught(() => verifyRequest(wire, keys, later))).toMatchObject({ code: 'AccessDenied', message: 'Request has expired' });
   });
