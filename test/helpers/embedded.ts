@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedChildScript, startEmbedded, type EmbeddedEvent, type EmbeddedServer } from '../../src/upstream/embedded.js';
 
+export { waitFor } from './wait.js';
+
 export interface TestEmbedded extends EmbeddedServer {
   dir: string;
   events: EmbeddedEvent[];
@@ -56,13 +58,5 @@ export function isAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
-  }
-}
-
-export async function waitFor(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -92,7 +92,7 @@ describe('createPayloadHashCheck', () => {
     const sink = new Writable({
       highWaterMark: CHUNK,
       async write(c: Buffer, _e, cb) {
-        await sleep(1);
+        await sleep(1); // a slow consumer on purpose: backpressure must reach the source
         consumed += c.length / CHUNK;
         cb();
       },

@@ -35,7 +35,7 @@ describe('writeAtomically (embedded store commits only complete bodies)', () => 
     const src = new PassThrough();
     const done = writeAtomically(join(dir, 'new'), src);
     src.destroy(new Error('gone'));
-    await expect(done).rejects.toThrow();
+    await expect(done).rejects.toThrow('gone');
     expect(existsSync(join(dir, 'new'))).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
   });

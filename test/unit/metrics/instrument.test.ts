@@ -8,15 +8,23 @@ import { createMetrics, type Metrics } from '../../../src/metrics.js';
 import { S3Error } from '../../../src/s3/errors.js';
 import { classifyUpstreamError, inferOperation, instrumentPool, withOperation } from '../../../src/upstream/instrument.js';
 import { parseExposition, valueOf, family } from './exposition.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let server: Server;
 let origin: string;
 const seen: Array<{ method: string; url: string; headers: IncomingHttpHeaders; body: string }> = [];
+/** Requests as they arrive, with the body bytes received so far: in flight before `seen` has them. */
+const arrived: Array<{ method: string; url: string; bytes: number }> = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    const arrival = { method: req.method!, url: req.url!, bytes: 0 };
+    arrived.push(arrival);
+    req.on('data', (c: Buffer) => {
+      chunks.push(c);
+      arrival.bytes += c.length;
+    });
     req.on('end', () => {
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString() });
       const path = req.url!.split('?')[0]!;
@@ -35,7 +43,7 @@ beforeAll(async () => {
         // Headers and part of the body, then the connection drops.
         res.writeHead(200, { 'content-length': '100' });
         res.write('partial');
-        setTimeout(() => req.socket.destroy(), 20);
+        setTimeout(() => req.socket.destroy(), 20); // the fault itself: the body stops after 7 of 100 bytes
       }
       // /b/hang: never answers.
     });
@@ -53,6 +61,7 @@ const pools: Pool[] = [];
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.destroy()));
   seen.length = 0;
+  arrived.length = 0;
 });
 
 function setup(poolOpts: Pool.Options = {}, url = origin): { metrics: Metrics; upstream: Dispatcher } {
@@ -140,7 +149,7 @@ describe('instrumentPool', () => {
     const { metrics, upstream } = setup();
     const res = await upstream.request({ method: 'GET', path: '/b/cut' });
     expect(res.statusCode).toBe(200);
-    await expect(res.body.text()).rejects.toThrow();
+    await expect(res.body.text()).rejects.toMatchObject({ code: 'UND_ERR_SOCKET', message: 'other side closed' });
     const s = await upstreamSeries(metrics);
     expect(s.errors).toEqual({ 'aws/reset': 1 });
     expect(s.count('GetObject')).toBe(1);
@@ -150,8 +159,9 @@ describe('instrumentPool', () => {
     const { metrics, upstream } = setup();
     const abort = new AbortController();
     const pending = upstream.request({ method: 'GET', path: '/b/hang', signal: abort.signal });
-    setTimeout(() => abort.abort(), 50);
-    await expect(pending).rejects.toBeTruthy();
+    await waitFor(() => arrived.some((r) => r.url === '/b/hang'), 5_000, 'the request to reach the origin');
+    abort.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
     const s = await upstreamSeries(metrics);
     expect(s.errors).toEqual({});
     expect(s.count('GetObject')).toBeUndefined();
@@ -162,8 +172,11 @@ describe('instrumentPool', () => {
     const body = new Readable({ read() {} });
     const pending = upstream.request({ method: 'PUT', path: '/b/ok', body, headers: { 'content-length': '10' } });
     body.push('abc');
-    setTimeout(() => body.destroy(new S3Error('SignatureDoesNotMatch')), 30);
-    await expect(pending).rejects.toBeTruthy();
+    await waitFor(() => arrived.some((r) => r.method === 'PUT' && r.bytes === 3), 5_000, 'the first body bytes to reach the origin');
+    body.destroy(new S3Error('SignatureDoesNotMatch'));
+    // The body's own error comes back unchanged: the caller renders it, nothing is counted against the backend.
+    await expect(pending).rejects.toBeInstanceOf(S3Error);
+    await expect(pending).rejects.toMatchObject({ code: 'SignatureDoesNotMatch', status: 403 });
     const s = await upstreamSeries(metrics);
     expect(s.errors).toEqual({});
   });
@@ -179,8 +192,9 @@ describe('instrumentPool', () => {
       return err;
     });
     body.push('abc');
+    await waitFor(() => arrived.some((r) => r.method === 'PUT' && r.bytes === 3), 5_000, 'the first body bytes to reach the origin');
     // What node:http does to the IncomingMessage when the client's socket closes.
-    setTimeout(() => body.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })), 30);
+    body.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
     expect(await failed).toMatchObject({ code: 'ECONNRESET' });
     const s = await upstreamSeries(metrics);
     expect(s.errors).toEqual({});
