@@ -91,14 +91,15 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
 
     bb.on('field', (name, value, info) => {
       if (started || failed) return; // S3 ignores what follows the file
+      // A value cut at the field bound must never pass for the whole, least of all as the object.
+      if (info.nameTruncated || info.valueTruncated) return stop(tooLarge(limits));
       if (name.toLowerCase() === 'file') {
-        // A text `file` field is the object's content (post-object.md §2); it was bounded like any field.
+        // A text `file` field is the object's content (post-object.md §2), bounded like any field.
         files++;
         begin('', info.mimeType);
         out.write(value);
         return;
       }
-      if (info.nameTruncated || info.valueTruncated) return stop(tooLarge(limits));
       fields.push([name, value]);
     });
 

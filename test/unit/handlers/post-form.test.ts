@@ -161,3 +161,11 @@ describe('createPostLengthCheck', () => {
     expect((await failure(text(counted))).code).toBe(code);
   });
 });
+
+describe('a text file field over the field bound', () => {
+  it('is refused, never stored cut short, even when it arrives in one chunk', async () => {
+    const form = part('key', 'k') + part('file', 't'.repeat(30_000)) + close;
+    const err = await failure(parsePostForm(body(form, 1 << 20), CT));
+    expect(err.code).toBe('MaxPostPreDataLengthExceeded');
+  });
+});
