@@ -9,7 +9,7 @@ import type { ClientConfig, Config } from './config/schema.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, disabledMetrics, type Metrics } from './metrics.js';
 import { handleRequest } from './proxy.js';
-import { globToRegExp, Router } from './routing/router.js';
+import { globToRegExp, Router } from './route/router.js';
 import type { ParseOptions } from './parse/request.js';
 import { closeBackends, createBackend, type Backend } from './upstream/backends.js';
 import { createAdminServer } from './admin.js';

@@ -1,16 +1,15 @@
 // THE pipeline: parseS3Request → verifyRequest → authorize → prepareBody → handler; one catch → renderError.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authMechanism, verifyRequest } from './auth/verify.js';
-import { createContext, type RequestContext } from './context.js';
+import { createContext, type RequestContext, type Routed, type Services } from './context.js';
 import { pickHandler } from './handlers/index.js';
-import { prepareBody } from './handlers/body.js';
+import { prepareBody } from './body/prepare.js';
+import { listBuckets } from './handlers/list-buckets.js';
 import { S3Error, isS3Error, renderError, toS3Error } from './s3/errors.js';
-import { headerValue } from './s3/headers.js';
 import { parseS3Request } from './parse/request.js';
 import { authorize } from './auth/authorize.js';
-import type { App } from './app.js';
 
-export async function handleRequest(app: App, req: IncomingMessage, res: ServerResponse, expectContinue = false): Promise<void> {
+export async function handleRequest(app: Services, req: IncomingMessage, res: ServerResponse, expectContinue = false): Promise<void> {
   const ctx = createContext(app, req, res);
   watchIdleClient(ctx);
   let authenticating = true;
@@ -21,14 +20,19 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
     const auth = (ctx.auth = verifyRequest(signed, app.keys, { regions: app.regions, now: new Date() }));
     const access = authorize(s3, auth.client, auth.signedHeaders, app);
     authenticating = false;
-    ctx.headers = access.headers;
-    ctx.route = access.target?.route;
-    ctx.backend = access.target?.backend;
-    ctx.source = access.source;
     // boto3 waits for "100 Continue" before sending a body: send it only once the request is authorised.
     if (expectContinue) res.writeContinue();
-    await prepareBody(ctx);
-    await pickHandler(ctx)(ctx);
+    if (!access.target) return await listBuckets(Object.assign(ctx, { s3, auth, headers: access.headers }));
+    const { route, backend } = access.target;
+    ctx.backend = backend;
+    const body = (ctx.body = await prepareBody({
+      req, operation: s3.operation, headers: s3.headers, payload: auth.payload,
+      signing: { signingKey: auth.signingKey, timestamp: auth.timestamp, scope: auth.scope, seedSignature: auth.signature },
+      awsChunked: backend.capabilities.awsChunked, literalKeys: backend.capabilities.literalKeys, budget: app.budget,
+      onObjectBytes: (n) => (ctx.bytesIn += n),
+    }));
+    const routed: Routed = Object.assign(ctx, { s3, auth, headers: access.headers, route, backend, body, source: access.source });
+    await pickHandler(routed)(routed);
   } catch (err) {
     fail(ctx, err);
     // Parse errors happen before authentication too; count only what the auth stages refused.
@@ -56,7 +60,9 @@ function watchIdleClient(ctx: RequestContext): void {
     } else {
       res.destroy();
     }
-    ctx.body?.destroy(err);
+    const stream = ctx.body?.stream;
+    if (stream && !Buffer.isBuffer(stream)) stream.destroy(err);
+    else if (!req.complete) req.destroy(err);
   };
   req.setTimeout(ctx.app.config.server.idleTimeoutSeconds * 1000, onIdle);
   // Once the request is complete, Node offers the timeout to the response and else destroys the socket;
@@ -124,7 +130,7 @@ function finish(ctx: RequestContext): void {
       bytesIn: ctx.bytesIn,
       bytesOut: ctx.bytesOut,
       durationMs,
-      userAgent: headerValue(req.headers, 'user-agent'),
+      userAgent: req.headers['user-agent'],
       upstreamRequestId: ctx.upstreamRequestId,
     });
   };

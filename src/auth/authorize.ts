@@ -1,6 +1,6 @@
 // authorize: after authentication, the one access decision on the effective request (security.md §2): allow-lists, read-only keys, routes, literal keys.
 import type { ClientConfig } from '../config/schema.js';
-import { globMatch, type Route, type Router } from '../routing/router.js';
+import { globMatch, type Route, type Router } from '../route/router.js';
 import { S3Error } from '../s3/errors.js';
 import { authenticatedHeaders } from '../s3/headers.js';
 import { assertLiteralKey } from '../s3/names.js';

@@ -1,11 +1,11 @@
 // Browser POST uploads, verify stage (after the form's fields are read, before the file streams): the policy's signature (SigV4 or SigV2), its expiration and conditions, and the length rule the body stage enforces (post-object.md).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { ClientConfig } from '../config/schema.js';
 import { S3Error } from '../s3/errors.js';
 import { parseAmzDate } from '../s3/dates.js';
 import type { KeyStore } from './keys.js';
 import { decodePolicy, type PolicyCondition } from './post-policy-document.js';
-import { hmacHex } from './sigv4.js';
+import { hmacSha256Hex as hmacHex, secretsEqual } from '../s3/hash.js';
 import { QUERY_FAMILY, checkScope, parseCredential } from './verify-parse.js';
 
 /** Text fields before the file part, names as sent, in order (repeats kept). */
@@ -141,7 +141,7 @@ function checkSigV4(form: FormFields, keys: KeyStore, opts: PostVerifyOptions): 
   checkScope(credential, date, opts.regions, QUERY_FAMILY);
   const client = lookupClient(keys, credential.accessKeyId, form.has('x-amz-security-token'));
   const expected = hmacHex(keys.signingKeyFor(client, credential.date, credential.region), policyBase64);
-  if (!equal(expected, signature)) throw mismatch(credential.accessKeyId, policyBase64);
+  if (!secretsEqual(expected, signature)) throw mismatch(credential.accessKeyId, policyBase64);
   return { client, accessKeyId: credential.accessKeyId, policyBase64 };
 }
 
@@ -152,7 +152,7 @@ function checkSigV2(form: FormFields, keys: KeyStore): Signed {
   const policyBase64 = form.get('policy')!;
   const client = lookupClient(keys, accessKeyId, form.has('x-amz-security-token'));
   const expected = createHmac('sha1', client.secretAccessKey).update(policyBase64, 'utf8').digest('base64');
-  if (!equal(expected, form.get('signature')!)) throw mismatch(accessKeyId, policyBase64);
+  if (!secretsEqual(expected, form.get('signature')!)) throw mismatch(accessKeyId, policyBase64);
   return { client, accessKeyId, policyBase64 };
 }
 
@@ -168,11 +168,6 @@ function mismatch(accessKeyId: string, policyBase64: string): S3Error {
   return new S3Error('SignatureDoesNotMatch', undefined, { AWSAccessKeyId: accessKeyId, StringToSign: policyBase64 });
 }
 
-function equal(expected: string, provided: string): boolean {
-  const a = Buffer.from(expected, 'latin1');
-  const b = Buffer.from(provided, 'latin1');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * post-object.md §5: every condition in order, the first that fails is named. `bucket` is the

@@ -1,13 +1,11 @@
 // Request auth, step 8 of verification: the pure SigV4 steps (canonical request, string to sign, signing key) that verify.ts runs per request (sigv4.md §3–§5).
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sha256Hex } from '../s3/hash.js';
 import { isUtf8 } from 'node:buffer';
 import { S3Error } from '../s3/errors.js';
 import { alreadyCanonical, encodeBytes, percentDecode, splitQuery } from '../s3/uri.js';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
-export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
-/** SHA-256 of the empty body. */
-export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /**
  * sigv4.md §3.2 (server side): decode the raw path once, re-encode with UriEncode keeping
@@ -129,10 +127,3 @@ export function deriveSigningKey(secret: string, date: string, region: string, s
   return createHmac('sha256', kService).update('aws4_request').digest();
 }
 
-export function hmacHex(key: Buffer, data: string): string {
-  return createHmac('sha256', key).update(data).digest('hex');
-}
-
-export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}

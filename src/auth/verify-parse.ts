@@ -1,7 +1,7 @@
 // Request auth, steps 1–4 of verification: pure parsers for the Authorization header, presign parameters, timestamps and the credential scope (sigv4.md §2, §4, §7).
 import { S3Error } from '../s3/errors.js';
 import { decodeQueryComponent, splitQuery } from '../s3/uri.js';
-import type { PayloadMode, StreamingMode } from './verify.js';
+import { isAwsChunkedMode, type PayloadMode } from '../s3/payload.js';
 
 /** What verification needs from the headers, gathered in one pass over req.rawHeaders. */
 export interface HeaderFacts {
@@ -199,13 +199,12 @@ export function formatIsoSeconds(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
-const STREAMING_MODES: readonly string[] = ['STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER'];
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
 /** sigv4.md §3.5: the HashedPayload value → how the body is covered. */
 export function parsePayloadHash(value: string, argumentName: string): PayloadMode {
   if (value === 'UNSIGNED-PAYLOAD') return { kind: 'unsigned' };
-  if (STREAMING_MODES.includes(value)) return { kind: 'streaming', mode: value as StreamingMode };
+  if (isAwsChunkedMode(value)) return { kind: 'streaming', mode: value };
   if (value.length === 64 && SHA256_HEX.test(value)) return { kind: 'sha256', hash: value.toLowerCase() };
   if (value === 'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD' || value === 'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER') {
     throw new S3Error('NotImplemented', 'SigV4a streaming payloads (STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD) are not supported.');

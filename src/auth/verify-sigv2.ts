@@ -1,5 +1,5 @@
 // Request auth, the verify stage for Signature Version 2 (header `AWS AKID:sig` and presigned `AWSAccessKeyId`/`Signature`/`Expires`), in the order of sigv2.md §7; returns who signed and how the body is covered.
-import { timingSafeEqual } from 'node:crypto';
+import { secretsEqual } from '../s3/hash.js';
 import type { ClientConfig } from '../config/schema.js';
 import { S3Error } from '../s3/errors.js';
 import { formatAmzDate, formatIsoSeconds, parseAmzDate, parseHttpDate } from '../s3/dates.js';
@@ -10,7 +10,8 @@ import {
   signV2, splitRawQuery, stringToSignBytes, stringToSignV2, type RawParam, type StringToSignV2,
 } from './sigv2.js';
 import { parsePayloadHash } from './verify-parse.js';
-import type { PayloadMode, SignedRequest } from './verify.js';
+import type { SignedRequest } from './verify.js';
+import type { PayloadMode } from '../s3/payload.js';
 
 /** What a SigV2 request proved (sigv2.md §8); shaped like verify.ts's AuthResult minus the SigV4 signing chain. */
 export interface SigV2AuthResult {
@@ -236,11 +237,9 @@ type Base = Omit<StringToSignV2, 'resource'>;
  * first candidate's string to sign (and its bytes, as S3 does), never the provided signature.
  */
 function checkSignature(client: ClientConfig, provided: string, base: Base, resources: string[]): string {
-  const providedBytes = Buffer.from(provided, 'latin1');
   let ok = false;
   for (const resource of resources) {
-    const expected = Buffer.from(signV2(client.secretAccessKey, stringToSignV2({ ...base, resource })), 'latin1');
-    if (expected.length === providedBytes.length && timingSafeEqual(expected, providedBytes)) ok = true;
+    if (secretsEqual(signV2(client.secretAccessKey, stringToSignV2({ ...base, resource })), provided)) ok = true;
   }
   if (!ok) {
     const sts = stringToSignV2({ ...base, resource: resources[0]! });

@@ -1,9 +1,10 @@
 // Request auth, the verify stage after parsing the request: checks header or presigned SigV4 in the order of sigv4.md §9 and says who signed and how the body is covered.
-import { timingSafeEqual } from 'node:crypto';
 import type { ClientConfig } from '../config/schema.js';
+import type { PayloadMode } from '../s3/payload.js';
 import { S3Error } from '../s3/errors.js';
 import type { KeyStore } from './keys.js';
-import { canonicalRequest, hmacHex, stringToSign } from './sigv4.js';
+import { canonicalRequest, stringToSign } from './sigv4.js';
+import { hmacSha256Hex, secretsEqual } from '../s3/hash.js';
 import {
   HEADER_FAMILY, QUERY_FAMILY, checkScope, formatIsoSeconds, parseAmzDate, parseAuthorization, parseCredential, parseHttpDate,
   parsePayloadHash, parseSignedHeaders, scanHeaders, scanQuery, type Credential, type HeaderFacts, type QueryFacts,
@@ -12,12 +13,7 @@ import {
 /** rawPath/rawQuery = req.url split at the FIRST '?', untouched; rawHeaders = Node's req.rawHeaders. */
 export interface SignedRequest { method: string; rawPath: string; rawQuery: string; rawHeaders: string[] }
 
-export type StreamingMode = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' | 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER' | 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
-
-export type PayloadMode =
-  | { kind: 'sha256'; hash: string } // lowercase hex the body must match
-  | { kind: 'unsigned' }
-  | { kind: 'streaming'; mode: StreamingMode };
+export type { PayloadMode } from '../s3/payload.js';
 
 export interface AuthResult {
   client: ClientConfig;
@@ -197,18 +193,11 @@ function checkSignature(req: SignedRequest, keys: KeyStore, v: Verified): AuthRe
   });
   const sts = stringToSign(v.timestamp, scope, canonical);
   const signingKey = keys.signingKeyFor(v.client, credential.date, credential.region);
-  if (!signaturesEqual(hmacHex(signingKey, sts), v.provided)) {
+  if (!secretsEqual(hmacSha256Hex(signingKey, sts), v.provided)) {
     throw new S3Error('SignatureDoesNotMatch', undefined, { AWSAccessKeyId: credential.accessKeyId, StringToSign: sts });
   }
   return {
     client: v.client, accessKeyId: credential.accessKeyId, presigned: v.presigned, payload: v.payload, signingKey,
     timestamp: v.timestamp, scope, signature: v.provided, signedHeaders: v.signedHeaders,
   };
-}
-
-/** Constant time over the 64 hex chars; a wrong length is public knowledge and fails at once. */
-function signaturesEqual(expectedHex: string, providedHex: string): boolean {
-  if (providedHex.length !== expectedHex.length) return false;
-  const provided = Buffer.from(providedHex, 'latin1');
-  return provided.length === expectedHex.length && timingSafeEqual(Buffer.from(expectedHex, 'latin1'), provided);
 }

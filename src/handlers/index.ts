@@ -1,42 +1,17 @@
-// pickHandler: passthrough unless the operation needs more (ListBuckets merge, copies whose source lives elsewhere).
-import type { RequestContext } from '../context.js';
-import type { Route } from '../routing/router.js';
-import { encodeCopySource, type CopySource } from '../s3/copy-source.js';
-import { listBuckets } from './list-buckets.js';
+// pickHandler: passthrough unless the operation needs more (copies, native or emulated).
+import type { Routed } from '../context.js';
+import { emulateCopy } from '../copy/emulate.js';
+import { nativeCopy } from '../copy/native.js';
+import { planCopy } from '../copy/plan.js';
 import { passthrough } from './passthrough.js';
-import { emulateCopy } from './copy.js';
 
-export type Handler = (ctx: RequestContext) => Promise<void>;
+export type Handler = (ctx: Routed) => Promise<void>;
 
-export interface CopyPlan { source: CopySource; sourceRoute: Route; native: boolean }
-
-/** Where a copy's source lives (authorized with the request) and whether the destination backend can copy it itself (copy-semantics.md §8). */
-export function planCopy(ctx: RequestContext): CopyPlan {
-  const { copySource: source, route: sourceRoute } = ctx.source!;
-  const backend = ctx.backend!;
-  const sameBackend = sourceRoute.backend === backend.name;
-  const native = sameBackend && (ctx.s3!.operation === 'CopyObject' || backend.capabilities.uploadPartCopy);
-  return { source, sourceRoute, native };
+async function copy(ctx: Routed): Promise<void> {
+  const plan = planCopy(ctx, ctx.source!);
+  await (plan.native ? nativeCopy(ctx, plan) : emulateCopy(ctx, plan));
 }
 
-async function copy(ctx: RequestContext): Promise<void> {
-  const plan = planCopy(ctx);
-  if (plan.native) {
-    const backendSource = encodeCopySource({ ...plan.source, bucket: plan.sourceRoute.backendBucket });
-    await passthrough(ctx, { 'x-amz-copy-source': backendSource });
-    return;
-  }
-  await emulateCopy(ctx, plan);
-}
-
-export function pickHandler(ctx: RequestContext): Handler {
-  switch (ctx.s3!.operation) {
-    case 'ListBuckets':
-      return listBuckets;
-    case 'CopyObject':
-    case 'UploadPartCopy':
-      return copy;
-    default:
-      return (c) => passthrough(c);
-  }
+export function pickHandler(ctx: Routed): Handler {
+  return ctx.s3.spec.copy ? copy : passthrough;
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import type { AwsChunkedMode } from '../../src/auth/chunked.js';
+import type { AwsChunkedMode } from '../../src/body/chunked.js';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
 import { waitFor } from '../helpers/embedded.js';
 import { DEMO } from '../helpers/bridge.js';

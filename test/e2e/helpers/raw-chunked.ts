@@ -3,7 +3,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsChunkedMode } from '../../../src/auth/chunked.js';
+import type { AwsChunkedMode } from '../../../src/body/chunked.js';
 import { deriveSigningKey, encodeAwsChunked } from '../../helpers/aws-chunked-encode.js';
 import type { Creds } from './clients.js';
 

@@ -6,8 +6,9 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { KeyStore } from '../../../src/auth/keys.js';
-import { createPayloadHashCheck } from '../../../src/auth/payload-hash.js';
-import { deriveSigningKey, sha256Hex } from '../../../src/auth/sigv4.js';
+import { createPayloadHashCheck } from '../../../src/body/payload-hash.js';
+import { deriveSigningKey } from '../../../src/auth/sigv4.js';
+import { sha256Hex } from '../../../src/s3/hash.js';
 import { verifyRequest, type SignedRequest } from '../../../src/auth/verify.js';
 import { caught, client } from './fixtures.js';
 

@@ -1,7 +1,8 @@
 // verifyRequest on bad input: malformed Authorization headers, clock skew, presigned windows and parameters, keys, regions, unsigned headers.
 import { describe, expect, it } from 'vitest';
 import { KeyStore } from '../../../src/auth/keys.js';
-import { canonicalRequest, deriveSigningKey, hmacHex, sha256Hex, stringToSign } from '../../../src/auth/sigv4.js';
+import { canonicalRequest, deriveSigningKey, stringToSign } from '../../../src/auth/sigv4.js';
+import { hmacSha256Hex as hmacHex, sha256Hex } from '../../../src/s3/hash.js';
 import { authMechanism, verifyRequest, type SignedRequest } from '../../../src/auth/verify.js';
 import { caught, client, readJson, readText, type Vector } from './fixtures.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapBucketNames } from '../../../src/s3/alias.js';
+import { mapBucketNames } from '../../../src/route/alias.js';
 import { authenticatedHeaders, forwardableResponseHeaders } from '../../../src/s3/headers.js';
 import { headerMap } from '../../../src/parse/request.js';
 import { S3Error, errorXml, backendError } from '../../../src/s3/errors.js';

@@ -1,5 +1,5 @@
 // Maps backend bucket names in backend responses back to the client-visible (aliased) name; pure.
-import { xmlEscape } from './xml.js';
+import { xmlEscape } from '../s3/xml.js';
 
 /** Operations whose success document names the bucket (ListBucketResult Name, Bucket, Location). */
 export const OPERATIONS_NAMING_BUCKET = new Set([

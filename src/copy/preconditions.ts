@@ -16,22 +16,22 @@ const CONDITION = {
   ifUnmodifiedSince: 'x-amz-copy-source-If-Unmodified-Since',
 } as const;
 
-type Headers = Record<string, string | string[] | undefined>;
+/** Request headers as parse/request.ts gives them (repeats joined: repeated ETag headers form one list). */
+type Headers = Readonly<Record<string, string | undefined>>;
 
-/** A header's value; repeated ETag headers form one list, a repeated date keeps the first. Empty counts as absent. */
-function headerValue(headers: Headers, name: string, list: boolean): string | undefined {
-  const raw = headers[name];
-  const value = Array.isArray(raw) ? (list ? raw.join(', ') : raw[0]) : raw;
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
+/** A header's value, trimmed; empty counts as absent. */
+function headerValue(headers: Headers, name: string): string | undefined {
+  const value = headers[name]?.trim();
+  return value === '' ? undefined : value;
 }
 
 /** The four x-amz-copy-source-if-* headers (node:http lower-cases header names). */
 export function copyPreconditionsFrom(headers: Headers): CopyPreconditions {
   const p: CopyPreconditions = {};
-  const ifMatch = headerValue(headers, 'x-amz-copy-source-if-match', true);
-  const ifNoneMatch = headerValue(headers, 'x-amz-copy-source-if-none-match', true);
-  const ifModifiedSince = headerValue(headers, 'x-amz-copy-source-if-modified-since', false);
-  const ifUnmodifiedSince = headerValue(headers, 'x-amz-copy-source-if-unmodified-since', false);
+  const ifMatch = headerValue(headers, 'x-amz-copy-source-if-match');
+  const ifNoneMatch = headerValue(headers, 'x-amz-copy-source-if-none-match');
+  const ifModifiedSince = headerValue(headers, 'x-amz-copy-source-if-modified-since');
+  const ifUnmodifiedSince = headerValue(headers, 'x-amz-copy-source-if-unmodified-since');
   if (ifMatch !== undefined) p.ifMatch = ifMatch;
   if (ifNoneMatch !== undefined) p.ifNoneMatch = ifNoneMatch;
   if (ifModifiedSince !== undefined) p.ifModifiedSince = ifModifiedSince;

@@ -1,19 +1,17 @@
 // Emulated CopyObject: directives, metadata and tags from the source or the request, one PUT or a multipart upload (copy-semantics.md §5, §8.1).
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import type { RequestContext } from '../context.js';
-import { copyObjectResultXml } from '../s3/copy-xml.js';
+import type { Routed } from '../context.js';
+import { copyObjectResultXml } from './result-xml.js';
 import { S3Error } from '../s3/errors.js';
 import { headerValue } from '../s3/headers.js';
 import { xmlBlocks, xmlText } from '../s3/xml.js';
 import { uriEncode } from '../s3/uri.js';
-import { callBackend, upstreamFailure } from '../upstream/call.js';
-import { EMPTY_SHA256 } from '../upstream/sign.js';
-import { completeXml, destinationError, md5OfEtag, type Destination } from './copy-dest.js';
-import { headSource, type SourceObject } from './copy-source-read.js';
-import { copyRange, destinationSseHeaders, type CopyAnswer, type CopyStats } from './copy.js';
+import { drain, readText, sendUpstream } from '../upstream/client.js';
+import { EMPTY_SHA256, sha256Hex } from '../s3/hash.js';
+import { completeXml, destinationError, md5OfEtag, type Destination } from './destination.js';
+import { headSource, type SourceObject } from './source.js';
+import { copyRange, destinationSseHeaders, type CopyAnswer, type CopyStats } from './transfer.js';
 import { copyPreconditionsFrom, evaluateCopyPreconditions } from './preconditions.js';
-import type { CopyPlan } from './index.js';
+import type { CopyPlan } from './plan.js';
 
 /** Metadata that the COPY directive takes from the source and REPLACE from the request (§5.1). */
 const DIRECTIVE_HEADERS = ['content-type', 'content-encoding', 'content-disposition', 'content-language', 'cache-control', 'expires'];
@@ -21,8 +19,8 @@ const DIRECTIVE_HEADERS = ['content-type', 'content-encoding', 'content-disposit
 /** Always from the request, never copied: storage class, ACL, encryption, lock, redirect (§5.1). */
 const REQUEST_ONLY = /^(x-amz-storage-class|x-amz-acl|x-amz-grant-.*|x-amz-server-side-encryption.*|x-amz-website-redirect-location|x-amz-object-lock-.*|x-amz-expected-bucket-owner|x-amz-request-payer)$/;
 
-function directive(ctx: RequestContext, header: string, what: string): 'COPY' | 'REPLACE' {
-  const value = ctx.headers![header];
+function directive(ctx: Routed, header: string, what: string): 'COPY' | 'REPLACE' {
+  const value = ctx.headers[header];
   if (value === undefined) return 'COPY';
   const v = value.trim().toUpperCase();
   if (v === 'COPY' || v === 'REPLACE') return v;
@@ -32,44 +30,42 @@ function directive(ctx: RequestContext, header: string, what: string): 'COPY' | 
 async function sourceTags(src: SourceObject, signal: AbortSignal): Promise<string | undefined> {
   const query: Array<[string, string]> = [['tagging', '']];
   if (src.source.versionId !== undefined) query.push(['versionId', src.source.versionId]);
-  const up = await callBackend(src.backend, { method: 'GET', bucket: src.backendBucket, key: src.source.key, query, headers: {}, payloadHash: EMPTY_SHA256, signal })
-    .catch((err) => { throw upstreamFailure(src.backend, err); });
-  const text = await up.body.text();
+  const up = await sendUpstream(src.backend, { operation: 'GetObjectTagging', method: 'GET', bucket: src.backendBucket, key: src.source.key, query, headers: {}, payloadHash: EMPTY_SHA256, signal });
+  const text = await readText(up.body);
   // Stores without object tagging (501/405) have no tags to copy.
-  if (up.statusCode === 501 || up.statusCode === 405) return undefined;
-  if (up.statusCode !== 200) throw new S3Error('ServiceUnavailable', `Reading the copy source's tags on "${src.backend.name}" failed with ${up.statusCode}.`);
+  if (up.status === 501 || up.status === 405) return undefined;
+  if (up.status !== 200) throw new S3Error('ServiceUnavailable', `Reading the copy source's tags on "${src.backend.name}" failed with ${up.status}.`);
   const tags = xmlBlocks(text, 'Tag').map((t) => `${uriEncode(xmlText(t, 'Key') ?? '', true)}=${uriEncode(xmlText(t, 'Value') ?? '', true)}`);
   return tags.length ? tags.join('&') : undefined;
 }
 
-function destinationHeaders(ctx: RequestContext, src: SourceObject, metadata: 'COPY' | 'REPLACE'): Record<string, string> {
+function destinationHeaders(ctx: Routed, src: SourceObject, metadata: 'COPY' | 'REPLACE'): Record<string, string> {
   const out: Record<string, string> = {};
-  const from = metadata === 'COPY' ? src.headers : ctx.headers!;
+  const from = metadata === 'COPY' ? src.headers : ctx.headers;
   for (const [name, value] of Object.entries(from)) {
     if (value === undefined) continue;
     if (DIRECTIVE_HEADERS.includes(name) || name.startsWith('x-amz-meta-')) out[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  for (const [name, value] of Object.entries(ctx.headers!)) {
+  for (const [name, value] of Object.entries(ctx.headers)) {
     if (value !== undefined && REQUEST_ONLY.test(name)) out[name] = Array.isArray(value) ? value.join(',') : value;
   }
   return out;
 }
 
-function isSelfCopy(ctx: RequestContext, plan: CopyPlan, metadata: string): boolean {
-  const s3 = ctx.s3!;
+function isSelfCopy(ctx: Routed, plan: CopyPlan, metadata: string): boolean {
+  const s3 = ctx.s3;
   if (plan.source.bucket !== s3.bucket || plan.source.key !== s3.key || plan.source.versionId !== undefined) return false;
-  const h = ctx.headers!;
+  const h = ctx.headers;
   const changes = metadata === 'REPLACE' || h['x-amz-storage-class'] !== undefined || h['x-amz-website-redirect-location'] !== undefined || h['x-amz-server-side-encryption'] !== undefined;
   return !changes;
 }
 
 /** Above copy.multipartThreshold: a multipart upload on the destination with parallel ranged GETs; aborted on any failure. */
-async function multipartCopy(ctx: RequestContext, src: SourceObject, dest: Destination, headers: Record<string, string>, stats: CopyStats): Promise<string> {
+async function multipartCopy(ctx: Routed, src: SourceObject, dest: Destination, headers: Record<string, string>, stats: CopyStats): Promise<string> {
   const { partSize, maxConcurrentParts } = ctx.app.config.copy;
-  const created = await callBackend(dest.backend, { method: 'POST', bucket: dest.backendBucket, key: dest.key, query: [['uploads', '']], headers, payloadHash: EMPTY_SHA256, signal: ctx.abort.signal })
-    .catch((err) => { throw upstreamFailure(dest.backend, err); });
-  if (created.statusCode !== 200) throw await destinationError(created, dest);
-  const uploadId = xmlText(await created.body.text(), 'UploadId');
+  const created = await sendUpstream(dest.backend, { operation: 'CreateMultipartUpload', method: 'POST', bucket: dest.backendBucket, key: dest.key, query: [['uploads', '']], headers, payloadHash: EMPTY_SHA256, signal: ctx.abort.signal });
+  if (created.status !== 200) throw await destinationError(created, dest);
+  const uploadId = xmlText(await readText(created.body), 'UploadId');
   if (!uploadId) throw new S3Error('InternalError', 'The destination did not return an UploadId.');
   const parts = Math.ceil(src.size / partSize);
   const etags: string[] = new Array(parts);
@@ -89,36 +85,36 @@ async function multipartCopy(ctx: RequestContext, src: SourceObject, dest: Desti
   try {
     await Promise.all(Array.from({ length: Math.min(maxConcurrentParts, parts) }, () => worker().catch((err) => { failFast.abort(); throw err; })));
     const body = completeXml(etags.map((etag, i) => ({ partNumber: i + 1, etag })));
-    const done = await callBackend(dest.backend, {
+    const done = await sendUpstream(dest.backend, {
+      operation: 'CompleteMultipartUpload',
       method: 'POST', bucket: dest.backendBucket, key: dest.key, query: [['uploadId', uploadId]],
       headers: { 'content-length': String(Buffer.byteLength(body)), 'content-type': 'application/xml' },
-      body: Readable.from([Buffer.from(body)]), payloadHash: createHash('sha256').update(body).digest('hex'), signal: ctx.abort.signal,
-    }).catch((err) => { throw upstreamFailure(dest.backend, err); });
-    if (done.statusCode !== 200) throw await destinationError(done, dest);
-    const text = await done.body.text();
+      body: Buffer.from(body), payloadHash: sha256Hex(body), signal: ctx.abort.signal,
+    });
+    if (done.status !== 200) throw await destinationError(done, dest);
+    const text = await readText(done.body);
     // CompleteMultipartUpload can fail inside a 200 (copy-semantics.md §1).
     if (xmlText(text, 'Code')) throw new S3Error('InternalError', xmlText(text, 'Message') ?? 'CompleteMultipartUpload failed on the destination.');
     return xmlText(text, 'ETag') ?? '';
   } catch (err) {
     // No orphan upload: abort it, whatever went wrong (and even when the client left).
-    const abort = await callBackend(dest.backend, { method: 'DELETE', bucket: dest.backendBucket, key: dest.key, query: [['uploadId', uploadId]], headers: {}, payloadHash: EMPTY_SHA256 }).catch(() => undefined);
-    await abort?.body.dump();
+    const abort = await sendUpstream(dest.backend, { operation: 'AbortMultipartUpload', method: 'DELETE', bucket: dest.backendBucket, key: dest.key, query: [['uploadId', uploadId]], headers: {}, payloadHash: EMPTY_SHA256 }).catch(() => undefined);
+    if (abort) await drain(abort.body);
     throw err;
   }
 }
 
-export async function copyObject(ctx: RequestContext, plan: CopyPlan, dest: Destination, stats: CopyStats): Promise<CopyAnswer> {
+export async function copyObject(ctx: Routed, plan: CopyPlan, dest: Destination, stats: CopyStats): Promise<CopyAnswer> {
   const metadata = directive(ctx, 'x-amz-metadata-directive', 'metadata');
   const tagging = directive(ctx, 'x-amz-tagging-directive', 'tagging');
   if (isSelfCopy(ctx, plan, metadata)) {
     throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
-  const preconditions = copyPreconditionsFrom(ctx.headers!);
-  const srcBackend = ctx.app.backends.get(plan.sourceRoute.backend)!;
-  const src = await headSource(ctx, plan.source, srcBackend, plan.sourceRoute.backendBucket);
+  const preconditions = copyPreconditionsFrom(ctx.headers);
+  const src = await headSource(ctx, plan.source, plan.sourceBackend, plan.sourceRoute.backendBucket);
   evaluateCopyPreconditions(preconditions, { etag: src.etag, lastModified: src.lastModified });
   const headers = destinationHeaders(ctx, src, metadata);
-  const tags = tagging === 'COPY' ? await sourceTags(src, ctx.abort.signal) : ctx.headers!['x-amz-tagging'];
+  const tags = tagging === 'COPY' ? await sourceTags(src, ctx.abort.signal) : ctx.headers['x-amz-tagging'];
   if (tags) headers['x-amz-tagging'] = tags;
 
   let etag: string;

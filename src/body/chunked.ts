@@ -1,25 +1,18 @@
-// Request auth, streaming bodies: after the header signature verified, removes aws-chunked framing and verifies chunk signatures, trailer signature, decoded length and trailing checksum (aws-chunked.md §3–§4, §8).
+// Body stage, aws-chunked bodies: removes the framing and verifies chunk signatures, trailer signature, decoded length and trailing checksum (aws-chunked.md §3–§4, §8).
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { HoldBack } from './hold-back.js';
+import { isAwsChunkedMode, type AwsChunkedMode } from '../s3/payload.js';
 import { S3Error } from '../s3/errors.js';
 import { algorithmFromHeader, createChecksum, decodeDigest, digestMismatch, type Checksum, type ChecksumAlgorithm } from '../s3/checksums.js';
 import { LineReader, PendingChunk, malformed, parseChunkHeader, parseTrailerLine } from './chunked-framing.js';
-import { UNBOUNDED, type ByteBudget } from '../body/budget.js';
-import { EMPTY_SHA256, chunkStringToSign, signHex, signatureMatches, trailerStringToSign, type ChunkSigning } from './chunked-signature.js';
+import { UNBOUNDED, type ByteBudget } from './budget.js';
+import { chunkStringToSign, trailerStringToSign, type ChunkSigning } from './chunked-signature.js';
+import { EMPTY_SHA256, hmacSha256Hex, secretsEqual } from '../s3/hash.js';
 
 export type { ChunkSigning } from './chunked-signature.js';
 
-export type AwsChunkedMode = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' | 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER' | 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
-
-export const AWS_CHUNKED_MODES: readonly AwsChunkedMode[] = [
-  'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
-  'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
-  'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
-];
-
-export function isAwsChunkedMode(value: string): value is AwsChunkedMode {
-  return (AWS_CHUNKED_MODES as readonly string[]).includes(value);
-}
+export type { AwsChunkedMode } from '../s3/payload.js';
 
 export interface AwsChunkedOptions {
   /** The x-amz-content-sha256 value. */
@@ -53,7 +46,7 @@ type State = 'header' | 'data' | 'dataCr' | 'dataLf' | 'trailer' | 'end';
  * checksum, no extra bytes — has been checked at end of input. A downstream upload with
  * Content-Length = decodedLength therefore never receives its last byte from a bad body.
  */
-export class AwsChunkedDecoder extends Transform {
+export class AwsChunkedDecoder extends HoldBack {
   readonly #signing: ChunkSigning | undefined;
   readonly #hasTrailerSection: boolean;
   readonly #decodedLength: number | undefined;
@@ -72,7 +65,6 @@ export class AwsChunkedDecoder extends Transform {
   #previousSignature = '';
   #chunkSignature = '';
   #chunkHash: Hash | undefined;
-  #held: Buffer | undefined;
   #trailers: Record<string, string> = {};
   #canonicalTrailer = '';
   #trailerSignature: string | undefined;
@@ -126,18 +118,11 @@ export class AwsChunkedDecoder extends Transform {
     }
   }
 
-  override _flush(callback: TransformCallback): void {
-    try {
-      // Liberal: a sender that stops right after the last chunk line / last trailer line,
-      // without the closing empty line, has still sent everything that is verified.
-      if (this.#state === 'trailer' && !this.#line.pending) this.#finish();
-      if (this.#state !== 'end') throw new S3Error('IncompleteBody', 'The aws-chunked body ended before its final chunk and trailer.');
-      if (this.#held) this.push(this.#held);
-      this.#held = undefined;
-      callback();
-    } catch (err) {
-      callback(err as Error);
-    }
+  protected finish(): void {
+    // Liberal: a sender that stops right after the last chunk line / last trailer line,
+    // without the closing empty line, has still sent everything that is verified.
+    if (this.#state === 'trailer' && !this.#line.pending) this.#finish();
+    if (this.#state !== 'end') throw new S3Error('IncompleteBody', 'The aws-chunked body ended before its final chunk and trailer.');
   }
 
   #consume(buf: Buffer): void {
@@ -203,7 +188,7 @@ export class AwsChunkedDecoder extends Transform {
       this.#chunkHash.update(piece);
       this.#pending.add(piece);
     } else {
-      this.#release(piece);
+      this.release(piece);
     }
   }
 
@@ -212,15 +197,15 @@ export class AwsChunkedDecoder extends Transform {
       this.#verifyChunk(this.#chunkHash.digest('hex'));
       this.#chunkHash = undefined;
       this.#giveBack();
-      for (const part of this.#pending.take()) this.#release(part);
+      for (const part of this.#pending.take()) this.release(part);
     }
     this.#state = 'dataCr';
   }
 
   #verifyChunk(dataSha256Hex: string): void {
     const signing = this.#signing!;
-    const expected = signHex(signing.signingKey, chunkStringToSign(signing, this.#previousSignature, dataSha256Hex));
-    if (!signatureMatches(expected, this.#chunkSignature)) throw new S3Error('SignatureDoesNotMatch');
+    const expected = hmacSha256Hex(signing.signingKey, chunkStringToSign(signing, this.#previousSignature, dataSha256Hex));
+    if (!secretsEqual(expected, this.#chunkSignature, true)) throw new S3Error('SignatureDoesNotMatch');
     this.#previousSignature = expected;
   }
 
@@ -249,7 +234,7 @@ export class AwsChunkedDecoder extends Transform {
       // With no trailer lines, signers differ: "" per §4, "\n" in minio-go; both prove the key.
       const candidates = this.#canonicalTrailer === '' ? ['', '\n'] : [this.#canonicalTrailer];
       const ok = candidates.some((canonical) =>
-        signatureMatches(signHex(this.#signing!.signingKey, trailerStringToSign(this.#signing!, this.#previousSignature, canonical)), this.#trailerSignature!),
+        secretsEqual(hmacSha256Hex(this.#signing!.signingKey, trailerStringToSign(this.#signing!, this.#previousSignature, canonical)), this.#trailerSignature!, true),
       );
       if (!ok) throw new S3Error('SignatureDoesNotMatch');
     }
@@ -274,13 +259,6 @@ export class AwsChunkedDecoder extends Transform {
     callback(err);
   }
 
-  /** Sends `piece` downstream one step late: the newest piece stays held until _flush. */
-  #release(piece: Buffer): void {
-    if (piece.length === 0) return;
-    const previous = this.#held;
-    this.#held = piece;
-    if (previous) this.push(previous);
-  }
 }
 
 export function createAwsChunkedDecoder(opts: AwsChunkedOptions): AwsChunkedDecoder {

@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { createPostLengthCheck, parsePostForm } from '../../../src/handlers/post-form.js';
+import { createPostLengthCheck, parsePostForm } from '../../../src/body/post-form.js';
 import { S3Error } from '../../../src/s3/errors.js';
 
 const BOUNDARY = '----s3bridgeTestBoundary7MA4YWxkTrZu0gW';

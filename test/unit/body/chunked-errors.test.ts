@@ -1,7 +1,8 @@
 // aws-chunked decoder: malformed, tampered and truncated bodies, and what reaches downstream before the error.
 import { describe, expect, it } from 'vitest';
-import { createAwsChunkedDecoder, type AwsChunkedMode, type AwsChunkedOptions, type ChunkSigning } from '../../../src/auth/chunked.js';
-import { signHex, trailerStringToSign } from '../../../src/auth/chunked-signature.js';
+import { createAwsChunkedDecoder, type AwsChunkedMode, type AwsChunkedOptions, type ChunkSigning } from '../../../src/body/chunked.js';
+import { trailerStringToSign } from '../../../src/body/chunked-signature.js';
+import { hmacSha256Hex as signHex } from '../../../src/s3/hash.js';
 import { CHECKSUM_ALGORITHMS, checksumHeaderName } from '../../../src/s3/checksums.js';
 import { isS3Error } from '../../../src/s3/errors.js';
 import { deriveSigningKey, encodeAwsChunked, runStage, splitAt } from '../../helpers/aws-chunked-encode.js';

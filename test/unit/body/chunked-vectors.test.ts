@@ -1,8 +1,12 @@
 // aws-chunked decoder and signature chain against the AWS documentation vectors and real SDK captures.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createAwsChunkedDecoder, type AwsChunkedMode, type ChunkSigning } from '../../../src/auth/chunked.js';
-import { canonicalTrailer, chunkStringToSign, sha256Hex, signHex, trailerStringToSign } from '../../../src/auth/chunked-signature.js';
+import { createAwsChunkedDecoder, type AwsChunkedMode, type ChunkSigning } from '../../../src/body/chunked.js';
+import { chunkStringToSign, trailerStringToSign } from '../../../src/body/chunked-signature.js';
+import { hmacSha256Hex as signHex, sha256Hex } from '../../../src/s3/hash.js';
+
+/** Canonical trailer block (aws-chunked.md §4): `name:value\n` per trailer line, LF only. */
+const canonicalTrailer = (lines: ReadonlyArray<readonly [string, string]>) => lines.map(([n, v]) => `${n.toLowerCase()}:${v.trim()}\n`).join('');
 import { requestChecksums } from '../../../src/s3/checksums.js';
 import { deriveSigningKey, encodeAwsChunked, runStage, splitAt } from '../../helpers/aws-chunked-encode.js';
 

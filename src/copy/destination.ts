@@ -1,13 +1,13 @@
 // Copy emulation, destination side: stream source bytes into PutObject/UploadPart, checking MD5 on the way (copy-semantics.md §8).
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
-import { mapBucketNames } from '../s3/alias.js';
+import { mapBucketNames } from '../route/alias.js';
 import { S3Error, backendError } from '../s3/errors.js';
 import { headerValue } from '../s3/headers.js';
 import { xmlEscape, xmlText } from '../s3/xml.js';
 import type { Backend } from '../upstream/backends.js';
-import { callBackend, upstreamFailure, type BackendResponse } from '../upstream/call.js';
-import { EMPTY_SHA256, UNSIGNED_PAYLOAD } from '../upstream/sign.js';
+import { drain, readText, sendUpstream, type UpstreamResponse } from '../upstream/client.js';
+import { EMPTY_SHA256, UNSIGNED_PAYLOAD } from '../s3/hash.js';
 
 export interface Destination {
   backend: Backend;
@@ -17,20 +17,20 @@ export interface Destination {
   key: string;
 }
 
-export interface WriteResult { etag: string; md5Hex: string; bytes: number; headers: BackendResponse['headers'] }
+export interface WriteResult { etag: string; md5Hex: string; bytes: number; headers: UpstreamResponse['headers'] }
 
 /** A backend's error answer as the client should see it: its code and message, our bucket names. */
-export async function destinationError(up: BackendResponse, dest: Destination): Promise<S3Error> {
-  const text = await up.body.text().catch(() => '');
+export async function destinationError(up: UpstreamResponse, dest: Destination): Promise<S3Error> {
+  const text = await readText(up.body).catch(() => '');
   const mapped = mapBucketNames(text, dest.backendBucket, dest.bucket);
   const code = xmlText(mapped, 'Code');
-  if (!code) return backendError(up.statusCode, up.statusCode === 404 ? 'NoSuchKey' : 'InternalError', `The destination backend "${dest.backend.name}" answered ${up.statusCode}.`);
+  if (!code) return backendError(up.status, up.status === 404 ? 'NoSuchKey' : 'InternalError', `The destination backend "${dest.backend.name}" answered ${up.status}.`);
   const elements: Record<string, string> = {};
   for (const name of ['BucketName', 'Key', 'UploadId', 'PartNumber', 'ProposedSize', 'MinSizeAllowed', 'MaxSizeAllowed', 'ArgumentName', 'ArgumentValue']) {
     const v = xmlText(mapped, name);
     if (v !== undefined) elements[name] = v;
   }
-  return backendError(up.statusCode, code, xmlText(mapped, 'Message') ?? code, elements);
+  return backendError(up.status, code, xmlText(mapped, 'Message') ?? code, elements);
 }
 
 /** Passes bytes through, computing MD5 and counting them. */
@@ -68,19 +68,20 @@ export async function writeDestination(
   const meter = md5Meter(opts.onBytes ?? (() => {}));
   source.on('error', (err) => meter.destroy(err));
   source.pipe(meter);
-  let up: BackendResponse;
+  let up: UpstreamResponse;
   try {
-    up = await callBackend(dest.backend, {
+    up = await sendUpstream(dest.backend, {
+      operation: opts.query?.some(([n]) => n === 'uploadId') ? 'UploadPart' : 'PutObject',
       method: 'PUT', bucket: dest.backendBucket, key: dest.key, query: opts.query ?? [],
       headers: { ...opts.headers, 'content-length': String(length) },
       body: meter, payloadHash: UNSIGNED_PAYLOAD, signal: opts.signal,
     });
   } catch (err) {
     source.destroy();
-    throw upstreamFailure(dest.backend, err);
+    throw err;
   }
-  if (up.statusCode !== 200) throw await destinationError(up, dest);
-  await up.body.dump();
+  if (up.status !== 200) throw await destinationError(up, dest);
+  await drain(up.body);
   if (meter.bytes !== length) {
     throw new S3Error('InternalError', `The copy source ended after ${meter.bytes} of ${length} bytes.`);
   }
@@ -96,21 +97,16 @@ export async function writeDestination(
 
 /** ListParts on the destination: is this upload there? (copy-semantics.md §8.2 step 1; not every store implements it.) */
 export async function assertUploadExists(dest: Destination, uploadId: string, signal: AbortSignal): Promise<void> {
-  let up: BackendResponse;
-  try {
-    up = await callBackend(dest.backend, {
-      method: 'GET', bucket: dest.backendBucket, key: dest.key, query: [['max-parts', '1'], ['uploadId', uploadId]],
-      headers: {}, payloadHash: EMPTY_SHA256, signal,
-    });
-  } catch (err) {
-    throw upstreamFailure(dest.backend, err);
-  }
-  if (up.statusCode === 404) {
+  const up = await sendUpstream(dest.backend, {
+    operation: 'ListParts', method: 'GET', bucket: dest.backendBucket, key: dest.key, query: [['max-parts', '1'], ['uploadId', uploadId]],
+    headers: {}, payloadHash: EMPTY_SHA256, signal,
+  });
+  if (up.status === 404) {
     const err = await destinationError(up, dest);
     if (err.code === 'NoSuchUpload' || err.code === 'NoSuchKey') throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
     throw err;
   }
-  await up.body.dump();
+  await drain(up.body);
 }
 
 /** Parts listed in a CompleteMultipartUpload-shaped document (for multipart copies we build it ourselves). */

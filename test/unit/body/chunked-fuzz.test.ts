@@ -1,7 +1,7 @@
 // aws-chunked decoder properties: any chunking and any input split decode the same; any single-byte corruption is caught before the payload is fully released.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createAwsChunkedDecoder, type AwsChunkedMode, type ChunkSigning } from '../../../src/auth/chunked.js';
+import { createAwsChunkedDecoder, type AwsChunkedMode, type ChunkSigning } from '../../../src/body/chunked.js';
 import { CHECKSUM_ALGORITHMS, checksumHeaderName } from '../../../src/s3/checksums.js';
 import { isS3Error } from '../../../src/s3/errors.js';
 import { deriveSigningKey, encodeAwsChunked, runStage, splitAt } from '../../helpers/aws-chunked-encode.js';

@@ -4,7 +4,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { createPayloadHashCheck } from '../../../src/auth/payload-hash.js';
+import { createPayloadHashCheck } from '../../../src/body/payload-hash.js';
 import { S3Error } from '../../../src/s3/errors.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Router, globToRegExp } from '../../../src/routing/router.js';
+import { Router, globToRegExp } from '../../../src/route/router.js';
 import { S3Error } from '../../../src/s3/errors.js';
 
 const router = new Router([

@@ -2,8 +2,8 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { createAwsChunkedDecoder } from '../../../src/auth/chunked.js';
-import { createChecksumCheck } from '../../../src/s3/checksum-check.js';
+import { createAwsChunkedDecoder } from '../../../src/body/chunked.js';
+import { createChecksumCheck } from '../../../src/body/checksum-check.js';
 import { CHECKSUM_ALGORITHMS, createChecksum, requestChecksums, type DigestAlgorithm } from '../../../src/s3/checksums.js';
 import { encodeAwsChunked, runStage, splitAt } from '../../helpers/aws-chunked-encode.js';
 
