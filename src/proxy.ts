@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authMechanism, verifyRequest } from './auth/verify.js';
 import { createContext, type RequestContext, type Routed, type Services } from './context.js';
-import { pickHandler } from './handlers/index.js';
+import { handle } from './handlers/index.js';
 import { prepareBody } from './body/prepare.js';
 import { listBuckets } from './handlers/list-buckets.js';
 import { S3Error, isS3Error, renderError, toS3Error } from './s3/errors.js';
@@ -32,7 +32,7 @@ export async function handleRequest(app: Services, req: IncomingMessage, res: Se
       onObjectBytes: (n) => (ctx.bytesIn += n),
     }));
     const routed: Routed = Object.assign(ctx, { s3, auth, headers: access.headers, route, backend, body, source: access.source });
-    await pickHandler(routed)(routed);
+    await handle(routed);
   } catch (err) {
     fail(ctx, err);
     // Parse errors happen before authentication too; count only what the auth stages refused.

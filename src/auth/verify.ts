@@ -1,12 +1,13 @@
 // Request auth, the verify stage after parsing the request: checks header or presigned SigV4 in the order of sigv4.md §9 and says who signed and how the body is covered.
 import type { ClientConfig } from '../config/schema.js';
 import type { PayloadMode } from '../s3/payload.js';
+import { formatIsoSeconds, parseAmzDate, parseHttpDate } from '../s3/dates.js';
 import { S3Error } from '../s3/errors.js';
 import type { KeyStore } from './keys.js';
 import { canonicalRequest, stringToSign } from './sigv4.js';
 import { hmacSha256Hex, secretsEqual } from '../s3/hash.js';
 import {
-  HEADER_FAMILY, QUERY_FAMILY, checkScope, formatIsoSeconds, parseAmzDate, parseAuthorization, parseCredential, parseHttpDate,
+  HEADER_FAMILY, QUERY_FAMILY, checkScope, parseAuthorization, parseCredential,
   parsePayloadHash, parseSignedHeaders, scanHeaders, scanQuery, type Credential, type HeaderFacts, type QueryFacts,
 } from './verify-parse.js';
 
@@ -72,7 +73,7 @@ function verifyHeaderAuth(req: SignedRequest, h: HeaderFacts, keys: KeyStore, op
   // Step 3: timestamp (§4) and clock skew (§8). x-amz-date wins over Date.
   const fromDate = h.amzDate === undefined;
   const rawTime = h.amzDate ?? h.date;
-  const ms = rawTime === undefined ? undefined : fromDate ? parseHttpDate(rawTime) : parseAmzDate(rawTime);
+  const ms = rawTime === undefined ? undefined : fromDate ? parseHttpDate(rawTime, opts.now.getTime()) : parseAmzDate(rawTime);
   if (rawTime === undefined || ms === undefined) throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
   const now = opts.now.getTime();
   if (Math.abs(now - ms) > MAX_SKEW_MS) {

@@ -7,7 +7,7 @@ import { xmlBlocks, xmlText } from '../s3/xml.js';
 import { uriEncode } from '../s3/uri.js';
 import { drain, readText, sendUpstream } from '../upstream/client.js';
 import { EMPTY_SHA256, sha256Hex } from '../s3/hash.js';
-import { completeXml, destinationError, md5OfEtag, type Destination } from './destination.js';
+import { committedAt, completeXml, destinationError, md5OfEtag, type Destination } from './destination.js';
 import { headSource, type SourceObject } from './source.js';
 import { copyRange, destinationSseHeaders, type CopyAnswer, type CopyStats } from './transfer.js';
 import { copyPreconditionsFrom, evaluateCopyPreconditions } from './preconditions.js';
@@ -61,7 +61,7 @@ function isSelfCopy(ctx: Routed, plan: CopyPlan, metadata: string): boolean {
 }
 
 /** Above copy.multipartThreshold: a multipart upload on the destination with parallel ranged GETs; aborted on any failure. */
-async function multipartCopy(ctx: Routed, src: SourceObject, dest: Destination, headers: Record<string, string>, stats: CopyStats): Promise<string> {
+async function multipartCopy(ctx: Routed, src: SourceObject, dest: Destination, headers: Record<string, string>, stats: CopyStats): Promise<{ etag: string; lastModified: Date }> {
   const { partSize, maxConcurrentParts } = ctx.app.config.copy;
   const created = await sendUpstream(dest.backend, { operation: 'CreateMultipartUpload', method: 'POST', bucket: dest.backendBucket, key: dest.key, query: [['uploads', '']], headers, payloadHash: EMPTY_SHA256, signal: ctx.abort.signal });
   if (created.status !== 200) throw await destinationError(created, dest);
@@ -95,7 +95,7 @@ async function multipartCopy(ctx: Routed, src: SourceObject, dest: Destination, 
     const text = await readText(done.body);
     // CompleteMultipartUpload can fail inside a 200 (copy-semantics.md §1).
     if (xmlText(text, 'Code')) throw new S3Error('InternalError', xmlText(text, 'Message') ?? 'CompleteMultipartUpload failed on the destination.');
-    return xmlText(text, 'ETag') ?? '';
+    return { etag: xmlText(text, 'ETag') ?? '', lastModified: committedAt(done.headers) };
   } catch (err) {
     // No orphan upload: abort it, whatever went wrong (and even when the client left).
     const abort = await sendUpstream(dest.backend, { operation: 'AbortMultipartUpload', method: 'DELETE', bucket: dest.backendBucket, key: dest.key, query: [['uploadId', uploadId]], headers: {}, payloadHash: EMPTY_SHA256 }).catch(() => undefined);
@@ -118,19 +118,21 @@ export async function copyObject(ctx: Routed, plan: CopyPlan, dest: Destination,
   if (tags) headers['x-amz-tagging'] = tags;
 
   let etag: string;
+  let lastModified: Date;
   let versionId: string | undefined;
   if (src.size > ctx.app.config.copy.multipartThreshold) {
-    etag = await multipartCopy(ctx, src, dest, headers, stats);
+    ({ etag, lastModified } = await multipartCopy(ctx, src, dest, headers, stats));
   } else {
     const r = await copyRange(ctx, src, dest, 0, src.size, { headers, signal: ctx.abort.signal, stats });
     // A whole single-part source whose ETag is its MD5 must arrive with that MD5.
     const srcMd5 = md5OfEtag(src.etag);
     if (srcMd5 !== undefined && srcMd5 !== r.md5Hex) throw new S3Error('InternalError', 'The copied bytes do not match the source ETag.');
     etag = r.etag;
+    lastModified = committedAt(r.headers);
     versionId = headerValue(r.headers, 'x-amz-version-id');
   }
   const out: Record<string, string> = {};
   if (src.versionId) out['x-amz-copy-source-version-id'] = src.versionId;
   if (versionId) out['x-amz-version-id'] = versionId;
-  return { xml: copyObjectResultXml({ etag, lastModified: new Date() }), headers: out };
+  return { xml: copyObjectResultXml({ etag, lastModified }), headers: out };
 }

@@ -50,6 +50,12 @@ function md5Meter(onBytes: (n: number) => void): Transform & { md5Hex(): string;
   return t;
 }
 
+/** When the destination committed a write, by its own clock (its Date header): the LastModified a copy result reports. */
+export function committedAt(headers: UpstreamResponse['headers']): Date {
+  const t = Date.parse(String(headers.date ?? ''));
+  return Number.isNaN(t) ? new Date() : new Date(t);
+}
+
 const PLAIN_MD5_ETAG = /^"?([0-9a-f]{32})"?$/;
 
 /** The hex MD5 inside an ETag that is a plain MD5 (not multipart "-N", not SSE-KMS). */

@@ -1,4 +1,5 @@
 // Copy handlers, after the source HEAD and before any byte moves: x-amz-copy-source-if-* evaluation (copy-semantics.md §4), pure.
+import { parseHttpDate, parseIsoDateTime } from '../s3/dates.js';
 import { S3Error } from '../s3/errors.js';
 
 export interface CopyPreconditions {
@@ -56,40 +57,9 @@ export function etagListMatches(list: string, sourceEtag: string): boolean {
     .some((item) => item === '*' || (item !== '' && opaqueEtag(item) === want));
 }
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const IMF_FIXDATE = /^[A-Za-z]{3}, (\d{2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
-const RFC850_DATE = /^[A-Za-z]{6,9}, (\d{2})-([A-Za-z]{3})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
-const ASCTIME_DATE = /^[A-Za-z]{3} ([A-Za-z]{3}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
-function utc(year: number, month: string, day: number, h: number, m: number, s: number): number | undefined {
-  const mon = MONTHS.indexOf(month.toLowerCase());
-  if (mon < 0 || h > 23 || m > 59 || s > 60) return undefined;
-  const t = Date.UTC(year, mon, day, h, m, Math.min(s, 59));
-  // Reject overflow such as 31 Feb, which Date.UTC would roll into March.
-  return new Date(t).getUTCDate() === day ? t : undefined;
-}
-
-/**
- * HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, RFC 850, asctime) or ISO 8601 with a zone, in ms;
- * undefined when it is none of those. Deliberately stricter than Date.parse, which reads "1" as 2001.
- */
-export function parseHttpDate(value: string): number | undefined {
-  let m = IMF_FIXDATE.exec(value);
-  if (m) return utc(Number(m[3]), m[2]!, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
-  m = RFC850_DATE.exec(value);
-  if (m) {
-    const yy = Number(m[3]);
-    // Two-digit years: RFC 9110 says pick the most recent past century; 70 is the usual pivot.
-    return utc(yy < 70 ? 2000 + yy : 1900 + yy, m[2]!, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
-  }
-  m = ASCTIME_DATE.exec(value);
-  if (m) return utc(Number(m[6]), m[1]!, Number(m[2]!.trim()), Number(m[3]), Number(m[4]), Number(m[5]));
-  if (ISO_DATE.test(value)) {
-    const t = Date.parse(value);
-    return Number.isNaN(t) ? undefined : t;
-  }
-  return undefined;
+/** HTTP-date in any of its three forms (http-dates.md), or ISO 8601 with a zone as some clients send; undefined otherwise. */
+function parseConditionDate(value: string): number | undefined {
+  return parseHttpDate(value) ?? parseIsoDateTime(value);
 }
 
 /** HTTP dates carry whole seconds while S3 keeps milliseconds: compare in seconds (copy-semantics.md §4). */
@@ -122,14 +92,14 @@ export function evaluateCopyPreconditions(
   if (p.ifMatch !== undefined) {
     if (!etagListMatches(p.ifMatch, source.etag)) throw failed('ifMatch');
   } else if (p.ifUnmodifiedSince !== undefined) {
-    const since = parseHttpDate(p.ifUnmodifiedSince);
+    const since = parseConditionDate(p.ifUnmodifiedSince);
     if (since !== undefined && modified > seconds(since)) throw failed('ifUnmodifiedSince');
   }
 
   if (p.ifNoneMatch !== undefined) {
     if (etagListMatches(p.ifNoneMatch, source.etag)) throw failed('ifNoneMatch');
   } else if (p.ifModifiedSince !== undefined) {
-    const since = parseHttpDate(p.ifModifiedSince);
+    const since = parseConditionDate(p.ifModifiedSince);
     if (since !== undefined && since <= now.getTime() && modified <= seconds(since)) throw failed('ifModifiedSince');
   }
 }

@@ -20,11 +20,6 @@ export class CopyResponder {
     this.timer = setTimeout(() => this.goEarly(), this.delayMs);
   }
 
-  /** True once 200 went out: errors must then be written as an <Error> document, not a status. */
-  get committed(): boolean {
-    return this.early;
-  }
-
   private goEarly(): void {
     const { res } = this.ctx;
     if (res.headersSent || res.destroyed) return;

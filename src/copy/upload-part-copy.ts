@@ -2,7 +2,7 @@
 import type { Routed } from '../context.js';
 import { assertCopySourceSize, MAX_COPY_SOURCE_SIZE, resolveCopySourceRange } from '../s3/copy-source.js';
 import { S3Error } from '../s3/errors.js';
-import { assertUploadExists, type Destination } from './destination.js';
+import { assertUploadExists, committedAt, type Destination } from './destination.js';
 import type { CopyPlan } from './plan.js';
 import { copyPreconditionsFrom, evaluateCopyPreconditions } from './preconditions.js';
 import { copyPartResultXml } from './result-xml.js';
@@ -33,5 +33,5 @@ export async function uploadPartCopy(ctx: Routed, plan: CopyPlan, dest: Destinat
   });
   const headers: Record<string, string> = {};
   if (src.versionId) headers['x-amz-copy-source-version-id'] = src.versionId;
-  return { xml: copyPartResultXml({ etag: result.etag, lastModified: new Date() }), headers };
+  return { xml: copyPartResultXml({ etag: result.etag, lastModified: committedAt(result.headers) }), headers };
 }

@@ -5,9 +5,11 @@ import {
   copyPreconditionsFrom,
   etagListMatches,
   evaluateCopyPreconditions,
-  parseHttpDate,
 } from '../../../src/copy/preconditions.js';
 import { headerMap } from '../../../src/parse/request.js';
+import { parseHttpDate as httpDate, parseIsoDateTime } from '../../../src/s3/dates.js';
+
+const parseHttpDate = (v: string) => httpDate(v) ?? parseIsoDateTime(v);
 import type { CopyPreconditions } from '../../../src/copy/preconditions.js';
 import { S3Error } from '../../../src/s3/errors.js';
 
