@@ -114,6 +114,8 @@ export function createS3Server(current: Current): Server {
     : createHttpServer();
   server.on('request', onRequest(false));
   server.on('checkContinue', onRequest(true));
+  // S3 ignores an Expect it does not know (`Expect: 200`, an empty one); Node would answer 417 by itself.
+  server.on('checkExpectation', onRequest(false));
   // Uploads can be slow; Node's default 5-minute request timeout would cut them off.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

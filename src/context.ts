@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Target } from './auth/authorize.js';
 import type { KeyStore } from './auth/keys.js';
-import type { AuthResult } from './auth/verify.js';
+import type { Principal } from './auth/authenticate.js';
 import type { ByteBudget } from './body/budget.js';
 import type { PreparedBody } from './body/prepare.js';
 import type { ClientConfig, Config } from './config/schema.js';
@@ -42,7 +42,7 @@ export interface RequestContext {
   readonly abort: AbortController;
   /** Filled as the stages run; what the access log and the metrics report. */
   s3?: S3Request;
-  auth?: AuthResult;
+  auth?: Principal;
   backend?: Backend;
   /** The request body as the backend gets it (body stage); destroyed when the client stalls. */
   body?: PreparedBody;
@@ -61,9 +61,11 @@ export type CopyTarget = Target<Backend> & { copySource: CopySource };
 /** A request that was authenticated and authorized: what ListBuckets works on (no bucket, so no route). */
 export interface Authorized extends RequestContext {
   s3: S3Request;
-  auth: AuthResult;
+  auth: Principal;
   /** The client's headers the backend may receive (security.md §4). */
   headers: Record<string, string>;
+  /** Forwarded without our signature (an unsigned request on a route with `anonymous: backend`). */
+  unsigned?: boolean;
 }
 
 /** A request routed to its backend with its body prepared: what every bucket and object handler works on. */

@@ -1,10 +1,12 @@
-// THE pipeline: parseS3Request → verifyRequest → authorize → prepareBody → handler; one catch → renderError.
+// THE pipeline: parseS3Request → authenticate → authorize → prepareBody → handle; one catch → renderError.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authMechanism, verifyRequest } from './auth/verify.js';
+import { authenticate } from './auth/authenticate.js';
 import { createContext, type RequestContext, type Routed, type Services } from './context.js';
 import { handle } from './handlers/index.js';
 import { prepareBody } from './body/prepare.js';
 import { listBuckets } from './handlers/list-buckets.js';
+import { postObject } from './handlers/post-object.js';
+import { answerPreflight, markCorsAnswer } from './handlers/preflight.js';
 import { S3Error, isS3Error, renderError, toS3Error } from './s3/errors.js';
 import { parseS3Request } from './parse/request.js';
 import { authorize } from './auth/authorize.js';
@@ -15,23 +17,25 @@ export async function handleRequest(app: Services, req: IncomingMessage, res: Se
   let authenticating = true;
   try {
     const s3 = (ctx.s3 = parseS3Request({ method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders }, app.parseOptions));
-    const signed = { method: s3.method, rawPath: s3.rawPath, rawQuery: s3.rawQuery, rawHeaders: req.rawHeaders };
-    if (authMechanism(signed) === 'anonymous') throw new S3Error('AccessDenied', 'Anonymous access is not allowed; sign the request with SigV4.');
-    const auth = (ctx.auth = verifyRequest(signed, app.keys, { regions: app.regions, now: new Date() }));
-    const access = authorize(s3, auth.client, auth.signedHeaders, app);
+    const route = s3.bucket === undefined ? undefined : app.router.lookup(s3.bucket);
+    markCorsAnswer(res, route, s3);
+    if (s3.operation === 'OptionsObject') return await answerPreflight(ctx, s3, route);
+    // A form upload authenticates with its policy, never with headers: the key it writes is inside the form.
+    if (s3.operation === 'PostObject') return await postObject(ctx, s3);
+    const auth = (ctx.auth = authenticate(s3, req.rawHeaders, { keys: app.keys, regions: app.regions, now: new Date(), signatureV2: app.config.server.signatureV2 }));
+    const access = authorize(s3, auth, app);
     authenticating = false;
     // boto3 waits for "100 Continue" before sending a body: send it only once the request is authorised.
     if (expectContinue) res.writeContinue();
     if (!access.target) return await listBuckets(Object.assign(ctx, { s3, auth, headers: access.headers }));
-    const { route, backend } = access.target;
+    const { backend } = access.target;
     ctx.backend = backend;
     const body = (ctx.body = await prepareBody({
-      req, operation: s3.operation, headers: s3.headers, payload: auth.payload,
-      signing: { signingKey: auth.signingKey, timestamp: auth.timestamp, scope: auth.scope, seedSignature: auth.signature },
+      req, operation: s3.operation, headers: s3.headers, payload: auth.payload, signing: auth.signing,
       awsChunked: backend.capabilities.awsChunked, literalKeys: backend.capabilities.literalKeys, budget: app.budget,
       onObjectBytes: (n) => (ctx.bytesIn += n),
     }));
-    const routed: Routed = Object.assign(ctx, { s3, auth, headers: access.headers, route, backend, body, source: access.source });
+    const routed: Routed = Object.assign(ctx, { s3, auth, headers: access.headers, unsigned: access.unsigned, route: access.target.route, backend, body, source: access.source });
     await handle(routed);
   } catch (err) {
     fail(ctx, err);

@@ -1,18 +1,10 @@
 // Request auth, streaming bodies: the aws-chunked chunk and trailer signature chain (aws-chunked.md §4), as pure functions.
 import { EMPTY_SHA256, sha256Hex } from '../s3/hash.js';
+import type { ChunkSigning } from '../s3/payload.js';
+
+export type { ChunkSigning } from '../s3/payload.js';
 
 
-/** What the header-signature verifier hands to the body decoder to continue the chain. */
-export interface ChunkSigning {
-  /** kSigning (sigv4.md §5) of the request's scope. */
-  signingKey: Buffer;
-  /** x-amz-date of the request, e.g. 20130524T000000Z. */
-  timestamp: string;
-  /** Credential scope, e.g. 20130524/us-east-1/s3/aws4_request. */
-  scope: string;
-  /** The verified Authorization-header signature: previous signature of chunk 1. */
-  seedSignature: string;
-}
 
 /** String to sign of one chunk (also the final 0-byte one), aws-chunked.md §4. */
 export function chunkStringToSign(signing: Pick<ChunkSigning, 'timestamp' | 'scope'>, previousSignature: string, dataSha256Hex: string): string {

@@ -44,7 +44,12 @@ export class DigestCheck extends HoldBack {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.update(chunk);
+    try {
+      this.update(chunk);
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
     this.release(chunk);
     callback();
   }

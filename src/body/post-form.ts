@@ -1,9 +1,10 @@
 // Browser POST uploads, body stage: reads the multipart/form-data body as it streams — the text fields up to the file, then the file part itself, unbuffered (post-object.md §2, §6).
 import type { Readable } from 'node:stream';
-import { PassThrough, Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, type Transform } from 'node:stream';
 import busboy from 'busboy';
 import { S3Error } from '../s3/errors.js';
 import { checkPostLength, type LengthRange } from '../auth/post-policy.js';
+import { DigestCheck } from './hold-back.js';
 
 export interface PostFormLimits {
   /** Bytes of the body before the file's content: S3 allows 20 KB of fields and boundaries (post-object.md §6). */
@@ -25,6 +26,12 @@ export interface PostForm {
   /** The filename the browser sent, path included if it sent one; '' for a text `file` field. */
   filename: string;
   fileContentType: string;
+  /**
+   * The file's length as the form's framing implies it (Content-Length minus the bytes before the file's data and
+   * the closing delimiter), so the backend upload can carry a Content-Length; undefined when the body has none.
+   * Verified at the end (createPostFileCheck): a form that does not end right after the file fails.
+   */
+  expectedLength?: number;
 }
 
 const ONE_FILE = 'POST requires exactly one file upload per request.';
@@ -49,7 +56,22 @@ function fileCount(n: number): S3Error {
  * ignores them. The caller reads `file`; on a rejection it should not reuse the connection, since
  * the rest of the body is left unread.
  */
-export function parsePostForm(body: Readable, contentType: string | undefined, limits: PostFormLimits = DEFAULT_POST_FORM_LIMITS): Promise<PostForm> {
+/**
+ * Where the file part's data starts in the bytes read so far: just after the header block that follows the last
+ * delimiter (a delimiter cannot occur inside part data, so the last one seen opens the file part).
+ */
+export function fileDataOffset(head: Buffer, boundary: string): number | undefined {
+  const delimiter = head.lastIndexOf(`--${boundary}`);
+  if (delimiter < 0) return undefined;
+  const end = head.indexOf('\r\n\r\n', delimiter);
+  return end < 0 ? undefined : end + 4;
+}
+
+function boundaryOf(contentType: string): string | undefined {
+  return /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType)?.slice(1).find((v) => v !== undefined);
+}
+
+export function parsePostForm(body: Readable, contentType: string | undefined, limits: PostFormLimits = DEFAULT_POST_FORM_LIMITS, contentLength?: number): Promise<PostForm> {
   if (!contentType || !/^multipart\/form-data\s*(;|$)/i.test(contentType.trim())) {
     return Promise.reject(new S3Error('PreconditionFailed', undefined, { Condition: NOT_MULTIPART }));
   }
@@ -71,6 +93,10 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
     let files = 0;
     let preBytes = 0;
     let failed = false;
+    // The bytes before the file (bounded by maxPreDataBytes) and the chunk being parsed: where the file's data starts.
+    const head: Buffer[] = [];
+    let current: Buffer | undefined;
+    const boundary = boundaryOf(contentType);
 
     const stop = (err: Error): void => {
       if (failed) return;
@@ -84,9 +110,9 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
       else reject(err);
     };
 
-    const begin = (filename: string, mimeType: string): void => {
+    const begin = (filename: string, mimeType: string, expectedLength?: number): void => {
       started = true;
-      resolve({ fields, file: out, filename, fileContentType: mimeType });
+      resolve({ fields, file: out, filename, fileContentType: mimeType, expectedLength });
     };
 
     bb.on('field', (name, value, info) => {
@@ -96,7 +122,7 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
       if (name.toLowerCase() === 'file') {
         // A text `file` field is the object's content (post-object.md §2), bounded like any field.
         files++;
-        begin('', info.mimeType);
+        begin('', info.mimeType, Buffer.byteLength(value));
         out.write(value);
         return;
       }
@@ -114,7 +140,10 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
         return;
       }
       files++;
-      begin(info.filename ?? '', info.mimeType);
+      const offset = boundary === undefined ? undefined : fileDataOffset(Buffer.concat(current ? [...head, current] : head), boundary);
+      const closing = Buffer.byteLength(`\r\n--${boundary}--\r\n`);
+      const expected = contentLength !== undefined && offset !== undefined ? contentLength - offset - closing : undefined;
+      begin(info.filename ?? '', info.mimeType, expected !== undefined && expected >= 0 ? expected : undefined);
       // Errors of busboy's file stream are parse errors (a body cut short inside the file).
       stream.on('error', () => stop(malformed()));
       stream.pipe(out, { end: false });
@@ -135,7 +164,12 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
     const onData = (chunk: Buffer): void => {
       if (!started) {
         preBytes += chunk.length;
-        if (!bb.write(chunk)) {
+        current = chunk;
+        const more = bb.write(chunk);
+        current = undefined;
+        if (!started) head.push(chunk);
+        else head.length = 0;
+        if (!more) {
           body.pause();
           bb.once('drain', () => body.resume());
         }
@@ -158,29 +192,22 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
 }
 
 /**
- * post-object.md §6: counts the file's bytes on their way to the backend and enforces the policy's
- * content-length-range (and S3's 5 GiB limit): EntityTooLarge as soon as the count passes the
- * maximum, EntityTooSmall at the end.
+ * post-object.md §6: counts the file's bytes on their way to the backend and holds the last piece back until the
+ * whole file checked out: the policy's content-length-range (and S3's 5 GiB limit; EntityTooLarge as soon as the
+ * count passes the maximum, EntityTooSmall at the end) and, when the upload carries a Content-Length, exactly that
+ * many bytes (a form that goes on after the file is refused, nothing is stored).
  */
-export function createPostLengthCheck(range: LengthRange | undefined): Transform {
+export function createPostFileCheck(range: LengthRange | undefined, expectedLength: number | undefined): Transform {
   let bytes = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+  return new DigestCheck(
+    (chunk) => {
       bytes += chunk.length;
-      try {
-        checkPostLength(range, bytes, false);
-      } catch (err) {
-        return cb(err as Error);
-      }
-      cb(null, chunk);
+      checkPostLength(range, bytes, false);
+      if (expectedLength !== undefined && bytes > expectedLength) throw new S3Error('MalformedPOSTRequest', 'The file must be the last field of the form.');
     },
-    flush(cb: TransformCallback) {
-      try {
-        checkPostLength(range, bytes, true);
-      } catch (err) {
-        return cb(err as Error);
-      }
-      cb();
+    () => {
+      checkPostLength(range, bytes, true);
+      if (expectedLength !== undefined && bytes !== expectedLength) throw new S3Error('MalformedPOSTRequest', 'The file must be the last field of the form.');
     },
-  });
+  );
 }

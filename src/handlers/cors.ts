@@ -1,31 +1,7 @@
 // CORS for routes with a `cors` list, before auth (preflights carry no credentials): answers OPTIONS preflights and gives the headers an actual cross-origin response carries, as S3 evaluates a bucket's CORS rules (cors.md).
-import { z } from 'zod';
 import { S3Error } from '../s3/errors.js';
 
-export const CORS_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'] as const;
-export type CorsMethod = (typeof CORS_METHODS)[number];
-
-const oneWildcard = (what: string) => (v: string, ctx: z.RefinementCtx): void => {
-  if (v.split('*').length > 2) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${what} "${v}" can not have more than one wildcard.` });
-};
-
-/** cors.md §1: one rule in S3's CORSRule shape, camelCase as in the config contract (`routes[].cors`). */
-export const corsRuleSchema = z.object({
-  allowedOrigins: z.array(z.string().min(1).superRefine(oneWildcard('AllowedOrigin'))).min(1),
-  allowedMethods: z.array(z.string().refine((m): m is CorsMethod => (CORS_METHODS as readonly string[]).includes(m), {
-    message: `Found unsupported HTTP method in CORS config. Supported methods are ${CORS_METHODS.join(', ')}`,
-  })).min(1),
-  allowedHeaders: z.array(z.string().min(1).superRefine(oneWildcard('AllowedHeader'))).default([]),
-  exposeHeaders: z.array(z.string().min(1).refine((h) => !h.includes('*'), {
-    message: 'ExposeHeader contains wildcard. We currently do not support wildcard for ExposeHeader.',
-  })).default([]),
-  maxAgeSeconds: z.number().int().min(0).optional(),
-}).strict();
-
-/** cors.md §1: the `routes[].cors` fragment for src/config/schema.ts (S3 allows up to 100 rules). */
-export const corsSchema = z.array(corsRuleSchema).min(1).max(100);
-
-export type CorsRule = z.infer<typeof corsRuleSchema>;
+import { CORS_METHODS, type CorsRule } from '../config/schema.js';
 
 /** The request facts CORS looks at. Header values as received; absent → undefined. */
 export interface CorsRequest {

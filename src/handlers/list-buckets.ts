@@ -4,6 +4,7 @@ import { globMatch } from '../route/router.js';
 import { xmlBlocks, xmlEscape, xmlText } from '../s3/xml.js';
 import { readText, sendUpstream } from '../upstream/client.js';
 import { EMPTY_SHA256 } from '../s3/hash.js';
+import { S3Error } from '../s3/errors.js';
 import type { Backend } from '../upstream/backends.js';
 
 export interface ListedBucket { name: string; creationDate: string }
@@ -24,7 +25,9 @@ export function listBucketsXml(buckets: ListedBucket[], ownerId: string): string
 
 export async function listBuckets(ctx: Authorized): Promise<void> {
   const { app } = ctx;
-  const allowed = app.clientBuckets(ctx.auth.client);
+  const { client, accessKeyId } = ctx.auth;
+  if (!client || !accessKeyId) throw new S3Error('AccessDenied');
+  const allowed = app.clientBuckets(client);
   const backends = [...app.backends.values()];
   const results = await Promise.allSettled(backends.map((b) => listBackendBuckets(b, ctx.abort.signal)));
   const seen = new Map<string, ListedBucket>();
@@ -43,7 +46,7 @@ export async function listBuckets(ctx: Authorized): Promise<void> {
     }
   });
   const buckets = [...seen.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const body = listBucketsXml(buckets, ctx.auth.accessKeyId);
+  const body = listBucketsXml(buckets, accessKeyId);
   const headers: Record<string, string> = { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(body)), 'x-amz-request-id': ctx.id };
   // A partial list is still useful, but never silently partial: say which backends are missing.
   if (failed.length) {

@@ -54,6 +54,8 @@ export async function relayResponse(ctx: Routed, up: UpstreamResponse): Promise<
     ctx.upstreamRequestId = upstreamId;
     headers['x-s3bridge-upstream-request-id'] = upstreamId;
   }
+  // A route with its own CORS rules answers CORS itself (handlers/preflight.ts); the backend's must not mix in.
+  if (ctx.route.cors) for (const name of Object.keys(headers)) if (name.startsWith('access-control-')) delete headers[name];
   delete headers['x-amzn-requestid'];
   delete headers['x-amzn-request-id'];
   headers['x-amz-request-id'] = ctx.id;
@@ -106,6 +108,7 @@ export async function passthrough(ctx: Routed, overrides: Record<string, string 
     body: ctx.body.stream,
     payloadHash: ctx.body.payloadHash,
     signal: ctx.abort.signal,
+    unsigned: ctx.unsigned,
   });
   await relayResponse(ctx, up);
 }

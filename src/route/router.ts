@@ -1,12 +1,16 @@
 // resolveRoute: client-visible bucket → backend name + backend bucket (routes in order, first match wins); pure.
 import { LRUCache } from 'lru-cache';
 import { S3Error } from '../s3/errors.js';
-import type { RouteConfig } from '../config/schema.js';
+import type { CorsRule, RouteConfig } from '../config/schema.js';
 
 export interface Route {
   backend: string;
   /** The bucket's name on the backend (differs from the client's when the route is an alias). */
   backendBucket: string;
+  /** What unsigned requests to this bucket may do (routes[].anonymous). */
+  anonymous: 'deny' | 'read' | 'backend';
+  /** s3bridge's own CORS rules for this bucket; undefined leaves CORS to the backend (routes[].cors). */
+  cors?: readonly CorsRule[];
 }
 
 /** Glob on bucket names: "*" any run of characters, "?" one character. */
@@ -48,7 +52,7 @@ export class Router {
     const hit = this.cache.get(bucket);
     if (hit !== undefined) return hit || undefined;
     const match = this.routes.find((r) => r.pattern.test(bucket));
-    let route = match ? { backend: match.config.backend, backendBucket: match.config.backendBucket ?? bucket } : undefined;
+    let route: Route | undefined = match ? { backend: match.config.backend, backendBucket: match.config.backendBucket ?? bucket, anonymous: match.config.anonymous, cors: match.config.cors } : undefined;
     if (route && match && !match.exact && this.aliasTargets.has(`${route.backend}/${route.backendBucket}`)) route = undefined;
     this.cache.set(bucket, route ?? false);
     return route;

@@ -44,7 +44,10 @@ export type HeaderMap = Record<string, string>;
  * query) plus UNSIGNED_FORWARDABLE, minus NEVER_FORWARDED. A Connection header that names a signed or x-amz-*
  * header is refused: honouring it would silently drop what the client signed.
  */
-export function authenticatedHeaders(headers: HeaderMap, signed: ReadonlySet<string>): HeaderMap {
+/** x-amz-* headers an unsigned request may bring to a backend: reading options, never anything that writes or bills. */
+const ANONYMOUS_AMZ = /^x-amz-(checksum-mode|server-side-encryption-customer-(algorithm|key|key-md5)|expected-bucket-owner)$/;
+
+export function authenticatedHeaders(headers: HeaderMap, signed: ReadonlySet<string>, opts: { anonymous?: boolean } = {}): HeaderMap {
   const connection = headers.connection;
   const dropped = new Set<string>();
   if (connection !== undefined) {
@@ -60,7 +63,8 @@ export function authenticatedHeaders(headers: HeaderMap, signed: ReadonlySet<str
   const out: HeaderMap = {};
   for (const [name, value] of Object.entries(headers)) {
     if (NEVER_FORWARDED.has(name) || dropped.has(name)) continue;
-    if (signed.has(name) || name.startsWith('x-amz-') || UNSIGNED_FORWARDABLE.has(name)) out[name] = value;
+    const amz = name.startsWith('x-amz-');
+    if (opts.anonymous ? UNSIGNED_FORWARDABLE.has(name) || ANONYMOUS_AMZ.test(name) : signed.has(name) || amz || UNSIGNED_FORWARDABLE.has(name)) out[name] = value;
   }
   const encoding = out['content-encoding'];
   if (encoding !== undefined && /aws-chunked/i.test(encoding)) {

@@ -100,6 +100,9 @@ function buildTable(): OperationSpec[] {
     op('AbortMultipartUpload', 'DELETE', 'object', ['uploadId']),
     op('ListParts', 'GET', 'object', ['uploadId'], ['max-parts', 'part-number-marker'], { read: true }),
     op('SelectObjectContent', 'POST', 'object', ['select'], ['select-type'], { required: ['select-type'], read: true }),
+    // CORS preflight (cors.md §3): answered before authentication, on a bucket or an object.
+    op('OptionsObject', 'OPTIONS', 'bucket', [], [], { read: true }),
+    op('OptionsObject', 'OPTIONS', 'object', [], [], { read: true }),
   ];
   for (const [sub, get, put, del] of BUCKET_CONFIGS) {
     if (get) t.push(op(get, 'GET', 'bucket', [sub], [], { read: true }));
@@ -153,7 +156,7 @@ function methodNotAllowed(method: string, level: Level): S3Error {
 }
 
 function allowedMethods(level: Level): Method[] {
-  return S3_METHODS.filter((m) => OPERATIONS.some((o) => o.level === level && o.method === m) || (m === 'OPTIONS' && level !== 'service'));
+  return S3_METHODS.filter((m) => OPERATIONS.some((o) => o.level === level && o.method === m));
 }
 
 /**

@@ -17,3 +17,15 @@ export type PayloadMode =
   | { kind: 'sha256'; hash: string } // lowercase hex the body must match
   | { kind: 'unsigned' }
   | { kind: 'streaming'; mode: AwsChunkedMode };
+
+/** What the header-signature verifier hands to the body decoder to continue the chain. */
+export interface ChunkSigning {
+  /** kSigning (sigv4.md §5) of the request's scope. */
+  signingKey: Buffer;
+  /** x-amz-date of the request, e.g. 20130524T000000Z. */
+  timestamp: string;
+  /** Credential scope, e.g. 20130524/us-east-1/s3/aws4_request. */
+  scope: string;
+  /** The verified Authorization-header signature: previous signature of chunk 1. */
+  seedSignature: string;
+}

@@ -20,6 +20,8 @@ export interface UpstreamRequest {
   /** Hex SHA-256 of the body as sent, or UNSIGNED-PAYLOAD (sigv4.md §11 item 5). */
   payloadHash: string;
   signal?: AbortSignal;
+  /** Send without our signature: an unsigned client request on a route with `anonymous: backend` (the backend's ACLs decide). */
+  unsigned?: boolean;
 }
 
 /** A backend's answer: the one shape every caller gets. */
@@ -112,7 +114,9 @@ function sendOnce(backend: Backend, req: UpstreamRequest): Promise<UpstreamRespo
   const target = backendTarget(backend, req.bucket, req.key, req.query ?? []);
   const headers = { ...req.headers };
   if (Buffer.isBuffer(req.body)) headers['content-length'] = String(req.body.length);
-  const signed = signUpstream(backend, { method: req.method, host: target.host, path: target.path, headers, payloadHash: req.payloadHash });
+  const signed = req.unsigned
+    ? { path: target.path, headers: { ...headers, host: target.host } }
+    : signUpstream(backend, { method: req.method, host: target.host, path: target.path, headers, payloadHash: req.payloadHash });
   const started = performance.now();
   const record = (status: number | undefined, err?: unknown) => {
     if (!backend.metrics) return;

@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { createPostLengthCheck, parsePostForm } from '../../../src/body/post-form.js';
+import { createPostFileCheck, parsePostForm } from '../../../src/body/post-form.js';
 import { S3Error } from '../../../src/s3/errors.js';
 
 const BOUNDARY = '----s3bridgeTestBoundary7MA4YWxkTrZu0gW';
@@ -146,14 +146,14 @@ describe('S3\'s bounds and errors', () => {
   });
 });
 
-describe('createPostLengthCheck', () => {
+describe('createPostFileCheck', () => {
   it.each([
     ['inside the range', 'abcde', { min: 1, max: 5 }, undefined],
     ['over the maximum', 'abcdef', { min: 1, max: 5 }, 'EntityTooLarge'],
     ['under the minimum', 'ab', { min: 3, max: 5 }, 'EntityTooSmall'],
     ['no range', 'abc', undefined, undefined],
   ] as Array<[string, string, { min: number; max: number } | undefined, string | undefined]>)('%s', async (_name, data, range, code) => {
-    const counted = body(data, 2).pipe(createPostLengthCheck(range));
+    const counted = body(data, 2).pipe(createPostFileCheck(range, undefined));
     if (code === undefined) {
       expect(await text(counted)).toBe(data);
       return;

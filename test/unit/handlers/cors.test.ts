@@ -1,6 +1,7 @@
 // Table tests for CORS (src/handlers/cors.ts): preflights, actual requests, wildcards, no matching rule, and the config schema fragment (cors.md).
 import { describe, expect, it } from 'vitest';
-import { corsResponseHeaders, corsSchema, preflight, type CorsRequest, type CorsRule } from '../../../src/handlers/cors.js';
+import { corsResponseHeaders, preflight, type CorsRequest } from '../../../src/handlers/cors.js';
+import { corsSchema, type CorsRule } from '../../../src/config/schema.js';
 import { S3Error } from '../../../src/s3/errors.js';
 
 const VARY = 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method';
