@@ -157,6 +157,9 @@ describe('strict classification: shapes that are no S3 operation are refused (se
     ['POST', '/photos/k?uploadId=u', true, 'InvalidRequest', 400],
     ['PUT', '/photos?tagging', true, 'InvalidRequest', 400],
     ['GET', '/photos/k', true, 'InvalidRequest', 400],
+    // The two listings share a shape; picking one must not let a copy source through (it was forwarded, unchecked).
+    ['GET', '/photos', true, 'InvalidRequest', 400],
+    ['GET', '/photos?list-type=2', true, 'InvalidRequest', 400],
     ['PUT', '/photos/k?uploadId=u', false, 'InvalidRequest', 400],
     ['POST', '/photos/k?acl', false, 'MethodNotAllowed', 405],
     ['DELETE', '/photos?location', false, 'MethodNotAllowed', 405],
