@@ -1,8 +1,8 @@
 // Test helper: raw S3 requests (any method, literal path and query) signed by the AWS SDK's own signer and sent with node:http, which normalises nothing.
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { HttpRequest } from '@smithy/types';
+import { HttpRequest } from '@smithy/protocol-http';
 import { expect } from 'vitest';
 import { canonicalPath, parseQuery } from './recording-backend-sigv4.js';
 
@@ -26,6 +26,10 @@ export interface RawS3Request {
   chunked?: boolean;
   /** Sign in the query (a presigned URL) instead of the Authorization header. */
   presign?: boolean;
+  /** Send the request target in absolute form ("GET http://host/path HTTP/1.1"). */
+  absolute?: boolean;
+  /** Content-Length to announce instead of the body's length (the body is sent as it is; the connection is closed after the answer). */
+  declaredLength?: number;
 }
 
 export interface RawS3Response {
@@ -64,39 +68,49 @@ export async function signRaw(base: string, creds: Creds, req: RawS3Request): Pr
   const url = new URL(base);
   const signer = new SignatureV4({ service: 's3', region: REGION, credentials: creds, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
   const rawQuery = req.query ?? '';
-  const toSign = {
+  const toSign = new HttpRequest({
     method: req.method, protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: signingPath(req.path),
     headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...req.headers },
     query: signingQuery(rawQuery),
-  } as unknown as HttpRequest;
+  });
   if (!req.presign) {
     const signed = await signer.sign(toSign);
-    return { target: rawQuery ? `${req.path}?${rawQuery}` : req.path, headers: { ...(signed.headers as Record<string, string>), ...req.unsigned } };
+    const target = `${req.absolute ? `http://${url.host}` : ''}${req.path}${rawQuery ? `?${rawQuery}` : ''}`;
+    return { target, headers: { ...(signed.headers as Record<string, string>), ...req.unsigned } };
   }
+  const prefix = req.absolute ? `http://${url.host}` : '';
   const presigned = await signer.presign(toSign, { expiresIn: 300 });
   const before = new Set(Object.keys(toSign.query ?? {}));
   const added = Object.entries(presigned.query ?? {}).filter(([name]) => !before.has(name)).map(([name, value]) => `${uriEncode(name)}=${uriEncode(String(value))}`);
   const query = [rawQuery, ...added].filter(Boolean).join('&');
-  return { target: `${req.path}?${query}`, headers: { ...(presigned.headers as Record<string, string>), ...req.unsigned } };
+  return { target: `${prefix}${req.path}?${query}`, headers: { ...(presigned.headers as Record<string, string>), ...req.unsigned } };
 }
 
 /** Signs and sends one request; resolves with the whole response (also when it came before the body was all sent). */
 export async function sendS3(base: string, creds: Creds, req: RawS3Request): Promise<RawS3Response> {
   const { target, headers } = await signRaw(base, creds, req);
   const body = req.body === undefined ? undefined : Buffer.from(req.body);
-  if (body && !req.chunked) headers['content-length'] = String(body.length);
-  return sendTarget(base, req.method, target, headers, body);
+  if (req.declaredLength !== undefined) headers['content-length'] = String(req.declaredLength);
+  else if (body && !req.chunked) headers['content-length'] = String(body.length);
+  return sendTarget(base, req.method, target, headers, body, req.declaredLength !== undefined);
 }
 
-export function sendTarget(base: string, method: string, target: string, headers: Record<string, string>, body?: Buffer): Promise<RawS3Response> {
+// Connections are reused between requests (the tables send thousands); a request cut short gets its own.
+const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+/** Sends a request as given; with `cut`, the connection is closed once the answer is in (the body may be incomplete). */
+export function sendTarget(base: string, method: string, target: string, headers: Record<string, string>, body?: Buffer, cut = false): Promise<RawS3Response> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     let answered = false;
-    const r = httpRequest({ host: url.hostname, port: url.port, method, path: target, headers, agent: false }, (res) => {
+    const r = httpRequest({ host: url.hostname, port: url.port, method, path: target, headers, agent: cut ? false : agent }, (res) => {
       answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+        if (cut) r.destroy();
+      });
       res.on('error', reject);
     });
     // s3bridge may refuse a request before reading its body and close the connection: writing the rest then
@@ -105,7 +119,11 @@ export function sendTarget(base: string, method: string, target: string, headers
       if (!answered) setImmediate(() => (answered ? undefined : reject(err)));
     });
     r.setTimeout(30_000, () => r.destroy(new Error(`no answer to ${method} ${target} within 30 s`)));
-    if (body && body.length > 64 * 1024) {
+    if (cut) {
+      // The announced length is never reached: only the answer to the head matters.
+      if (body) r.write(body);
+      r.flushHeaders();
+    } else if (body && body.length > 64 * 1024) {
       // Large bodies in pieces, so an early answer is read while we write.
       let off = 0;
       const writeMore = (): void => {

@@ -10,7 +10,7 @@ import { assertChildBuilt } from './embedded.js';
 import { startMoto, type MotoServer } from './moto.js';
 import { sendS3, type Creds, type RawS3Request, type RawS3Response } from './raw-s3.js';
 import { startS3rver, type S3rverServer } from './s3rver.js';
-import { s3Snapshot, treeSnapshot } from './store-snapshot.js';
+import { s3Snapshotter, treeSnapshot } from './store-snapshot.js';
 
 export const CLIENTS = {
   demo: { ...DEMO, buckets: ['*'] },
@@ -28,7 +28,7 @@ export const OBJECT = 'obj.txt';
 export const SECRET = 'secret.txt';
 export const UPLOAD_KEY = 'upload.bin';
 
-export interface Snapshot {
+interface Snapshot {
   moto: string[];
   emb: string[];
   s3rver: string[];
@@ -99,7 +99,8 @@ export async function startSecurityStack(opts: StackOptions = {}): Promise<Secur
   }
   demo.destroy();
   const direct = sdk(moto.endpoint, moto);
-  const snapshot = async (): Promise<Snapshot> => ({ moto: await s3Snapshot(direct), emb: treeSnapshot(roots.emb), s3rver: treeSnapshot(roots.s3rver) });
+  const motoSnapshot = s3Snapshotter(direct);
+  const snapshot = async (): Promise<Snapshot> => ({ moto: await motoSnapshot(), emb: treeSnapshot(roots.emb), s3rver: treeSnapshot(roots.s3rver) });
   let baseline = await snapshot();
   return {
     bridge, moto, s3rver, roots, uploads, partEtags, snapshot,
