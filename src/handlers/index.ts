@@ -2,6 +2,7 @@
 import type { RequestContext } from '../context.js';
 import type { Route } from '../routing/router.js';
 import { encodeCopySource, type CopySource } from '../s3/copy-source.js';
+import { S3Error } from '../s3/errors.js';
 import { listBuckets } from './list-buckets.js';
 import { passthrough } from './passthrough.js';
 import { emulateCopy } from './copy.js';
@@ -29,10 +30,21 @@ async function copy(ctx: RequestContext): Promise<void> {
   await emulateCopy(ctx, plan);
 }
 
+/**
+ * A browser POST upload's form names the key (and headers) the backend would store, so it cannot be forwarded
+ * unread: until the form is parsed and sent on as a checked PutObject (post-object.md §11), it is refused
+ * (security.md §3.4).
+ */
+async function refusePostObject(): Promise<void> {
+  throw new S3Error('NotImplemented', 'Browser POST uploads (PostObject) are not served.');
+}
+
 export function pickHandler(ctx: RequestContext): Handler {
   switch (ctx.s3!.operation) {
     case 'ListBuckets':
       return listBuckets;
+    case 'PostObject':
+      return refusePostObject;
     case 'CopyObject':
     case 'UploadPartCopy':
       return copy;
