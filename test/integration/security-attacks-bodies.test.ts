@@ -96,6 +96,29 @@ const xmlBodies: AttackCase[] = [
   },
 ];
 
+/** A browser POST form whose `key` field (or the file's name, through ${filename}) would lead out of t1-X. */
+function postForm(name: string, key: string, filename = 'f.txt'): AttackCase {
+  const boundary = '----s3bridge-test';
+  const field = (n: string, v: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${n}"\r\n\r\n${v}\r\n`;
+  return {
+    name: `browser POST upload: ${name}`,
+    client: 't1',
+    request: (x) => ({
+      method: 'POST', path: `/t1-${x}`, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: `${field('key', key.replaceAll('{x}', x))}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\nplanted\r\n--${boundary}--\r\n`,
+    }),
+    // The form names the key: it is not forwarded unread (security.md §3.4).
+    expect: { status: 501, code: 'NotImplemented' },
+  };
+}
+
+const forms: AttackCase[] = [
+  postForm('a key with dot segments into another bucket', '../zz-{x}/planted.txt'),
+  postForm('a key with dot segments out of the store', '../../../escape-probe'),
+  postForm('${filename} with dot segments', 'uploads/${filename}', '../../zz-{x}/planted.txt'),
+  postForm('a plain key', 'plain.txt'),
+];
+
 /** A signed aws-chunked request (security.md §6), changed by `mutate` before it is sent. */
 function chunked(name: string, req: (x: BackendName) => Omit<ChunkedRequest, 'mode' | 'chunkSizes'> & Partial<ChunkedRequest>, mutate: (body: Buffer) => Buffer | undefined, expected: Expected, only?: BackendName[]): AttackCase {
   return {
@@ -185,6 +208,7 @@ const connections: AttackCase[] = [
 ];
 
 describe('XML bodies', () => runAttacks(s, xmlBodies));
+describe('browser POST forms', () => runAttacks(s, forms));
 describe('streaming uploads that do not prove themselves', () => runAttacks(s, streaming));
 describe('methods', () => runAttacks(s, methods));
 describe('Connection naming signed headers', () => runAttacks(s, connections));
