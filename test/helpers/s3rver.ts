@@ -3,7 +3,8 @@
 // Unlike the embedded backend (src/upstream/embedded.ts) nothing is put in front of s3rver and its store is not
 // patched: it answers anonymous requests, checks no signature and keeps the built-in key S3RVER/S3RVER. It runs
 // without --openssl-legacy-provider, so truncated listings (max-keys below the count) answer 500: the tests that
-// use it never list, they look at its folder.
+// use it never list, they look at its folder. s3rver is a dependency for the embedded backend; should it leave
+// `dependencies`, it stays a devDependency for this helper.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';

@@ -11,6 +11,7 @@ import { startMoto, type MotoServer } from './moto.js';
 import { sendS3, type Creds, type RawS3Request, type RawS3Response } from './raw-s3.js';
 import { startS3rver, type S3rverServer } from './s3rver.js';
 import { s3Snapshotter, treeSnapshot } from './store-snapshot.js';
+import { waitFor } from './wait.js';
 
 export const CLIENTS = {
   demo: { ...DEMO, buckets: ['*'] },
@@ -106,6 +107,9 @@ export async function startSecurityStack(opts: StackOptions = {}): Promise<Secur
     bridge, moto, s3rver, roots, uploads, partEtags, snapshot,
     send: (client, req) => sendS3(bridge.s3Url, CLIENTS[client], req),
     async expectUnchanged(what) {
+      // The embedded store writes an upload to a temporary file and removes it when the upload is aborted; that
+      // happens in its own process, possibly just after s3bridge answered the client.
+      await waitFor(() => !treeSnapshot(roots.emb).some((line) => line.includes('.partial-')), 5_000, `${what}: the embedded store to drop aborted uploads`);
       const now = await snapshot();
       const before = baseline;
       baseline = now; // one case that changed something must not make every later case fail too

@@ -42,9 +42,14 @@ const PATHS: ReadonlyArray<readonly [string, Expected]> = [
   ['/t1-{x}%5C..%5Czz-{x}/secret.txt', badBucket],
   ['/t1-{x}\\..\\zz-{x}/secret.txt', badBucket],
   ['/zz-{x}/secret.txt', { status: 403, code: 'AccessDenied' }],
+  // Overlong UTF-8 for "." (a decoder that accepts it would see "..") is not UTF-8 at all.
+  ['/t1-{x}/%C0%AE%C0%AE/zz-{x}/secret.txt', { status: 400, code: 'InvalidURI' }],
+  ['/t1-{x}/%E0%80%AE%E0%80%AE/zz-{x}/secret.txt', { status: 400, code: 'InvalidURI' }],
   // Decoded once, these are literal keys in t1-X that do not exist: the backend must not decode them again.
   ['/t1-{x}/%252E%252E/zz-{x}/secret.txt', { status: 404, code: 'NoSuchKey', backend: true }],
   ['/t1-{x}/..;/zz-{x}/secret.txt', { status: 404, code: 'NoSuchKey', backend: true }],
+  // Fullwidth full stops (U+FF0E) become ".." only under Unicode normalisation, which no store applies to keys.
+  ['/t1-{x}/%EF%BC%8E%EF%BC%8E/zz-{x}/secret.txt', { status: 404, code: 'NoSuchKey', backend: true }],
 ];
 
 const at = (template: string, x: BackendName) => template.replaceAll('{x}', x);
