@@ -1,4 +1,4 @@
-// Attack table, names (issue 13 items 1, 5, 10): dot segments and encodings in buckets, keys, copy sources, upload and version ids, part numbers, and alias targets, on moto, the embedded store and s3rver.
+// Attack table, names (issue 13 items 1, 5, 10): dot segments and encodings in buckets, keys, copy sources, upload and version ids, part numbers, listings and alias targets, on moto, the embedded store and s3rver.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { grouped, runAttackGroups, type AttackCase, type Expected } from '../helpers/attack-table.js';
 import { uriEncode, type RawS3Request } from '../helpers/raw-s3.js';
@@ -150,6 +150,9 @@ const versions: AttackCase[] = ['..%2F..%2Fzz-{x}%2Fsecret.txt', '..', '%5C..%5C
   name: 'DeleteObject with versionId given twice', client: 't1', request: (x) => ({ method: 'DELETE', path: `/t1-${x}/${OBJECT}`, query: 'versionId=null&versionId=..%2F..' }), expect: invalid,
 }]);
 
+/** The text of every <tag> element of a listing. */
+const listed = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((m) => m[1]);
+
 // An alias target is reachable only under its alias, even for a key whose glob matches both (security.md §5).
 const noSuchBucket = { status: 404, code: 'NoSuchBucket' } as const;
 const aliases: AttackCase[] = [
@@ -164,7 +167,7 @@ const aliases: AttackCase[] = [
     only: ['moto'],
     request: () => ({ method: 'GET', path: '/' }),
     expect: { status: 200 },
-    check: (res) => expect([...res.body.matchAll(/<Name>([^<]*)<\/Name>/g)].map((m) => m[1])).toEqual(['photos']),
+    check: (res) => expect(listed(res.body, 'Name')).toEqual(['photos']),
   },
   {
     name: 'GET through the alias (the way in that exists)',
@@ -176,9 +179,35 @@ const aliases: AttackCase[] = [
   },
 ];
 
+const listings: AttackCase[] = [
+  {
+    name: 'ListBuckets shows the key\'s buckets only',
+    client: 't1',
+    only: ['moto'],
+    request: () => ({ method: 'GET', path: '/' }),
+    expect: { status: 200 },
+    check: (res) => expect(listed(res.body, 'Name')).toEqual(['t1-emb', 't1-moto', 't1-s3rver']),
+  },
+  // Listing parameters are compared with keys, never resolved as paths (s3rver walks its folder from the bucket's own).
+  ...([
+    ['prefix=..%2Fzz-{x}%2F', []],
+    ['start-after=..%2Fzz-{x}', [OBJECT]], // "../zz-X" sorts before "obj.txt": t1-X's own key, nothing else
+    ['prefix=..%2F&delimiter=%2F', []],
+    ['prefix=%2F..%2F..%2F', []],
+  ] as const).map(([query, keys]): AttackCase => ({
+    name: `ListObjectsV2 with ${query}`,
+    group: 'listing parameters that look like paths',
+    client: 't1',
+    request: (x) => ({ method: 'GET', path: `/t1-${x}`, query: `list-type=2&${at(query, x)}` }),
+    expect: { status: 200 },
+    check: (res) => expect(listed(res.body, 'Key')).toEqual(keys),
+  })),
+];
+
 describe('paths', () => runAttackGroups(s, grouped([...paths, absolute])));
 describe('copy sources', () => runAttackGroups(s, grouped(copySources)));
 describe('upload ids', () => runAttackGroups(s, grouped(uploads)));
 describe('part numbers', () => runAttackGroups(s, grouped(partNumbers)));
 describe('version ids', () => runAttackGroups(s, grouped(versions)));
 describe('aliases', () => runAttackGroups(s, grouped(aliases)));
+describe('listings', () => runAttackGroups(s, grouped(listings)));
