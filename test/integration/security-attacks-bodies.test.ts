@@ -1,4 +1,4 @@
-// Attack table, bodies and framing (issue 13 items 6, 7, 11, 12): XML bodies, streaming uploads without their chunks, methods, Connection, on moto, the embedded store and s3rver.
+// Attack table, bodies and framing (issue 13 items 6, 7, 11, 12): XML bodies, browser POST forms, streaming uploads without their chunks, methods, Connection, on moto, the embedded store and s3rver.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { runAttacks, type AttackCase, type Expected } from '../helpers/attack-table.js';
