@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../../src/s3/operations.js';
 import { runAttackGroups, runAttacks, type AttackCase, type Expected } from '../helpers/attack-table.js';
 import { uriEncode } from '../helpers/raw-s3.js';
-import { OBJECT, startSecurityStack, UPLOAD_KEY, type BackendName, type SecurityStack } from '../helpers/security-stack.js';
+import { BACKENDS, OBJECT, startSecurityStack, UPLOAD_KEY, type BackendName, type SecurityStack } from '../helpers/security-stack.js';
 
 let stack: SecurityStack;
 beforeAll(async () => {
@@ -64,7 +64,7 @@ function pathFor(level: Level, x: BackendName): string {
  * operation without one, the subresource either names another read (not a write: left out), an operation this
  * method does not serve (405), or one s3bridge does not serve (501).
  */
-function withWrite(name: string, method: string, level: Level, sub: string, w: string): AttackCase | undefined {
+function withWrite(name: string, method: string, level: Level, sub: string, w: string, i: number): AttackCase | undefined {
   let expected: Expected;
   if (sub !== '') expected = { status: 400, code: 'InvalidRequest' };
   else if (NOT_SERVED.includes(w)) expected = { status: 501, code: 'NotImplemented' };
@@ -73,6 +73,9 @@ function withWrite(name: string, method: string, level: Level, sub: string, w: s
   return {
     name: `${name} + ?${w}`,
     client: 'ro',
+    // Two subresources are refused before any backend is chosen: each such case aims at one backend in turn
+    // (every store is still compared after the group), which keeps the ~1,000 of them affordable.
+    only: sub !== '' ? [BACKENDS[i % BACKENDS.length]!] : undefined,
     request: (x, st) => {
       const query = [sub ? paramFor(sub, x, st) : name === 'ListObjectsV2' ? 'list-type=2' : '', paramFor(w, x, st)].filter(Boolean).join('&');
       return { method, path: pathFor(level, x), query, body: method === 'POST' ? completeBody(x, st) : undefined };
@@ -83,7 +86,7 @@ function withWrite(name: string, method: string, level: Level, sub: string, w: s
 
 const matrix = READ_OPERATIONS.map(([name, method, level, sub]) => ({
   name: `read-only key: ${name} with each write subresource`,
-  cases: WRITE_SUBRESOURCES.filter((w) => w !== sub).map((w) => withWrite(name, method, level, sub, w)).filter((c): c is AttackCase => c !== undefined),
+  cases: WRITE_SUBRESOURCES.filter((w) => w !== sub).map((w, i) => withWrite(name, method, level, sub, w, i)).filter((c): c is AttackCase => c !== undefined),
 }));
 
 const denied = { status: 403, code: 'AccessDenied' } as const;
