@@ -226,7 +226,21 @@ const connections: AttackCase[] = [
   connection('the copy range', 'close, x-amz-copy-source-range', { 'x-amz-copy-source': 't1-{x}/obj.txt', 'x-amz-copy-source-range': 'bytes=0-1' }, 'PUT'),
 ];
 
+/** Configuration writes whose document makes the backend write into another bucket (security.md §3.5). */
+const namingOtherBuckets: AttackCase[] = [
+  ['PutBucketLogging', 'logging', (x: BackendName) => `<BucketLoggingStatus><LoggingEnabled><TargetBucket>zz-${x}</TargetBucket><TargetPrefix>l/</TargetPrefix></LoggingEnabled></BucketLoggingStatus>`],
+  ['PutBucketInventoryConfiguration', 'inventory&id=i1', (x: BackendName) => `<InventoryConfiguration><Id>i1</Id><IsEnabled>true</IsEnabled><Destination><S3BucketDestination><Format>CSV</Format><Bucket>arn:aws:s3:::zz-${x}</Bucket></S3BucketDestination></Destination><IncludedObjectVersions>All</IncludedObjectVersions><Schedule><Frequency>Daily</Frequency></Schedule></InventoryConfiguration>`],
+  ['PutBucketAnalyticsConfiguration', 'analytics&id=a1', (x: BackendName) => `<AnalyticsConfiguration><Id>a1</Id><StorageClassAnalysis><DataExport><OutputSchemaVersion>V_1</OutputSchemaVersion><Destination><S3BucketDestination><Format>CSV</Format><Bucket>arn:aws:s3:::zz-${x}</Bucket></S3BucketDestination></Destination></DataExport></StorageClassAnalysis></AnalyticsConfiguration>`],
+  ['PutBucketReplication', 'replication', (x: BackendName) => `<ReplicationConfiguration><Role>r</Role><Rule><Status>Enabled</Status><Destination><Bucket>arn:aws:s3:::zz-${x}</Bucket></Destination></Rule></ReplicationConfiguration>`],
+  ['PutBucketLogging, the target hidden in CDATA', 'logging', (x: BackendName) => `<BucketLoggingStatus><LoggingEnabled><TargetBucket><![CDATA[zz-${x}]]></TargetBucket></LoggingEnabled></BucketLoggingStatus>`],
+].map(([name, query, body]) => ({
+  name: `${name as string} naming another tenant's bucket`, client: 't1' as const,
+  request: (x: BackendName) => ({ method: 'PUT', path: `/t1-${x}`, query: query as string, body: (body as (x: BackendName) => string)(x) }),
+  expect: { status: 403, code: 'AccessDenied' },
+}));
+
 describe('XML bodies', () => runAttacks(s, xmlBodies));
+describe('configuration documents naming other buckets', () => runAttacks(s, namingOtherBuckets));
 describe('browser POST forms', () => runAttacks(s, forms));
 describe('streaming uploads that do not prove themselves', () => runAttacks(s, streaming));
 describe('methods', () => runAttacks(s, methods));
