@@ -105,6 +105,8 @@ export async function startRulesBackend(opts: RulesOptions): Promise<RulesBacken
         if (m === 'PUT' || m === 'HEAD') return reply(200, {});
         throw new RuleError(501, 'NotImplemented', 'Not implemented by this backend.');
       }
+      // Object tags are not kept here: every object has none (S3 reads tags without an SSE-C key).
+      if (param('tagging') !== undefined) return reply(200, {}, m === 'GET' ? xml('<Tagging><TagSet></TagSet></Tagging>') : undefined);
       const uploadId = param('uploadId');
       if (m === 'POST' && param('uploads') !== undefined) {
         const [upload, newId] = create(bucket, key, req);
