@@ -8,7 +8,7 @@ import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../src/s3/che
 import { parseRange, parseQuery, startRecordingBackend, type RecordedRequest, type RecordingBackend } from './recording-backend.js';
 import { assertSameKey, checksumOf, readWrite, RuleError, sseCustomerKey, type SentChecksum } from './s3-rules-body.js';
 
-export interface StoredObject {
+interface StoredObject {
   data: Buffer;
   etag: string;
   contentType: string;
@@ -20,7 +20,7 @@ export interface StoredObject {
 
 interface Part { data: Buffer; etag: string; checksum?: SentChecksum }
 
-export interface Upload {
+interface Upload {
   bucket: string;
   key: string;
   algorithm?: ChecksumAlgorithm;
