@@ -62,7 +62,8 @@ async function listParts(dest: Destination, uploadId: string, signal: AbortSigna
 
 /**
  * ListMultipartUploads with prefix = key, paged, until the upload shows up: moto 5.2.1 names the algorithm there but
- * not in ListParts (§11.2). Undefined when the listing could not be read to the end (nothing is cached then).
+ * not in ListParts (§11.2). Undefined when the listing could not be read to the end (nothing is cached then); a store
+ * that does not implement it (501, 405) answers "no algorithm".
  */
 async function fromListing(dest: Destination, uploadId: string, signal: AbortSignal): Promise<UploadChecksum | undefined> {
   let markers: Array<[string, string]> = [];
@@ -73,7 +74,8 @@ async function fromListing(dest: Destination, uploadId: string, signal: AbortSig
     });
     if (up.status !== 200) {
       await drain(up.body);
-      return undefined;
+      // A store without the listing (s3rver: 501) has no checksum-typed uploads either: that answer is definitive.
+      return up.status === 501 || up.status === 405 ? {} : undefined;
     }
     const doc = await readText(up.body, 4 * 1024 * 1024);
     const upload = findUpload(doc, uploadId, dest.key);
