@@ -6,6 +6,9 @@
 // Part ETags are "bench-<part>-<bytes>", not an MD5: s3bridge compares a plain-MD5 ETag with the MD5 of the bytes
 // it streamed, and this origin does not hash (that would cost it ~1.5 s of CPU per GiB, charged to every
 // contender alike). The proxy still computes its MD5; only the comparison is skipped.
+// An upload created with x-amz-checksum-algorithm is named so by ListParts, as S3 does; its parts may arrive
+// aws-chunked (STREAMING-UNSIGNED-PAYLOAD-TRAILER): the framing is removed while counting, and the trailer's checksum
+// is echoed in the answer without being verified (again: no hashing here).
 //
 // Standalone: node bench/lib/copy-origin.js [--port N] [--host H]   (same {"event":"listening",...} line)
 import { randomBytes } from 'node:crypto';
@@ -13,6 +16,53 @@ import { pathToFileURL } from 'node:url';
 import { startOrigin } from '../origin.js';
 
 const xml = (body) => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
+
+/**
+ * Counts the data bytes of an aws-chunked body as it streams (`hex CRLF data CRLF … 0 CRLF trailers CRLF CRLF`) and
+ * keeps the trailer lines; never buffers more than a size line.
+ */
+function chunkedCounter() {
+  let state = 'size';
+  let line = '';
+  let left = 0;
+  let data = 0;
+  let trailer = '';
+  return {
+    push(buf) {
+      for (let i = 0; i < buf.length;) {
+        if (state === 'data') {
+          const n = Math.min(left, buf.length - i);
+          data += n;
+          left -= n;
+          i += n;
+          if (left === 0) state = 'crlf';
+        } else if (state === 'crlf') {
+          i += 1;
+          if (buf[i - 1] === 0x0a) state = 'size';
+        } else if (state === 'size') {
+          const c = buf[i++];
+          if (c === 0x0a) {
+            left = Number.parseInt(line.split(';')[0], 16);
+            line = '';
+            state = left === 0 ? 'trailer' : 'data';
+          } else if (c !== 0x0d) line += String.fromCharCode(c);
+        } else {
+          trailer += buf.subarray(i).toString('latin1');
+          i = buf.length;
+        }
+      }
+    },
+    get data() { return data; },
+    trailers() {
+      const out = {};
+      for (const l of trailer.split('\r\n')) {
+        const colon = l.indexOf(':');
+        if (colon > 0) out[l.slice(0, colon).trim().toLowerCase()] = l.slice(colon + 1).trim();
+      }
+      return out;
+    },
+  };
+}
 const ENTITIES = { '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' };
 const esc = (s) => s.replace(/[<>&'"]/g, (c) => ENTITIES[c]);
 
@@ -61,26 +111,33 @@ export async function startCopyOrigin(options = {}) {
     if (isCreate) {
       req.resume();
       const id = `b-${nextId++}-${randomBytes(4).toString('hex')}`;
-      uploads.set(id, { path, parts: new Map() });
+      const algorithm = req.headers['x-amz-checksum-algorithm'];
+      uploads.set(id, { path, parts: new Map(), algorithm: typeof algorithm === 'string' ? algorithm.toUpperCase() : undefined });
       return send(res, 200, xml(`<InitiateMultipartUploadResult><Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`));
     }
     const upload = uploads.get(uploadId);
     if (!upload || upload.path !== path) { req.resume(); return fail(res, 404, 'NoSuchUpload'); }
     if (req.method === 'GET') {
       req.resume();
-      return send(res, 200, xml(`<ListPartsResult><Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><UploadId>${esc(uploadId)}</UploadId><IsTruncated>false</IsTruncated></ListPartsResult>`));
+      const named = upload.algorithm ? `<ChecksumAlgorithm>${esc(upload.algorithm)}</ChecksumAlgorithm>` : '';
+      return send(res, 200, xml(`<ListPartsResult><Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><UploadId>${esc(uploadId)}</UploadId>${named}<IsTruncated>false</IsTruncated></ListPartsResult>`));
     }
     if (req.method === 'DELETE') { req.resume(); uploads.delete(uploadId); res.writeHead(204); return res.end(); }
     if (req.method === 'PUT') {
       const partNumber = Number(query.get('partNumber'));
       if (!(Number.isInteger(partNumber) && partNumber >= 1 && partNumber <= 10000)) { req.resume(); return fail(res, 400, 'InvalidArgument'); }
       let n = 0;
-      req.on('data', (chunk) => { n += chunk.length; });
+      const framed = /aws-chunked/.test(req.headers['content-encoding'] ?? '') ? chunkedCounter() : undefined;
+      req.on('data', (chunk) => { if (framed) framed.push(chunk); else n += chunk.length; });
       req.on('error', () => undefined);
       return req.on('end', () => {
+        if (framed) n = framed.data;
         stats.bytesReceived += n;
         upload.parts.set(partNumber, n);
-        res.writeHead(200, { etag: `"bench-${partNumber}-${n}"`, 'content-length': 0, 'x-amz-request-id': `origin-b-${stats.requests}` });
+        const echo = {};
+        const trailer = req.headers['x-amz-trailer'];
+        if (framed && typeof trailer === 'string' && framed.trailers()[trailer.toLowerCase()]) echo[trailer.toLowerCase()] = framed.trailers()[trailer.toLowerCase()];
+        res.writeHead(200, { etag: `"bench-${partNumber}-${n}"`, 'content-length': 0, 'x-amz-request-id': `origin-b-${stats.requests}`, ...echo });
         res.end();
       });
     }

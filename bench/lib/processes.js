@@ -87,6 +87,8 @@ export function proxyConfigYaml({ port, adminPort, originUrl, originBUrl = origi
       '    addressing: path',
       '    accessKeyId: x',
       '    secretAccessKey: y',
+      // Origin B takes aws-chunked part bodies, as S3 does: a copied part's checksum travels as their trailer.
+      ...(name === 'origin-b' ? ['    capabilities:', '      awsChunked: true'] : []),
     ]),
     'routes:',
     `  - bucket: "${SECOND_BACKEND_BUCKET}"`,

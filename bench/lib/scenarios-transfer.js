@@ -1,5 +1,6 @@
 // Benchmark scenarios, real-client transfers: an SDK-default upload (aws-chunked with a CRC32 trailer, decoded and
-// verified by s3bridge) and a cross-backend multipart copy emulated by s3bridge against rclone. See scenarios.js
+// verified by s3bridge) and a cross-backend multipart copy emulated by s3bridge against rclone, also into a
+// checksum-typed upload (copy-checksum). See scenarios.js
 // for the scenario fields; both compare the "direct" contender (no proxy) with the s3bridge contenders.
 import { Readable } from 'node:stream';
 import {
@@ -47,10 +48,13 @@ async function received(originUrl, fn) {
   return { ...r, arrived: after.bytesReceived - before.bytesReceived };
 }
 
-/** Copies `size` bytes the way the aws CLI does: CreateMultipartUpload, UploadPartCopy ×N (`concurrency` at a time), Complete. */
-async function multipartCopy(target, { source, bucket, key, size, partSize, concurrency }) {
+/**
+ * Copies `size` bytes the way the aws CLI does: CreateMultipartUpload, UploadPartCopy ×N (`concurrency` at a time),
+ * Complete. With `checksum` (CRC32, …) the upload is checksum-typed, and every part's checksum must come back.
+ */
+async function multipartCopy(target, { source, bucket, key, size, partSize, concurrency, checksum }) {
   const s3 = sdk(target);
-  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ChecksumAlgorithm: checksum }));
   const count = Math.ceil(size / partSize);
   const parts = new Array(count);
   let next = 0;
@@ -63,6 +67,11 @@ async function multipartCopy(target, { source, bucket, key, size, partSize, conc
         Bucket: bucket, Key: key, UploadId, PartNumber: i + 1, CopySource: source, CopySourceRange: `bytes=${first}-${last}`,
       }));
       parts[i] = { PartNumber: i + 1, ETag: r.CopyPartResult?.ETag };
+      if (checksum) {
+        const value = r.CopyPartResult?.[`Checksum${checksum}`];
+        if (!value) throw new Error(`part ${i + 1}: no ${checksum} checksum in CopyPartResult`);
+        parts[i][`Checksum${checksum}`] = value;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
@@ -118,12 +127,28 @@ export const TRANSFER_SCENARIOS = [
       return copyOnce(ctx, c, params, 'run');
     },
   },
+  {
+    name: 'copy-checksum',
+    title: 'the copy scenario into a CRC32-typed upload: every part computed, sent as trailer and returned (compare CPU s/GiB with copy)',
+    primary: { key: 'MBps', unit: 'MB/s', better: 'higher' },
+    costBasis: 'bytes',
+    budget: 'proxy CPU per GiB at most 10% above the copy scenario of the same run',
+    appliesTo: (c) => c.kind === 's3bridge',
+    label: (c) => `${c.label}: UploadPartCopy 64 MiB ×4, CRC32 upload`,
+    params: (opts) => ({ ...sizeParams(opts, 256 * MiB), partSize: 64 * MiB, concurrency: 4, checksum: 'CRC32' }),
+    async warmup(ctx, c, { partSize, concurrency, checksum }) {
+      await copyOnce(ctx, c, { size: partSize * 2, partSize, concurrency, checksum }, 'warm');
+    },
+    async run(ctx, c, params) {
+      return copyOnce(ctx, c, params, 'run');
+    },
+  },
 ];
 
 let copyCount = 0;
 
 /** One copy of `size` bytes from bucket "bench" (origin) to SECOND_BACKEND_BUCKET (origin B), checked by byte counts. */
-async function copyOnce(ctx, c, { size, partSize, concurrency }, tag) {
+async function copyOnce(ctx, c, { size, partSize, concurrency, checksum }, tag) {
   const srcKey = `copy-src-${size}`;
   const dstKey = `copy-dst-${tag}-${++copyCount}.bin`; // no size in the name: the origins must not know it already
   const sentBefore = await originStats(ctx.originUrl);
@@ -137,7 +162,7 @@ async function copyOnce(ctx, c, { size, partSize, concurrency }, tag) {
     if (r.code !== 0) r.error = `rclone exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`;
   } else {
     r = await received(ctx.originBUrl, () => multipartCopy(c.target, {
-      source: `bench/${srcKey}`, bucket: SECOND_BACKEND_BUCKET, key: dstKey, size, partSize, concurrency,
+      source: `bench/${srcKey}`, bucket: SECOND_BACKEND_BUCKET, key: dstKey, size, partSize, concurrency, checksum,
     }));
   }
   const secs = seconds(t0);

@@ -1,15 +1,17 @@
-// Emulated CopyObject: directives, metadata and tags from the source or the request, one PUT or a multipart upload (copy-semantics.md §5, §8.1).
+// Emulated CopyObject: directives, metadata and tags from the source or the request, encryption and checksum from the request, one PUT or a multipart upload (copy-semantics.md §5, §8.1, §11.5, §12).
 import type { Routed } from '../context.js';
 import { copyObjectResultXml } from './result-xml.js';
 import { S3Error } from '../s3/errors.js';
-import { headerValue } from '../s3/headers.js';
 import { xmlBlocks, xmlText } from '../s3/xml.js';
 import { uriEncode } from '../s3/uri.js';
-import { drain, readText, sendUpstream } from '../upstream/client.js';
-import { EMPTY_SHA256, sha256Hex } from '../s3/hash.js';
-import { committedAt, completeXml, destinationError, md5OfEtag, type Destination } from './destination.js';
+import { readText, sendUpstream } from '../upstream/client.js';
+import { EMPTY_SHA256 } from '../s3/hash.js';
+import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../s3/checksums.js';
+import { committedAt, resultHeaders, type Destination } from './destination.js';
+import { etagIsMd5, md5OfEtag, requestsOpaqueEtag } from './digests.js';
+import { multipartCopy, type ObjectChecksum } from './multipart-copy.js';
 import { headSource, type SourceObject } from './source.js';
-import { copyRange, destinationSseHeaders, type CopyAnswer, type CopyStats } from './transfer.js';
+import { copyRange, writePlan, type CopyAnswer, type CopyStats } from './transfer.js';
 import { copyPreconditionsFrom, evaluateCopyPreconditions } from './preconditions.js';
 import type { CopyPlan } from './plan.js';
 
@@ -60,48 +62,13 @@ function isSelfCopy(ctx: Routed, plan: CopyPlan, metadata: string): boolean {
   return !changes;
 }
 
-/** Above copy.multipartThreshold: a multipart upload on the destination with parallel ranged GETs; aborted on any failure. */
-async function multipartCopy(ctx: Routed, src: SourceObject, dest: Destination, headers: Record<string, string>, stats: CopyStats): Promise<{ etag: string; lastModified: Date }> {
-  const { partSize, maxConcurrentParts } = ctx.app.config.copy;
-  const created = await sendUpstream(dest.backend, { operation: 'CreateMultipartUpload', method: 'POST', bucket: dest.backendBucket, key: dest.key, query: [['uploads', '']], headers, payloadHash: EMPTY_SHA256, signal: ctx.abort.signal });
-  if (created.status !== 200) throw await destinationError(created, dest);
-  const uploadId = xmlText(await readText(created.body), 'UploadId');
-  if (!uploadId) throw new S3Error('InternalError', 'The destination did not return an UploadId.');
-  const parts = Math.ceil(src.size / partSize);
-  const etags: string[] = new Array(parts);
-  const failFast = new AbortController();
-  const signal = AbortSignal.any([ctx.abort.signal, failFast.signal]);
-  let next = 0;
-  const worker = async () => {
-    while (next < parts && !signal.aborted) {
-      const i = next++;
-      const first = i * partSize;
-      const r = await copyRange(ctx, src, dest, first, Math.min(partSize, src.size - first), {
-        query: [['partNumber', String(i + 1)], ['uploadId', uploadId]], headers: destinationSseHeaders(ctx), signal, stats,
-      });
-      etags[i] = r.etag;
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(maxConcurrentParts, parts) }, () => worker().catch((err) => { failFast.abort(); throw err; })));
-    const body = completeXml(etags.map((etag, i) => ({ partNumber: i + 1, etag })));
-    const done = await sendUpstream(dest.backend, {
-      operation: 'CompleteMultipartUpload',
-      method: 'POST', bucket: dest.backendBucket, key: dest.key, query: [['uploadId', uploadId]],
-      headers: { 'content-length': String(Buffer.byteLength(body)), 'content-type': 'application/xml' },
-      body: Buffer.from(body), payloadHash: sha256Hex(body), signal: ctx.abort.signal,
-    });
-    if (done.status !== 200) throw await destinationError(done, dest);
-    const text = await readText(done.body);
-    // CompleteMultipartUpload can fail inside a 200 (copy-semantics.md §1).
-    if (xmlText(text, 'Code')) throw new S3Error('InternalError', xmlText(text, 'Message') ?? 'CompleteMultipartUpload failed on the destination.');
-    return { etag: xmlText(text, 'ETag') ?? '', lastModified: committedAt(done.headers) };
-  } catch (err) {
-    // No orphan upload: abort it, whatever went wrong (and even when the client left).
-    const abort = await sendUpstream(dest.backend, { operation: 'AbortMultipartUpload', method: 'DELETE', bucket: dest.backendBucket, key: dest.key, query: [['uploadId', uploadId]], headers: {}, payloadHash: EMPTY_SHA256 }).catch(() => undefined);
-    if (abort) await drain(abort.body);
-    throw err;
-  }
+/** The checksum the client asked the new object to carry (copy-semantics.md §5.1, §11.5). */
+function requestedChecksum(ctx: Routed): ChecksumAlgorithm | undefined {
+  const value = ctx.headers['x-amz-checksum-algorithm'];
+  if (value === undefined) return undefined;
+  const alg = parseChecksumAlgorithm(value);
+  if (!alg) throw new S3Error('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
+  return alg;
 }
 
 export async function copyObject(ctx: Routed, plan: CopyPlan, dest: Destination, stats: CopyStats): Promise<CopyAnswer> {
@@ -110,29 +77,35 @@ export async function copyObject(ctx: Routed, plan: CopyPlan, dest: Destination,
   if (isSelfCopy(ctx, plan, metadata)) {
     throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
+  const requested = requestedChecksum(ctx);
   const preconditions = copyPreconditionsFrom(ctx.headers);
   const src = await headSource(ctx, plan.source, plan.sourceBackend, plan.sourceRoute.backendBucket);
   evaluateCopyPreconditions(preconditions, { etag: src.etag, lastModified: src.lastModified });
   const headers = destinationHeaders(ctx, src, metadata);
   const tags = tagging === 'COPY' ? await sourceTags(src, ctx.abort.signal) : ctx.headers['x-amz-tagging'];
   if (tags) headers['x-amz-tagging'] = tags;
+  // SSE-C or SSE-KMS makes the new ETag opaque: a CRC32 then proves the write where the store takes one (§12).
+  const opaqueEtag = requestsOpaqueEtag(headers);
+  const algorithm = requested ?? (opaqueEtag && dest.backend.capabilities.awsChunked ? 'CRC32' : undefined);
 
   let etag: string;
   let lastModified: Date;
-  let versionId: string | undefined;
+  let out: Record<string, string>;
+  let checksum: ObjectChecksum | undefined;
   if (src.size > ctx.app.config.copy.multipartThreshold) {
-    ({ etag, lastModified } = await multipartCopy(ctx, src, dest, headers, stats));
+    ({ etag, lastModified, headers: out, checksum } = await multipartCopy(ctx, src, dest, headers, stats, { algorithm, opaqueEtag }));
   } else {
-    const r = await copyRange(ctx, src, dest, 0, src.size, { headers, signal: ctx.abort.signal, stats });
-    // A whole single-part source whose ETag is its MD5 must arrive with that MD5.
-    const srcMd5 = md5OfEtag(src.etag);
-    if (srcMd5 !== undefined && srcMd5 !== r.md5Hex) throw new S3Error('InternalError', 'The copied bytes do not match the source ETag.');
+    // A whole single-part source whose ETag is its MD5 must arrive with that MD5 (not so for SSE-C/KMS sources, §12).
+    const sourceMd5 = etagIsMd5(src.headers) ? md5OfEtag(src.etag) : undefined;
+    const write = writePlan(dest, algorithm, opaqueEtag);
+    const r = await copyRange(ctx, src, dest, 0, src.size, { headers, signal: ctx.abort.signal, stats, ...write, md5: write.md5 || sourceMd5 !== undefined });
+    if (sourceMd5 !== undefined && sourceMd5 !== r.md5Hex) throw new S3Error('InternalError', 'The copied bytes do not match the source ETag.');
     etag = r.etag;
     lastModified = committedAt(r.headers);
-    versionId = headerValue(r.headers, 'x-amz-version-id');
+    out = resultHeaders(r.headers);
+    if (r.checksum) checksum = { ...r.checksum, type: 'FULL_OBJECT' };
   }
-  const out: Record<string, string> = {};
   if (src.versionId) out['x-amz-copy-source-version-id'] = src.versionId;
-  if (versionId) out['x-amz-version-id'] = versionId;
-  return { xml: copyObjectResultXml({ etag, lastModified }), headers: out };
+  const checksums = checksum ? { [checksum.alg]: checksum.base64, ChecksumType: checksum.type } : undefined;
+  return { xml: copyObjectResultXml({ etag, lastModified, checksums }), headers: out };
 }

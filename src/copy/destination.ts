@@ -1,13 +1,15 @@
-// Copy emulation, destination side: stream source bytes into PutObject/UploadPart, checking MD5 on the way (copy-semantics.md §8).
-import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+// Copy emulation, destination side: stream source bytes into PutObject/UploadPart, the checksum as a trailer where the store takes one, and check what it stored (copy-semantics.md §8, §11, §12).
+import type { Readable } from 'node:stream';
+import { reframeUnsignedTrailer } from '../body/reframe.js';
 import { mapBucketNames } from '../route/alias.js';
+import type { ChecksumAlgorithm } from '../s3/checksums.js';
 import { S3Error, backendError } from '../s3/errors.js';
-import { headerValue } from '../s3/headers.js';
+import { forwardableResponseHeaders, headerValue } from '../s3/headers.js';
+import { UNSIGNED_PAYLOAD } from '../s3/hash.js';
 import { xmlEscape, xmlText } from '../s3/xml.js';
 import type { Backend } from '../upstream/backends.js';
 import { drain, readText, sendUpstream, type UpstreamResponse } from '../upstream/client.js';
-import { EMPTY_SHA256, UNSIGNED_PAYLOAD } from '../s3/hash.js';
+import { digestMeter, etagIsMd5, md5OfEtag, reportedChecksum, type ChecksumValue } from './digests.js';
 
 export interface Destination {
   backend: Backend;
@@ -17,7 +19,28 @@ export interface Destination {
   key: string;
 }
 
-export interface WriteResult { etag: string; md5Hex: string; bytes: number; headers: UpstreamResponse['headers'] }
+export interface WriteResult {
+  etag: string;
+  bytes: number;
+  headers: UpstreamResponse['headers'];
+  /** Hex MD5 of the bytes, when it was computed. */
+  md5Hex?: string;
+  /** The checksum of the bytes, when one was asked for. */
+  checksum?: ChecksumValue;
+}
+
+export interface WriteOptions {
+  query?: Array<[string, string]>;
+  headers: Record<string, string>;
+  signal: AbortSignal;
+  onBytes?: (n: number) => void;
+  /** Compute this checksum of the bytes (the upload's or the object's algorithm, §11). */
+  checksum?: ChecksumAlgorithm;
+  /** Send it along as an aws-chunked trailer, which the store verifies and keeps (§11.3); needs capabilities.awsChunked. */
+  trailer?: boolean;
+  /** Compute the MD5, to compare with a plain-MD5 ETag (§8.1 step 5). */
+  md5: boolean;
+}
 
 /** A backend's error answer as the client should see it: its code and message, our bucket names. */
 export async function destinationError(up: UpstreamResponse, dest: Destination): Promise<S3Error> {
@@ -33,54 +56,52 @@ export async function destinationError(up: UpstreamResponse, dest: Destination):
   return backendError(up.status, code, xmlText(mapped, 'Message') ?? code, elements);
 }
 
-/** Passes bytes through, computing MD5 and counting them. */
-function md5Meter(onBytes: (n: number) => void): Transform & { md5Hex(): string; bytes: number } {
-  const hash = createHash('md5');
-  const t = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      (t as unknown as { bytes: number }).bytes += chunk.length;
-      onBytes(chunk.length);
-      cb(null, chunk);
-    },
-  }) as Transform & { md5Hex(): string; bytes: number };
-  t.bytes = 0;
-  let digest: string | undefined;
-  t.md5Hex = () => (digest ??= hash.digest('hex'));
-  return t;
-}
-
 /** When the destination committed a write, by its own clock (its Date header): the LastModified a copy result reports. */
 export function committedAt(headers: UpstreamResponse['headers']): Date {
   const t = Date.parse(String(headers.date ?? ''));
   return Number.isNaN(t) ? new Date() : new Date(t);
 }
 
-const PLAIN_MD5_ETAG = /^"?([0-9a-f]{32})"?$/;
+/** Answer headers that say what the destination did: versions, encryption, checksums, expiration (§5.2, §12). */
+const RESULT_HEADERS = /^(x-amz-version-id|x-amz-copy-source-version-id|x-amz-server-side-encryption.*|x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256|type)|x-amz-expiration|x-amz-request-charged)$/;
 
-/** The hex MD5 inside an ETag that is a plain MD5 (not multipart "-N", not SSE-KMS). */
-export function md5OfEtag(etag: string | undefined): string | undefined {
-  return etag ? PLAIN_MD5_ETAG.exec(etag)?.[1] : undefined;
+export function resultHeaders(headers: UpstreamResponse['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(forwardableResponseHeaders(headers))) {
+    if (RESULT_HEADERS.test(name)) out[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return out;
 }
 
 /**
- * PUTs `length` bytes from `source` to the destination (PutObject or UploadPart by `query`).
- * Any failure on either side destroys the upload before its last byte, so the backend commits nothing.
+ * PUTs `length` bytes from `source` to the destination (PutObject or UploadPart by `query`). Any failure on either
+ * side destroys the upload before its last byte, so the backend commits nothing. What it stored is checked: a
+ * checksum it reports against ours, and a plain-MD5 ETag against our MD5 unless the store encrypted with a key
+ * that makes the ETag opaque (§12).
  */
-export async function writeDestination(
-  dest: Destination, source: Readable, length: number,
-  opts: { query?: Array<[string, string]>; headers: Record<string, string>; signal: AbortSignal; onBytes?: (n: number) => void },
-): Promise<WriteResult> {
-  const meter = md5Meter(opts.onBytes ?? (() => {}));
+export async function writeDestination(dest: Destination, source: Readable, length: number, opts: WriteOptions): Promise<WriteResult> {
+  const meter = digestMeter({ md5: opts.md5, checksum: opts.checksum, onBytes: opts.onBytes });
   source.on('error', (err) => meter.destroy(err));
   source.pipe(meter);
+  let body: Readable = meter;
+  let headers: Record<string, string> = { ...opts.headers, 'content-length': String(length) };
+  let payloadHash = UNSIGNED_PAYLOAD;
+  if (opts.trailer && opts.checksum) {
+    // The value exists only once the bytes have passed: it travels as a trailer (aws-chunked.md §3, §7).
+    const framed = reframeUnsignedTrailer(opts.checksum, () => meter.checksum());
+    meter.on('error', (err) => framed.stream.destroy(err));
+    meter.pipe(framed.stream);
+    body = framed.stream;
+    headers = { ...opts.headers };
+    for (const [name, value] of Object.entries(framed.headers(length))) if (value !== undefined) headers[name] = value;
+    payloadHash = framed.payloadHash;
+  }
   let up: UpstreamResponse;
   try {
     up = await sendUpstream(dest.backend, {
       operation: opts.query?.some(([n]) => n === 'uploadId') ? 'UploadPart' : 'PutObject',
       method: 'PUT', bucket: dest.backendBucket, key: dest.key, query: opts.query ?? [],
-      headers: { ...opts.headers, 'content-length': String(length) },
-      body: meter, payloadHash: UNSIGNED_PAYLOAD, signal: opts.signal,
+      headers, body, payloadHash, signal: opts.signal,
     });
   } catch (err) {
     source.destroy();
@@ -92,32 +113,32 @@ export async function writeDestination(
     throw new S3Error('InternalError', `The copy source ended after ${meter.bytes} of ${length} bytes.`);
   }
   const etag = headerValue(up.headers, 'etag') ?? '';
+  const result: WriteResult = { etag, bytes: meter.bytes, headers: up.headers };
   const md5Hex = meter.md5Hex();
-  const destMd5 = md5OfEtag(etag);
-  // A store that computed another MD5 than the bytes we sent did not store what we sent.
-  if (destMd5 !== undefined && destMd5 !== md5Hex) {
-    throw new S3Error('InternalError', `The destination stored different bytes than were copied (ETag ${etag}, copied MD5 ${md5Hex}).`);
+  if (md5Hex !== undefined) {
+    result.md5Hex = md5Hex;
+    const destMd5 = md5OfEtag(etag);
+    // A store that computed another MD5 than the bytes we sent did not store what we sent.
+    if (destMd5 !== undefined && etagIsMd5(up.headers) && destMd5 !== md5Hex) {
+      throw new S3Error('InternalError', `The destination stored different bytes than were copied (ETag ${etag}, copied MD5 ${md5Hex}).`);
+    }
   }
-  return { etag, md5Hex, bytes: meter.bytes, headers: up.headers };
+  const checksum = meter.checksum();
+  if (checksum !== undefined) {
+    result.checksum = checksum;
+    const reported = reportedChecksum(up.headers, checksum.alg);
+    if (reported !== undefined && reported !== checksum.base64) {
+      throw new S3Error('InternalError', `The destination stored different bytes than were copied (${checksum.alg} ${reported}, copied ${checksum.base64}).`);
+    }
+  }
+  return result;
 }
 
-/** ListParts on the destination: is this upload there? (copy-semantics.md §8.2 step 1; not every store implements it.) */
-export async function assertUploadExists(dest: Destination, uploadId: string, signal: AbortSignal): Promise<void> {
-  const up = await sendUpstream(dest.backend, {
-    operation: 'ListParts', method: 'GET', bucket: dest.backendBucket, key: dest.key, query: [['max-parts', '1'], ['uploadId', uploadId]],
-    headers: {}, payloadHash: EMPTY_SHA256, signal,
-  });
-  if (up.status === 404) {
-    const err = await destinationError(up, dest);
-    if (err.code === 'NoSuchUpload' || err.code === 'NoSuchKey') throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
-    throw err;
-  }
-  await drain(up.body);
-}
-
-/** Parts listed in a CompleteMultipartUpload-shaped document (for multipart copies we build it ourselves). */
-export function completeXml(parts: Array<{ partNumber: number; etag: string }>): string {
-  const items = parts.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${xmlEscape(p.etag)}</ETag></Part>`).join('');
+/** Parts listed in a CompleteMultipartUpload document (for multipart copies we build it ourselves), with their checksums when the upload has an algorithm. */
+export function completeXml(parts: Array<{ partNumber: number; etag: string; checksum?: ChecksumValue }>): string {
+  const items = parts.map((p) => {
+    const sum = p.checksum ? `<Checksum${p.checksum.alg}>${p.checksum.base64}</Checksum${p.checksum.alg}>` : '';
+    return `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${xmlEscape(p.etag)}</ETag>${sum}</Part>`;
+  }).join('');
   return `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${items}</CompleteMultipartUpload>`;
 }
-

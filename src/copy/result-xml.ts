@@ -1,4 +1,4 @@
-// Copy response bodies: the result documents s3bridge sends to clients, and the backend's result it reads after a native copy (copy-semantics.md §5.2, §6.1, §10).
+// Copy response bodies: the result documents s3bridge sends to clients, and the backend's result it reads after a native copy (copy-semantics.md §5.2, §6.1, §10, §11.6).
 import { ERROR_CODES, S3Error } from '../s3/errors.js';
 import type { S3ErrorCode } from '../s3/errors.js';
 import { isoTimestamp, xmlEscape, xmlText } from '../s3/xml.js';
@@ -73,13 +73,16 @@ function parseTimestamp(text: string): Date | undefined {
   return Number.isNaN(t) ? undefined : new Date(t);
 }
 
+/** A backend's copy result: ETag, LastModified when readable, and the checksum elements it carried (copy-semantics.md §11.6). */
+export interface CopyResultRead { etag: string; lastModified?: Date; checksums?: Record<string, string> }
+
 /**
  * Reads a backend's copy answer. Either root is accepted (Yandex answers UploadPartCopy with
  * CopyObjectResult). A 200 may still carry an <Error> document (copy-semantics.md §1): that is
  * thrown as the S3Error it names (InternalError when the code is not one s3bridge knows), so
  * the client sees the failure; anything else unusable (an empty body included) is an InternalError (502).
  */
-export function parseCopyResult(xml: string): { etag: string; lastModified?: Date } {
+export function parseCopyResult(xml: string): CopyResultRead {
   const root = rootElement(xml);
   if (root === 'Error') {
     const code = xmlText(xml, 'Code')?.trim() ?? '';
@@ -91,7 +94,14 @@ export function parseCopyResult(xml: string): { etag: string; lastModified?: Dat
   }
   const etag = xmlText(xml, 'ETag')?.trim();
   if (!etag) throw new S3Error('InternalError', 'The backend answered a copy without an ETag.', {}, { status: 502 });
+  const out: CopyResultRead = { etag: quoteEtag(etag) };
   const modified = xmlText(xml, 'LastModified');
   const lastModified = modified === undefined ? undefined : parseTimestamp(modified);
-  return lastModified === undefined ? { etag: quoteEtag(etag) } : { etag: quoteEtag(etag), lastModified };
+  if (lastModified !== undefined) out.lastModified = lastModified;
+  // Checksum children pass through as the backend wrote them: a client completing a checksum-typed upload needs them.
+  for (const el of CHECKSUM_ELEMENTS) {
+    const value = xmlText(xml, el)?.trim();
+    if (value) (out.checksums ??= {})[el] = value;
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-// Unit tests for the CopyObjectResult / CopyPartResult documents (src/s3/copy-xml.ts).
+// Unit tests for the CopyObjectResult / CopyPartResult documents (src/copy/result-xml.ts): what s3bridge writes, and every shape of backend answer it reads.
 import { describe, expect, it } from 'vitest';
 import { copyObjectResultXml, copyPartResultXml, parseCopyResult } from '../../../src/copy/result-xml.js';
 import { S3Error } from '../../../src/s3/errors.js';
@@ -150,5 +150,51 @@ describe('parseCopyResult', () => {
   ])('%s → InternalError (502)', (_name, xml) => {
     const err = thrown(() => parseCopyResult(xml));
     expect([err.code, err.status]).toEqual(['InternalError', 502]);
+  });
+});
+
+/** The answer shapes a native copy can get back (copy-semantics.md §1, §10, §11.6): AWS's and Yandex's roots, with and without checksums. */
+describe('parseCopyResult: the table of backend answers', () => {
+  const AWS_TIME = '2009-10-28T22:32:00.000Z';
+  const YANDEX_TIME = '2019-02-15T14:32:00';
+  const sums = '<ChecksumCRC32>yZRlqg==</ChecksumCRC32><ChecksumSHA256>n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=</ChecksumSHA256>';
+  const doc = (root: string, time: string, extra = '', ns = true) =>
+    `<?xml version="1.0" encoding="UTF-8"?>\n<${root}${ns ? ` xmlns="${NS}"` : ''}><LastModified>${time}</LastModified><ETag>&quot;${MD5}&quot;</ETag>${extra}</${root}>`;
+  const table: Array<[string, string, { etag: string; lastModified: string; checksums?: Record<string, string> }]> = [
+    ['AWS CopyPartResult', doc('CopyPartResult', AWS_TIME), { etag: `"${MD5}"`, lastModified: AWS_TIME }],
+    ['AWS CopyPartResult with checksums', doc('CopyPartResult', AWS_TIME, sums), {
+      etag: `"${MD5}"`, lastModified: AWS_TIME, checksums: { ChecksumCRC32: 'yZRlqg==', ChecksumSHA256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=' },
+    }],
+    ['AWS CopyObjectResult with ChecksumType', doc('CopyObjectResult', AWS_TIME, '<ChecksumType>FULL_OBJECT</ChecksumType><ChecksumCRC64NVME>AAAAAAAAAAA=</ChecksumCRC64NVME>'), {
+      etag: `"${MD5}"`, lastModified: AWS_TIME, checksums: { ChecksumType: 'FULL_OBJECT', ChecksumCRC64NVME: 'AAAAAAAAAAA=' },
+    }],
+    ['Yandex copyPart: CopyObjectResult root, no namespace, zone-less time', doc('CopyObjectResult', YANDEX_TIME, '', false), { etag: `"${MD5}"`, lastModified: '2019-02-15T14:32:00.000Z' }],
+    ['Yandex copyPart with a checksum child', doc('CopyObjectResult', YANDEX_TIME, '<ChecksumCRC32C>AAAAAA==</ChecksumCRC32C>', false), {
+      etag: `"${MD5}"`, lastModified: '2019-02-15T14:32:00.000Z', checksums: { ChecksumCRC32C: 'AAAAAA==' },
+    }],
+    ['empty checksum elements are left out', doc('CopyPartResult', AWS_TIME, '<ChecksumCRC32></ChecksumCRC32><ChecksumSHA1/>'), { etag: `"${MD5}"`, lastModified: AWS_TIME }],
+  ];
+
+  it.each(table)('%s', (_name, xml, want) => {
+    const r = parseCopyResult(xml);
+    expect({ ...r, lastModified: r.lastModified?.toISOString() }).toStrictEqual(want);
+  });
+
+  it.each(table)('%s reaches the client as an AWS CopyPartResult', (_name, xml, want) => {
+    const r = parseCopyResult(xml);
+    const out = copyPartResultXml({ etag: r.etag, lastModified: r.lastModified!, checksums: r.checksums });
+    expect(out.startsWith(`<?xml version="1.0" encoding="UTF-8"?>\n<CopyPartResult xmlns="${NS}"><LastModified>${new Date(want.lastModified).toISOString()}</LastModified><ETag>&quot;${MD5}&quot;</ETag>`)).toBe(true);
+    for (const [el, value] of Object.entries(want.checksums ?? {})) expect(xmlText(out, el)).toBe(el === 'ChecksumType' ? undefined : value);
+  });
+
+  it.each([
+    ['200 with an Error document naming a known code', '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>', ['SlowDown', 503, 'Please reduce your request rate.']],
+    ['Error after keep-alive whitespace', '\n   \n<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>', ['AccessDenied', 403, 'Access Denied']],
+    ['Error naming NoSuchUpload', '<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><UploadId>x</UploadId></Error>', ['NoSuchUpload', 404, 'The specified upload does not exist.']],
+    ['Error with a code s3bridge does not know', '<Error><Code>OperationAborted</Code><Message>A conflicting conditional operation is in progress.</Message></Error>', ['InternalError', 500, 'A conflicting conditional operation is in progress.']],
+    ['Error without a message', '<Error><Code>InternalError</Code></Error>', ['InternalError', 500, 'We encountered an internal error. Please try again.']],
+  ])('%s → that error', (_name, xml, [code, status, message]) => {
+    const err = thrown(() => parseCopyResult(xml));
+    expect([err.code, err.status, err.message]).toEqual([code, status, message]);
   });
 });
