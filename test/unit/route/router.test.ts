@@ -21,8 +21,8 @@ describe('Router', () => {
     ['mirror', 'local', 'photos-copy'],
     ['data-x', 'local', 'data-x'],
   ])('%s → %s/%s (first match wins)', (bucket, backend, backendBucket) => {
-    expect(router.resolve(bucket)).toEqual({ backend, backendBucket });
-    expect(router.resolve(bucket)).toEqual({ backend, backendBucket }); // cached path
+    expect(router.resolve(bucket)).toEqual({ backend, backendBucket, anonymous: 'deny', cors: undefined });
+    expect(router.resolve(bucket)).toEqual({ backend, backendBucket, anonymous: 'deny', cors: undefined }); // cached path
   });
 
   it.each(['unrouted', 'bckup', 'logs', 'prod-photos'])('%s is NoSuchBucket', (bucket) => {
