@@ -12,7 +12,7 @@ import { EMPTY_SHA256 } from '../upstream/sign.js';
 import { completeXml, destinationError, md5OfEtag, type Destination } from './copy-dest.js';
 import { headSource, type SourceObject } from './copy-source-read.js';
 import { copyRange, destinationSseHeaders, type CopyAnswer, type CopyStats } from './copy.js';
-import { copyPreconditionsFrom, evaluateCopyPreconditions } from './preconditions.js';
+import { copyPreconditionsFrom, evaluateCopyPreconditions } from '../s3/preconditions.js';
 import type { CopyPlan } from './index.js';
 
 /** Metadata that the COPY directive takes from the source and REPLACE from the request (§5.1). */

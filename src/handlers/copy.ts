@@ -9,7 +9,7 @@ import { assertUploadExists, writeDestination, type Destination, type WriteResul
 import { copyObject } from './copy-object.js';
 import { headSource, openSourceRange, type SourceObject } from './copy-source-read.js';
 import { CopyResponder } from './long-copy.js';
-import { copyPreconditionsFrom, evaluateCopyPreconditions } from './preconditions.js';
+import { copyPreconditionsFrom, evaluateCopyPreconditions } from '../s3/preconditions.js';
 import type { CopyPlan } from './index.js';
 
 export interface CopyStats { operation: string; sourceBackend: string; destinationBackend: string; outcome: 'ok' | 'precondition_failed' | 'error'; bytes: number }

@@ -1,4 +1,4 @@
-// Unit tests for x-amz-copy-source-if-* evaluation (src/handlers/preconditions.ts), driven by test/fixtures/s3-copy/cases.json.
+// Unit tests for x-amz-copy-source-if-* evaluation (src/s3/preconditions.ts), driven by test/fixtures/s3-copy/cases.json.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,8 +6,8 @@ import {
   etagListMatches,
   evaluateCopyPreconditions,
   parseHttpDate,
-} from '../../../src/handlers/preconditions.js';
-import type { CopyPreconditions } from '../../../src/handlers/preconditions.js';
+} from '../../../src/s3/preconditions.js';
+import type { CopyPreconditions } from '../../../src/s3/preconditions.js';
 import { S3Error } from '../../../src/s3/errors.js';
 
 interface Failure { status: number; code: string; message: string; elements: Record<string, string> }

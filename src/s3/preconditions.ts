@@ -1,5 +1,5 @@
-// Copy handlers, after the source HEAD and before any byte moves: x-amz-copy-source-if-* evaluation (copy-semantics.md §4), pure.
-import { S3Error } from '../s3/errors.js';
+// x-amz-copy-source-if-* evaluation (copy-semantics.md §4), pure: used by the copy handlers after the source HEAD and by the embedded store.
+import { S3Error } from './errors.js';
 
 export interface CopyPreconditions {
   ifMatch?: string;
