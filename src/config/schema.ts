@@ -49,7 +49,8 @@ const client = z.object({
 
 const capabilities = z.object({
   uploadPartCopy: z.boolean().optional(),
-  awsChunked: z.boolean().default(false),
+  // Default false for remote backends; the embedded store takes aws-chunked (upstream/backends.ts).
+  awsChunked: z.boolean().optional(),
 }).strict();
 
 const remoteBackend = z.object({

@@ -31,6 +31,8 @@ export interface StartStoreOptions {
   minPartSize?: number;
   region?: string;
   log?: Logger;
+  /** Port on 127.0.0.1; default 0 (any free one). */
+  port?: number;
 }
 
 export interface StoreServer {
@@ -107,10 +109,10 @@ function fail(store: Store, req: IncomingMessage, res: ServerResponse, id: strin
   }
 }
 
-function listen(server: Server): Promise<AddressInfo> {
+function listen(server: Server, port: number): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
       resolve(server.address() as AddressInfo);
     });
@@ -136,7 +138,7 @@ export async function startStore(opts: StartStoreOptions): Promise<StoreServer> 
   server.keepAliveTimeout = 65_000;
   let address: AddressInfo;
   try {
-    address = await listen(server);
+    address = await listen(server, opts.port ?? 0);
   } catch (err) {
     release();
     throw err;

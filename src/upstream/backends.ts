@@ -60,8 +60,9 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
       region: 'us-east-1',
       addressing: 'path',
       credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-      // The embedded store cannot copy parts (s3rver answers 501), so copies into it are emulated.
-      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? false, awsChunked: false },
+      // The embedded store copies natively (UploadPartCopy included) and decodes aws-chunked itself, so a trailer
+      // checksum reaches it re-framed and is stored with the object, as S3 would (GetObject ChecksumMode).
+      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked ?? true },
       embedded: server,
     };
   } else {
@@ -70,7 +71,7 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
       region: cfg.region,
       addressing: cfg.addressing,
       credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey, sessionToken: cfg.sessionToken },
-      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked },
+      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked ?? false },
     };
   }
   const url = new URL(endpoint);

@@ -1,4 +1,4 @@
-// Upstream, embedded backends: starts s3rver in a child process (embedded-child.ts) and supervises it.
+// Upstream, embedded backends: starts the embedded store (src/store), in this process or in a supervised child (store/child.ts).
 //
 // A child that dies is restarted on the same port, so the backend's endpoint never changes while s3bridge runs.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ErrorMessage, ReadyMessage, StartMessage } from './embedded-child.js';
+import type { ErrorMessage, ReadyMessage, StartMessage } from '../store/child.js';
+import { startStore } from '../store/server.js';
 
 export interface EmbeddedEvent {
   /** exit: the child died unexpectedly (never reported for stop()); restart: a new child is being started; ready: it listens. */
@@ -16,7 +17,7 @@ export interface EmbeddedEvent {
   code?: number | null;
   signal?: string | null;
   port?: number;
-  /** Last line the child wrote to stderr before an exit (s3rver's crash reason), if any. */
+  /** Last line the child wrote to stderr before an exit (its crash reason), if any. */
   detail?: string;
 }
 
@@ -26,6 +27,9 @@ export interface EmbeddedOptions {
   accessKeyId?: string;
   secretAccessKey?: string;
   onEvent?: (e: EmbeddedEvent) => void;
+  /** Where the store runs; default in-process (MEASUREMENT: S3BRIDGE_EMBEDDED_PROCESS=child selects the child). */
+  process?: 'in-process' | 'child';
+  minPartSize?: number;
 }
 
 export interface EmbeddedServer {
@@ -51,11 +55,17 @@ const STDERR_TAIL_CHARS = 4096;
  */
 export function embeddedChildScript(): string {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) return resolve(dirname(here), '../../dist/upstream/embedded-child.js');
-  return join(dirname(here), 'embedded-child.js');
+  if (here.endsWith('.ts')) return resolve(dirname(here), '../../dist/store/child.js');
+  return join(dirname(here), '../store/child.js');
 }
 
 export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServer> {
+  const mode = opts.process ?? (process.env.S3BRIDGE_EMBEDDED_PROCESS === 'child' ? 'child' : 'in-process');
+  if (mode === 'in-process') {
+    const store = await startStore({ dir: opts.dir, accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey, minPartSize: opts.minPartSize });
+    opts.onEvent?.({ event: 'ready', name: opts.name, port: Number(new URL(store.endpoint).port) });
+    return { endpoint: store.endpoint, accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey, restarts: 0, stop: () => store.stop() };
+  }
   const script = embeddedChildScript();
   if (!existsSync(script)) {
     throw new Error(`embedded backend "${opts.name}": ${script} is missing; run \`npm run build\` first`);
@@ -63,18 +73,19 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
   const dir = resolve(opts.dir);
   // Owner-only: the files are the objects, readable around s3bridge's client rules otherwise.
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const server = new SupervisedS3rver(script, dir, opts);
+  const server = new SupervisedStore(script, dir, opts);
   await server.startFirst();
   return server;
 }
 
 /**
- * s3rver needs nothing from our environment, and that environment may hold the other backends' credentials
+ * The store needs nothing from our environment, and that environment may hold the other backends' credentials
  * (config files reference them as ${AWS_SECRET_ACCESS_KEY}): pass only what a Node process needs to run.
  */
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'SYSTEMROOT']) {
+  // glibc's malloc knobs too (docs/performance.md, "Memory allocator"): the store streams as much as s3bridge does.
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'SYSTEMROOT', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_ARENA_MAX']) {
     if (process.env[name] !== undefined) env[name] = process.env[name];
   }
   return env;
@@ -86,7 +97,7 @@ function crashReason(text: string): string | undefined {
   return lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ?? lines[lines.length - 1];
 }
 
-class SupervisedS3rver implements EmbeddedServer {
+class SupervisedStore implements EmbeddedServer {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   restarts = 0;
@@ -134,8 +145,7 @@ class SupervisedS3rver implements EmbeddedServer {
   private launch(): Promise<number> {
     const child = fork(this.script, [], {
       execPath: process.execPath,
-      // Without the legacy provider s3rver answers truncated listings with 500 on Node ≥ 17.
-      execArgv: ['--openssl-legacy-provider'],
+      execArgv: [],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
       env: childEnv(),
@@ -158,7 +168,7 @@ class SupervisedS3rver implements EmbeddedServer {
         reject(new Error(`embedded backend "${this.opts.name}": ${reason}`));
       };
       const timer = setTimeout(() => {
-        fail(`s3rver did not start within ${START_TIMEOUT_MS} ms`);
+        fail(`the store did not start within ${START_TIMEOUT_MS} ms`);
         child.kill('SIGKILL');
       }, START_TIMEOUT_MS);
 
@@ -171,13 +181,13 @@ class SupervisedS3rver implements EmbeddedServer {
           resolvePort(msg.port);
         } else if (msg.type === 'error') {
           startError = `${msg.code ?? ''} ${msg.message}`.trim();
-          fail(`s3rver failed to start on ${this.dir}: ${msg.code ?? ''} ${msg.message}`.trim());
+          fail(`the store failed to start on ${this.dir}: ${msg.code ?? ''} ${msg.message}`.trim());
         }
       });
       child.on('error', (err) => fail(`cannot run the child process: ${err.message}`));
       child.once('exit', (code, signal) => {
         markExited();
-        fail(`s3rver exited (code ${code}, signal ${signal}) before it was ready${stderrTail ? `: ${crashReason(stderrTail)}` : ''}`);
+        fail(`the store exited (code ${code}, signal ${signal}) before it was ready${stderrTail ? `: ${crashReason(stderrTail)}` : ''}`);
         this.onChildExit(child, code, signal, startError ?? crashReason(stderrTail));
       });
 
@@ -187,6 +197,7 @@ class SupervisedS3rver implements EmbeddedServer {
         port: this.port,
         accessKeyId: this.accessKeyId,
         secretAccessKey: this.secretAccessKey,
+        minPartSize: this.opts.minPartSize,
       };
       child.send(start, (err) => {
         if (err) fail(`cannot reach the child process: ${err.message}`);

@@ -174,7 +174,7 @@ export function blobStream(blob: OpenBlob<unknown>, start: number, end: number):
     void blob.handle.close().catch(() => undefined);
     return new Readable({ read() { this.push(null); } });
   }
-  return blob.handle.createReadStream({ start, end, highWaterMark: 256 * 1024 });
+  return blob.handle.createReadStream({ start, end, highWaterMark: 1024 * 1024 });
 }
 
 /** A unique version id for a new object: ties later tag changes to this one write. */
