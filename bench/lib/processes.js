@@ -148,11 +148,9 @@ export async function startProxy({ name, script, originUrl, originBUrl, observab
   const port = await freePort();
   const adminPort = await freePort();
   const configFile = join(workDir, `${name}.yaml`);
-  // store: { kind: 'embedded' | 'embedded-child' | 's3rver' } puts the proxy in front of a store instead of the origin.
+  // store: { kind: 'embedded' | 's3rver' } puts the proxy in front of a store instead of the origin.
   let yardstick;
-  let extraEnv = {};
   if (store?.kind === 's3rver') yardstick = await startS3rver({ name, workDir });
-  if (store?.kind === 'embedded-child') extraEnv = { S3BRIDGE_EMBEDDED_PROCESS: 'child' };
   writeFileSync(configFile, store
     ? storeConfigYaml({ port, adminPort, backend: yardstick ? { url: yardstick.url } : { dir: join(workDir, `${name}-data`) } })
     : proxyConfigYaml({ port, adminPort, originUrl, originBUrl, observability }));
@@ -161,7 +159,7 @@ export async function startProxy({ name, script, originUrl, originBUrl, observab
   const out = openSync(outFile, 'w');
   const err = openSync(errFile, 'w');
   const child = spawn(process.execPath, [script, '--config', configFile], {
-    env: { ...envWith(mallocTuning), ...extraEnv }, stdio: ['ignore', out, err],
+    env: envWith(mallocTuning), stdio: ['ignore', out, err],
   });
   closeSync(out);
   closeSync(err);
@@ -188,7 +186,7 @@ export async function startProxy({ name, script, originUrl, originBUrl, observab
     name, port, adminPort, pid: child.pid, url: `http://127.0.0.1:${port}`, configFile, outFile, errFile,
     alive: () => exit === undefined,
     stderrTail: tail,
-    /** Every process doing this contender's work: the proxy, its store child, the s3rver yardstick. */
+    /** Every process doing this contender's work: the proxy, any child of it, the s3rver yardstick. */
     pids: () => [child.pid, ...childPids(child.pid), ...(yardstick ? [yardstick.pid] : [])],
     store: store?.kind,
     stop: async () => {

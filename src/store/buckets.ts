@@ -86,8 +86,13 @@ async function buildIndex(layout: Layout, bucket: string): Promise<KeyIndex> {
       if (!name.endsWith('.tags')) continue;
       const path = join(root, shard, name);
       const vid = live.get(name.slice(0, -5));
-      const tags = vid === undefined ? undefined : (JSON.parse(await readFile(path, 'utf8')) as TagsRecord);
-      if (tags?.vid !== vid) await rm(path, { force: true });
+      let tags: TagsRecord | undefined;
+      try {
+        tags = vid === undefined ? undefined : (JSON.parse(await readFile(path, 'utf8')) as TagsRecord);
+      } catch {
+        tags = undefined; // unreadable: as good as absent
+      }
+      if (vid === undefined || tags?.vid !== vid) await rm(path, { force: true });
     }
   }
   return index;

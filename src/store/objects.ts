@@ -44,7 +44,8 @@ export class Objects {
       const later = JSON.parse(await readFile(this.layout.tagsPath(bucket, record.key), 'utf8')) as TagsRecord;
       if (later.vid === record.vid) return later.tags;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // None set later (ENOENT), or an unreadable file (a tag write never leaves one; be lenient anyway).
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
     }
     return record.tags;
   }

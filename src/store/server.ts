@@ -44,12 +44,22 @@ export interface StoreServer {
 
 const OWNER = { id: createHash('sha256').update('s3bridge embedded store owner').digest('hex'), displayName: 's3bridge' };
 
+/** Folders open in this process: the lock file cannot tell this process's own stores apart. */
+const openRoots = new Set<string>();
+
 /** Opens (and if needed initialises) the data folder; the returned function gives the folder lock back. */
 async function openStore(opts: StartStoreOptions): Promise<{ store: Store; release: () => void }> {
   const layout = new Layout(opts.dir);
+  if (openRoots.has(layout.root)) throw new Error(`${layout.root} is already open in this process`);
   // Owner-only: the files are the objects, readable around s3bridge's client rules otherwise.
   await mkdir(layout.root, { recursive: true, mode: 0o700 });
-  const release = lockFolder(layout.lockFile);
+  if (openRoots.has(layout.root)) throw new Error(`${layout.root} is already open in this process`);
+  const unlock = lockFolder(layout.lockFile);
+  openRoots.add(layout.root);
+  const release = () => {
+    openRoots.delete(layout.root);
+    unlock();
+  };
   try {
     const log = opts.log ?? silentLogger;
     await prepareFolder(layout, log);

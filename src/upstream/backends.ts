@@ -32,7 +32,7 @@ export interface Backend {
 
 export interface BackendEvents {
   metrics?: Metrics;
-  onEmbeddedEvent?: (e: { event: string; name: string; code?: number | null; signal?: string | null; port?: number }) => void;
+  onEmbeddedEvent?: (e: { event: string; name: string; port?: number }) => void;
 }
 
 function makePool(origin: string, cfg: BackendConfig): Pool {
