@@ -68,7 +68,11 @@ const remoteBackend = z.object({
 
 const embeddedBackend = z.object({
   name: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+'),
-  embedded: z.object({ dir: z.string().min(1) }).strict(),
+  embedded: z.object({
+    dir: z.string().min(1),
+    // CompleteMultipartUpload's minimum for every part but the last: S3's 5 MiB; tests with small parts lower it.
+    minPartSize: size.default('5MiB'),
+  }).strict(),
   capabilities: capabilities.default({}),
   maxConnections: z.number().int().min(1).max(4096).default(16),
   timeoutSeconds: z.number().positive().default(300),

@@ -54,7 +54,7 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
   let endpoint: string;
   let settings: Pick<Backend, 'region' | 'addressing' | 'credentials' | 'capabilities' | 'embedded'>;
   if (isEmbedded(cfg)) {
-    const server = await startEmbedded({ name: cfg.name, dir: cfg.embedded.dir, onEvent: events.onEmbeddedEvent });
+    const server = await startEmbedded({ name: cfg.name, dir: cfg.embedded.dir, minPartSize: cfg.embedded.minPartSize, onEvent: events.onEmbeddedEvent });
     endpoint = server.endpoint;
     settings = {
       region: 'us-east-1',
