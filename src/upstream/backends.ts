@@ -1,5 +1,6 @@
 // Backend objects, built once at startup: endpoint, region, credentials, addressing style, one undici Pool each.
 import { Pool, type Dispatcher } from 'undici';
+import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { instrumentPool } from './instrument.js';
 import { createForwardAgent } from './forward.js';
@@ -32,6 +33,8 @@ export interface Backend {
 
 export interface BackendEvents {
   metrics?: Metrics;
+  /** Where the embedded store logs what goes wrong inside it (never a key or signature). */
+  log?: Logger;
   onEmbeddedEvent?: (e: { event: string; name: string; port?: number }) => void;
 }
 
@@ -54,7 +57,7 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
   let endpoint: string;
   let settings: Pick<Backend, 'region' | 'addressing' | 'credentials' | 'capabilities' | 'embedded'>;
   if (isEmbedded(cfg)) {
-    const server = await startEmbedded({ name: cfg.name, dir: cfg.embedded.dir, minPartSize: cfg.embedded.minPartSize, onEvent: events.onEmbeddedEvent });
+    const server = await startEmbedded({ name: cfg.name, dir: cfg.embedded.dir, minPartSize: cfg.embedded.minPartSize, log: events.log, onEvent: events.onEmbeddedEvent });
     endpoint = server.endpoint;
     settings = {
       region: 'us-east-1',

@@ -4,6 +4,7 @@
 // beyond noise and cost ~90 MB more memory (docs/design.md, "The embedded store"). The store's key pair is made at
 // start and stays in this process: s3bridge signs with it in memory; it is never written, passed on or logged.
 import { resolve } from 'node:path';
+import type { Logger } from '../log.js';
 import { startStore, type StoreServer } from '../store/server.js';
 
 export interface EmbeddedEvent {
@@ -22,6 +23,7 @@ export interface EmbeddedOptions {
   onEvent?: (e: EmbeddedEvent) => void;
   /** CompleteMultipartUpload's minimum part size; S3's 5 MiB unless a test lowers it. */
   minPartSize?: number;
+  log?: Logger;
 }
 
 export interface EmbeddedServer {
@@ -42,7 +44,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
   const dir = resolve(opts.dir);
   let entry = stores.get(dir);
   if (!entry) {
-    const started = startStore({ dir, accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey, minPartSize: opts.minPartSize });
+    const started = startStore({ dir, accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey, minPartSize: opts.minPartSize, log: opts.log });
     entry = { started, users: 0 };
     stores.set(dir, entry);
     started.then(
