@@ -109,3 +109,36 @@ describe('DeleteObjects', () => {
   });
 });
 
+
+describe('ListMultipartUploads', () => {
+  it('pages by key, then by upload, with prefix, delimiter and both markers', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'uploads' }));
+    const ids: Record<string, string[]> = {};
+    for (const key of ['a/1', 'a/1', 'a/2', 'b', 'c/x']) {
+      const r = await send({ method: 'POST', path: `/uploads/${key}?uploads` });
+      (ids[key] ??= []).push(tag(r.text, 'UploadId')!);
+    }
+    const list = async (query: string) => {
+      const r = await send({ method: 'GET', path: `/uploads?uploads&${query}` });
+      expect(r.status).toBe(200);
+      return {
+        uploads: [...r.text.matchAll(/<Upload><Key>([^<]*)<\/Key><UploadId>([^<]*)<\/UploadId>/g)].map((m) => [m[1], m[2]]),
+        prefixes: [...r.text.matchAll(/<CommonPrefixes><Prefix>([^<]*)<\/Prefix>/g)].map((m) => m[1]),
+        truncated: tag(r.text, 'IsTruncated') === 'true',
+        nextKey: tag(r.text, 'NextKeyMarker'),
+        nextUpload: tag(r.text, 'NextUploadIdMarker'),
+      };
+    };
+    const all = await list('');
+    expect(all.uploads.map(([k]) => k)).toEqual(['a/1', 'a/1', 'a/2', 'b', 'c/x']);
+    expect(all.uploads.slice(0, 2).map(([, id]) => id).sort()).toEqual([...ids['a/1']!].sort()); // one key: by initiation (ms ties either way)
+    const first = await list('max-uploads=1');
+    expect([first.uploads, first.truncated, first.nextKey, first.nextUpload]).toEqual([[all.uploads[0]], true, 'a/1', all.uploads[0]![1]]);
+    const second = await list(`max-uploads=2&key-marker=a/1&upload-id-marker=${first.nextUpload}`);
+    expect(second.uploads).toEqual(all.uploads.slice(1, 3));
+    expect((await list('key-marker=a/2')).uploads.map(([k]) => k)).toEqual(['b', 'c/x']);
+    const folders = await list('delimiter=/');
+    expect([folders.uploads.map(([k]) => k), folders.prefixes]).toEqual([['b'], ['a/', 'c/']]);
+    expect((await list('prefix=a/')).uploads.map(([k]) => k)).toEqual(['a/1', 'a/1', 'a/2']);
+  });
+});
