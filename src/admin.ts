@@ -1,13 +1,13 @@
 // Admin listener, separate from the S3 port so no bucket name can collide: /metrics, /healthz, /readyz.
 import { createServer, type Server } from 'node:http';
-import type { App } from './app.js';
-import { callBackend } from './upstream/call.js';
-import { EMPTY_SHA256 } from './upstream/sign.js';
+import type { Services } from './context.js';
+import { drain, sendUpstream } from './upstream/client.js';
+import { EMPTY_SHA256 } from './s3/hash.js';
 import type { Backend } from './upstream/backends.js';
 import type { Metrics } from './metrics.js';
 
 /** What the admin listener needs from the App: its backends to probe and its metrics to serve. */
-export type AdminApp = Pick<App, 'backends'> & { readonly metrics?: Pick<Metrics, 'metricsText' | 'contentType'> };
+export type AdminApp = Pick<Services, 'backends'> & { readonly metrics?: Pick<Metrics, 'metricsText' | 'contentType'> };
 
 export type BackendState = { state: 'up'; latencyMs: number } | { state: 'down'; error: string };
 
@@ -19,9 +19,9 @@ const PROBE_CACHE_MS = 2_000;
 export async function probeBackend(backend: Backend): Promise<BackendState> {
   const started = performance.now();
   try {
-    const up = await callBackend(backend, { method: 'GET', headers: {}, payloadHash: EMPTY_SHA256, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    await up.body.dump();
-    if (up.statusCode >= 500) return { state: 'down', error: `HTTP ${up.statusCode}` };
+    const up = await sendUpstream(backend, { operation: 'ListBuckets', method: 'GET', headers: {}, payloadHash: EMPTY_SHA256, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    await drain(up.body);
+    if (up.status >= 500) return { state: 'down', error: `HTTP ${up.status}` };
     return { state: 'up', latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
     return { state: 'down', error: (err as Error).message };

@@ -4,12 +4,13 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { KeyStore } from './auth/keys.js';
+import { ByteBudget } from './body/budget.js';
 import type { ClientConfig, Config } from './config/schema.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, disabledMetrics, type Metrics } from './metrics.js';
 import { handleRequest } from './proxy.js';
-import { globToRegExp, Router } from './routing/router.js';
-import type { ParseOptions } from './s3/request.js';
+import { globToRegExp, Router } from './route/router.js';
+import type { ParseOptions } from './parse/request.js';
 import { closeBackends, createBackend, type Backend } from './upstream/backends.js';
 import { createAdminServer } from './admin.js';
 
@@ -24,6 +25,8 @@ export interface App {
   readonly regions: string[];
   readonly parseOptions: ParseOptions;
   readonly tls: boolean;
+  /** Bytes held before verification, across every request (server.maxBufferedBytes). */
+  readonly budget: ByteBudget;
   /** The client's bucket allow-list, compiled once. */
   clientBuckets(client: ClientConfig): RegExp[];
 }
@@ -40,6 +43,7 @@ function assembleApp(config: Config, parts: AppParts): App {
     regions: [...new Set([config.server.region, 'us-east-1', 'auto'])],
     parseOptions: { virtualHostSuffixes: config.server.virtualHostSuffixes },
     tls: config.server.tls !== undefined,
+    budget: new ByteBudget(config.server.maxBufferedBytes),
     clientBuckets: (client) => allowLists.get(client) ?? [],
   };
 }
@@ -77,16 +81,28 @@ export async function createApp(config: Config, opts: { log?: Logger; metrics?: 
 /** What the listeners read on every request: the current App (swapped by reload) and the in-flight count. */
 interface Current { app: App; inflight: number }
 
+/**
+ * The response still being written on each socket. Node hands over a pipelined request while the one ahead of it
+ * is in flight; handling them one after another means a request never reaches a backend before the (possibly
+ * unsafe) request ahead of it on the same connection has finished (security.md §7).
+ */
+const busySockets = new WeakMap<object, Promise<void>>();
+
 export function createS3Server(current: Current): Server {
   const onRequest = (expectContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
     const app = current.app;
     current.inflight++;
     const untrack = app.metrics.trackInflight();
+    const ahead = busySockets.get(req.socket);
+    const done = new Promise<void>((resolve) => res.once('close', resolve));
+    busySockets.set(req.socket, done);
     res.once('close', () => {
       current.inflight--;
       untrack();
+      if (busySockets.get(req.socket) === done) busySockets.delete(req.socket);
     });
-    handleRequest(app, req, res, expectContinue).catch((err: unknown) => {
+    const handle = () => handleRequest(app, req, res, expectContinue);
+    (ahead ? ahead.then(handle) : handle()).catch((err: unknown) => {
       // handleRequest answers every error itself; reaching here is a bug, which must not take the process down.
       app.log.error('unexpected failure in request handling', { error: (err as Error)?.stack ?? String(err) });
       if (!res.headersSent) res.writeHead(500).end();
@@ -99,6 +115,8 @@ export function createS3Server(current: Current): Server {
     : createHttpServer();
   server.on('request', onRequest(false));
   server.on('checkContinue', onRequest(true));
+  // S3 ignores an Expect it does not know (`Expect: 200`, an empty one); Node would answer 417 by itself.
+  server.on('checkExpectation', onRequest(false));
   // Uploads can be slow; Node's default 5-minute request timeout would cut them off.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

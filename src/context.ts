@@ -1,43 +1,80 @@
-// RequestContext: what one request has learned so far, filled stage by stage by proxy.ts.
+// RequestContext: what one request has learned so far, filled stage by stage by proxy.ts; Routed: what every handler works on.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
-import type { AuthResult } from './auth/verify.js';
-import type { Route } from './routing/router.js';
-import type { S3Request } from './s3/request.js';
+import type { Target } from './auth/authorize.js';
+import type { KeyStore } from './auth/keys.js';
+import type { Principal } from './auth/authenticate.js';
+import type { ByteBudget } from './body/budget.js';
+import type { PreparedBody } from './body/prepare.js';
+import type { ClientConfig, Config } from './config/schema.js';
+import type { Logger } from './log.js';
+import type { CopyEmulationSample, Metrics } from './metrics.js';
+import type { ParseOptions, S3Request } from './parse/request.js';
+import type { Router } from './route/router.js';
+import type { CopySource } from './s3/copy-source.js';
 import type { Backend } from './upstream/backends.js';
-import type { App } from './app.js';
-import type { CopyStats } from './handlers/copy.js';
+
+/** The singletons a request uses, built once by app.ts (which sits above everything and implements this). */
+export interface Services {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly keys: KeyStore;
+  readonly router: Router;
+  readonly backends: ReadonlyMap<string, Backend>;
+  /** Regions a client may sign for: the configured one, plus us-east-1 and auto that SDKs default to. */
+  readonly regions: string[];
+  readonly parseOptions: ParseOptions;
+  readonly tls: boolean;
+  /** Bytes held before verification, across every request (server.maxBufferedBytes). */
+  readonly budget: ByteBudget;
+  /** The client's bucket allow-list, compiled once. */
+  clientBuckets(client: ClientConfig): readonly RegExp[];
+}
 
 export interface RequestContext {
   readonly id: string;
-  readonly app: App;
+  readonly app: Services;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly startedAt: number;
   /** Aborted when the client goes away before the response finished. */
   readonly abort: AbortController;
+  /** Filled as the stages run; what the access log and the metrics report. */
   s3?: S3Request;
-  auth?: AuthResult;
-  route?: Route;
+  auth?: Principal;
   backend?: Backend;
-  /** The request body as it should reach a backend (decoded, integrity-checked), or null. */
-  body?: Readable | null;
-  /** x-amz-content-sha256 to send upstream for that body. */
-  payloadHash?: string;
-  /** Content-Length of that body. */
-  bodyLength?: number;
-  /** The client's checksum of the body once verified (header or trailer), to echo as S3 does. */
-  verifiedChecksum?: () => { alg: string; base64: string } | undefined;
-  /** Header changes the body's framing needs upstream (undefined = remove). */
-  upstreamFraming?: Record<string, string | undefined>;
+  /** The request body as the backend gets it (body stage); destroyed when the client stalls. */
+  body?: PreparedBody;
   /** Bytes of object body received from / sent to the client. */
   bytesIn: number;
   bytesOut: number;
   errorCode?: string;
   /** Set when the request was an emulated copy. */
-  copy?: CopyStats;
+  copy?: CopyEmulationSample;
   upstreamRequestId?: string;
+}
+
+/** Where a copy's source lives (authorize stage). */
+export type CopyTarget = Target<Backend> & { copySource: CopySource };
+
+/** A request that was authenticated and authorized: what ListBuckets works on (no bucket, so no route). */
+export interface Authorized extends RequestContext {
+  s3: S3Request;
+  auth: Principal;
+  /** The client's headers the backend may receive (security.md §4). */
+  headers: Record<string, string>;
+  /** Forwarded without our signature (an unsigned request on a route with `anonymous: backend`). */
+  unsigned?: boolean;
+}
+
+/** A request routed to its backend with its body prepared: what every bucket and object handler works on. */
+export interface Routed extends Authorized {
+  route: Target<Backend>['route'];
+  backend: Backend;
+  body: PreparedBody;
+  /** Where a copy's source lives (CopyObject, UploadPartCopy). */
+  source?: CopyTarget;
 }
 
 // A random prefix per process plus a counter: unique, cheap, and sortable within a process.
@@ -49,7 +86,7 @@ export function newRequestId(): string {
   return ID_PREFIX + counter.toString(16).toUpperCase().padStart(8, '0');
 }
 
-export function createContext(app: App, req: IncomingMessage, res: ServerResponse): RequestContext {
+export function createContext(app: Services, req: IncomingMessage, res: ServerResponse): RequestContext {
   const ctx: RequestContext = { id: newRequestId(), app, req, res, startedAt: performance.now(), abort: new AbortController(), bytesIn: 0, bytesOut: 0 };
   res.on('close', () => {
     if (!res.writableFinished) ctx.abort.abort();

@@ -77,4 +77,3 @@ export function createLogger(write: (line: string) => void = batchedStdout(), op
   };
 }
 
-export const silentLogger: Logger = { access() {}, info() {}, warn() {}, error() {} };

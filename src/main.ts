@@ -2,7 +2,7 @@
 // Entry point: parse the CLI → loadConfig → startS3Bridge; SIGTERM/SIGINT drain and exit.
 import { loadConfig } from './config/load.js';
 import { ConfigError, isEmbedded, type Config } from './config/schema.js';
-import { Router } from './routing/router.js';
+import { Router } from './route/router.js';
 import { startS3Bridge } from './app.js';
 import { createLogger } from './log.js';
 

@@ -1,6 +1,7 @@
 // Metrics: the prom-client registry and every metric s3bridge exposes (contract "Metrics"); fed by proxy.ts finish() and upstream/instrument.ts.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ERROR_CODES } from './s3/errors.js';
+import { OPERATION_NAMES } from './s3/operations.js';
 
 /**
  * One histogram layout for client and upstream latency: from a 1 ms HeadObject to a 10-minute
@@ -14,30 +15,6 @@ export const NO_BACKEND = 'none';
 export const UNKNOWN_OPERATION = 'Unknown';
 /** The `code` label of an auth failure whose code is not one s3bridge raises (keeps the label set bounded). */
 export const UNKNOWN_CODE = 'Unknown';
-
-/** Every AWS operation name classifyOperation (s3/operations.ts) can produce; a test keeps the two in step. */
-export const OPERATION_NAMES: readonly string[] = [
-  'AbortMultipartUpload', 'CompleteMultipartUpload', 'CopyObject', 'CreateBucket', 'CreateBucketMetadataTableConfiguration',
-  'CreateMultipartUpload', 'DeleteBucket', 'DeleteBucketAnalyticsConfiguration', 'DeleteBucketCors', 'DeleteBucketEncryption',
-  'DeleteBucketIntelligentTieringConfiguration', 'DeleteBucketInventoryConfiguration', 'DeleteBucketLifecycle',
-  'DeleteBucketMetadataTableConfiguration', 'DeleteBucketMetricsConfiguration', 'DeleteBucketOwnershipControls',
-  'DeleteBucketPolicy', 'DeleteBucketReplication', 'DeleteBucketTagging', 'DeleteBucketWebsite', 'DeleteObject',
-  'DeleteObjectTagging', 'DeleteObjects', 'DeletePublicAccessBlock', 'GetBucketAccelerateConfiguration', 'GetBucketAcl',
-  'GetBucketAnalyticsConfiguration', 'GetBucketCors', 'GetBucketEncryption', 'GetBucketIntelligentTieringConfiguration',
-  'GetBucketInventoryConfiguration', 'GetBucketLifecycleConfiguration', 'GetBucketLocation', 'GetBucketLogging',
-  'GetBucketMetadataTableConfiguration', 'GetBucketMetricsConfiguration', 'GetBucketNotificationConfiguration',
-  'GetBucketOwnershipControls', 'GetBucketPolicy', 'GetBucketPolicyStatus', 'GetBucketReplication', 'GetBucketRequestPayment',
-  'GetBucketTagging', 'GetBucketVersioning', 'GetBucketWebsite', 'GetObject', 'GetObjectAcl', 'GetObjectAttributes',
-  'GetObjectLegalHold', 'GetObjectLockConfiguration', 'GetObjectRetention', 'GetObjectTagging', 'GetObjectTorrent',
-  'GetPublicAccessBlock', 'HeadBucket', 'HeadObject', 'ListBuckets', 'ListMultipartUploads', 'ListObjectVersions', 'ListObjects',
-  'ListObjectsV2', 'ListParts', 'PostObject', 'PutBucketAccelerateConfiguration', 'PutBucketAcl',
-  'PutBucketAnalyticsConfiguration', 'PutBucketCors', 'PutBucketEncryption', 'PutBucketIntelligentTieringConfiguration',
-  'PutBucketInventoryConfiguration', 'PutBucketLifecycleConfiguration', 'PutBucketLogging', 'PutBucketMetricsConfiguration',
-  'PutBucketNotificationConfiguration', 'PutBucketOwnershipControls', 'PutBucketPolicy', 'PutBucketReplication',
-  'PutBucketRequestPayment', 'PutBucketTagging', 'PutBucketVersioning', 'PutBucketWebsite', 'PutObject', 'PutObjectAcl',
-  'PutObjectLegalHold', 'PutObjectLockConfiguration', 'PutObjectRetention', 'PutObjectTagging', 'PutPublicAccessBlock',
-  'RenameObject', 'RestoreObject', 'SelectObjectContent', 'UploadPart', 'UploadPartCopy',
-];
 
 export type UpstreamErrorKind = 'connect' | 'timeout' | 'reset' | 'status_5xx';
 export type CopyOutcome = 'ok' | 'precondition_failed' | 'error';

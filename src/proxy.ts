@@ -1,32 +1,42 @@
-// THE pipeline: parseS3Request → verifyRequest → authorize → resolveBackend → prepareBody → handler; one catch → renderError.
+// THE pipeline: parseS3Request → authenticate → authorize → prepareBody → handle; one catch → renderError.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authMechanism, verifyRequest } from './auth/verify.js';
-import { createContext, type RequestContext } from './context.js';
-import { pickHandler } from './handlers/index.js';
-import { prepareBody } from './handlers/body.js';
+import { authenticate } from './auth/authenticate.js';
+import { createContext, type RequestContext, type Routed, type Services } from './context.js';
+import { handle } from './handlers/index.js';
+import { prepareBody } from './body/prepare.js';
+import { listBuckets } from './handlers/list-buckets.js';
+import { postObject } from './handlers/post-object.js';
+import { answerPreflight, markCorsAnswer } from './handlers/preflight.js';
 import { S3Error, isS3Error, renderError, toS3Error } from './s3/errors.js';
-import { headerValue } from './s3/headers.js';
-import { isReadOperation } from './s3/operations.js';
-import { parseS3Request } from './s3/request.js';
-import { globMatch } from './routing/router.js';
-import type { App } from './app.js';
+import { parseS3Request } from './parse/request.js';
+import { authorize } from './auth/authorize.js';
 
-export async function handleRequest(app: App, req: IncomingMessage, res: ServerResponse, expectContinue = false): Promise<void> {
+export async function handleRequest(app: Services, req: IncomingMessage, res: ServerResponse, expectContinue = false): Promise<void> {
   const ctx = createContext(app, req, res);
   watchIdleClient(ctx);
   let authenticating = true;
   try {
-    const s3 = (ctx.s3 = parseS3Request(req.method ?? 'GET', req.url ?? '/', req.headers.host, req.headers['x-amz-copy-source'] !== undefined, app.parseOptions));
-    const signed = { method: s3.method, rawPath: s3.rawPath, rawQuery: s3.rawQuery, rawHeaders: req.rawHeaders };
-    if (authMechanism(signed) === 'anonymous') throw new S3Error('AccessDenied', 'Anonymous access is not allowed; sign the request with SigV4.');
-    ctx.auth = verifyRequest(signed, app.keys, { regions: app.regions, now: new Date() });
-    authorize(ctx);
+    const s3 = (ctx.s3 = parseS3Request({ method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders }, app.parseOptions));
+    const route = s3.bucket === undefined ? undefined : app.router.lookup(s3.bucket);
+    markCorsAnswer(res, route, s3);
+    if (s3.operation === 'OptionsObject') return await answerPreflight(ctx, s3, route);
+    // A form upload authenticates with its policy, never with headers: the key it writes is inside the form.
+    if (s3.operation === 'PostObject') return await postObject(ctx, s3);
+    const auth = (ctx.auth = authenticate(s3, req.rawHeaders, { keys: app.keys, regions: app.regions, now: new Date(), signatureV2: app.config.server.signatureV2 }));
+    const access = authorize(s3, auth, app);
     authenticating = false;
-    if (s3.bucket !== undefined) resolveBackend(ctx, s3.bucket);
     // boto3 waits for "100 Continue" before sending a body: send it only once the request is authorised.
     if (expectContinue) res.writeContinue();
-    prepareBody(ctx);
-    await pickHandler(ctx)(ctx);
+    if (!access.target) return await listBuckets(Object.assign(ctx, { s3, auth, headers: access.headers }));
+    const { backend } = access.target;
+    ctx.backend = backend;
+    const body = (ctx.body = await prepareBody({
+      req, operation: s3.operation, headers: s3.headers, payload: auth.payload, signing: auth.signing,
+      awsChunked: backend.capabilities.awsChunked, literalKeys: backend.capabilities.literalKeys, budget: app.budget,
+      onObjectBytes: (n) => (ctx.bytesIn += n),
+    }));
+    const routed: Routed = Object.assign(ctx, { s3, auth, headers: access.headers, unsigned: access.unsigned, route: access.target.route, backend, body, source: access.source });
+    await handle(routed);
   } catch (err) {
     fail(ctx, err);
     // Parse errors happen before authentication too; count only what the auth stages refused.
@@ -54,7 +64,9 @@ function watchIdleClient(ctx: RequestContext): void {
     } else {
       res.destroy();
     }
-    ctx.body?.destroy(err);
+    const stream = ctx.body?.stream;
+    if (stream && !Buffer.isBuffer(stream)) stream.destroy(err);
+    else if (!req.complete) req.destroy(err);
   };
   req.setTimeout(ctx.app.config.server.idleTimeoutSeconds * 1000, onIdle);
   // Once the request is complete, Node offers the timeout to the response and else destroys the socket;
@@ -65,24 +77,6 @@ function watchIdleClient(ctx: RequestContext): void {
     req.off('timeout', onIdle);
     if (!req.socket.destroyed) req.socket.setTimeout(0);
   });
-}
-
-/** Per-client allow-list and read-only keys (contract: clients[].buckets, readOnly). */
-function authorize(ctx: RequestContext): void {
-  const { client } = ctx.auth!;
-  const s3 = ctx.s3!;
-  if (s3.bucket !== undefined && !globMatch(ctx.app.clientBuckets(client), s3.bucket)) {
-    throw new S3Error('AccessDenied', 'Access Denied', { BucketName: s3.bucket });
-  }
-  if (client.readOnly && !isReadOperation(s3.operation)) {
-    throw new S3Error('AccessDenied', 'Access Denied: this access key is read-only.');
-  }
-}
-
-function resolveBackend(ctx: RequestContext, bucket: string): void {
-  const route = ctx.app.router.resolve(bucket);
-  ctx.route = route;
-  ctx.backend = ctx.app.backends.get(route.backend);
 }
 
 function fail(ctx: RequestContext, err: unknown): void {
@@ -140,7 +134,7 @@ function finish(ctx: RequestContext): void {
       bytesIn: ctx.bytesIn,
       bytesOut: ctx.bytesOut,
       durationMs,
-      userAgent: headerValue(req.headers, 'user-agent'),
+      userAgent: req.headers['user-agent'],
       upstreamRequestId: ctx.upstreamRequestId,
     });
   };

@@ -102,7 +102,7 @@ export function proxyConfigYaml({ port, adminPort, originUrl, originBUrl = origi
  * Backends for the embedded-store scenarios, in the same YAML shape: every bucket goes to one backend, either the
  * embedded store (`embedded: { dir }`) or a remote one (s3rver, as s3bridge ≤ 0.1 embedded it).
  */
-export function storeConfigYaml({ port, adminPort, backend }) {
+function storeConfigYaml({ port, adminPort, backend }) {
   const backendLines = backend.dir !== undefined
     ? ['  - name: local', `    embedded: { dir: ${JSON.stringify(backend.dir)} }`]
     : ['  - name: local', `    endpoint: ${backend.url}`, '    region: us-east-1', '    accessKeyId: S3RVER', '    secretAccessKey: S3RVER',
@@ -117,7 +117,7 @@ export function storeConfigYaml({ port, adminPort, backend }) {
 }
 
 /** Pids of the direct children of pid (an embedded store child process, for instance). */
-export function childPids(pid) {
+function childPids(pid) {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
@@ -126,7 +126,7 @@ export function childPids(pid) {
 }
 
 /** s3rver (bench/lib/s3rver-server.js) on a folder in workDir: the yardstick the embedded store replaced. */
-export async function startS3rver({ name, workDir }) {
+async function startS3rver({ name, workDir }) {
   const dir = join(workDir, `${name}-s3rver`);
   const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 's3rver-server.js'), '--dir', dir], {
     env: envWith(true), stdio: ['ignore', 'pipe', 'inherit'],

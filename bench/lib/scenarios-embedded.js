@@ -9,8 +9,8 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const mbps = (bytes, seconds) => bytes / 1e6 / seconds;
 
-export const STORE = { id: 'embedded-store', kind: 's3bridge', script: 's3bridge', label: 's3bridge → embedded store', store: { kind: 'embedded' } };
-export const S3RVER = { id: 's3rver', kind: 's3bridge', script: 's3bridge', label: 's3bridge → s3rver 3.7.1 (own process)', store: { kind: 's3rver' } };
+const STORE = { id: 'embedded-store', kind: 's3bridge', script: 's3bridge', label: 's3bridge → embedded store', store: { kind: 'embedded' } };
+const S3RVER = { id: 's3rver', kind: 's3bridge', script: 's3bridge', label: 's3bridge → s3rver 3.7.1 (own process)', store: { kind: 's3rver' } };
 
 /** CreateBucket "bench" (200, or 409 when it exists). */
 export async function createBenchBucket(target) {
@@ -32,11 +32,11 @@ export const EMBEDDED_SCENARIOS = [
     proxies: [STORE, S3RVER],
     appliesTo: () => false,
     params,
-    async warmup(ctx, c) {
+    async warmup(_ctx, c) {
       await createBenchBucket(c.target);
       await putObject(c.target, '/bench/warm-put', 64 * MiB);
     },
-    async run(ctx, c, { size }) {
+    async run(_ctx, c, { size }) {
       const r = await putObject(c.target, '/bench/emb-put', size);
       const ok = r.status === 200;
       return { ok, error: ok ? undefined : `status ${r.status}: ${r.body.slice(0, 200)}`, bytes: size, requests: 1, metrics: { MBps: mbps(size, r.seconds), seconds: r.seconds } };
@@ -52,13 +52,13 @@ export const EMBEDDED_SCENARIOS = [
     proxies: [STORE, S3RVER],
     appliesTo: () => false,
     params,
-    async warmup(ctx, c, { size }) {
+    async warmup(_ctx, c, { size }) {
       await createBenchBucket(c.target);
       const r = await putObject(c.target, '/bench/emb-get', size);
       if (r.status !== 200) throw new Error(`PUT of the object to read answered ${r.status}`);
       await getObject(c.target, '/bench/emb-get');
     },
-    async run(ctx, c, { size }) {
+    async run(_ctx, c, { size }) {
       const r = await getObject(c.target, '/bench/emb-get');
       const ok = r.status === 200 && r.bytes === size;
       return { ok, error: ok ? undefined : `status ${r.status}, ${r.bytes} of ${size} bytes`, bytes: r.bytes, requests: 1, metrics: { MBps: mbps(r.bytes, r.seconds), seconds: r.seconds } };

@@ -1,79 +1,11 @@
 // Request auth, step 8 of verification: the pure SigV4 steps (canonical request, string to sign, signing key) that verify.ts runs per request (sigv4.md §3–§5).
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sha256Hex } from '../s3/hash.js';
 import { isUtf8 } from 'node:buffer';
 import { S3Error } from '../s3/errors.js';
+import { alreadyCanonical, encodeBytes, percentDecode, splitQuery } from '../s3/uri.js';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
-export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
-/** SHA-256 of the empty body. */
-export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-
-// One string per byte value: the unreserved set of sigv4.md §3.1 stays as is, all else is %XY uppercase.
-const BYTE_ENCODING: readonly string[] = Array.from({ length: 256 }, (_, b) => {
-  const c = String.fromCharCode(b);
-  return /[A-Za-z0-9\-_.~]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-});
-
-function isUnreserved(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x7e;
-}
-
-/** True when every char is unreserved (or '/', if allowed): encoding and decoding would both be the identity. */
-function alreadyCanonical(s: string, slashAllowed: boolean): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!isUnreserved(c) && !(slashAllowed && c === 0x2f)) return false;
-  }
-  return true;
-}
-
-function encodeBytes(bytes: Uint8Array, encodeSlash: boolean): string {
-  let out = '';
-  for (const b of bytes) out += b === 0x2f && !encodeSlash ? '/' : BYTE_ENCODING[b]!;
-  return out;
-}
-
-/** sigv4.md §3.1: UriEncode of the UTF-8 bytes of s; `/` kept only when encodeSlash is false (object paths). */
-export function uriEncode(s: string, encodeSlash: boolean): string {
-  if (alreadyCanonical(s, !encodeSlash)) return s;
-  return encodeBytes(Buffer.from(s, 'utf8'), encodeSlash);
-}
-
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  return -1;
-}
-
-/**
- * Percent-decodes s once into bytes. Chars outside ASCII (never in a Node req.url, which
- * rejects raw non-ASCII bytes, but possible from other callers) count as their UTF-8 bytes.
- * Returns undefined on a `%` not followed by two hex digits.
- */
-export function percentDecode(s: string, plusIsSpace: boolean): Buffer | undefined {
-  const out = Buffer.allocUnsafe(s.length * 3);
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x25) {
-      const hi = hexValue(s.charCodeAt(i + 1));
-      const lo = hexValue(s.charCodeAt(i + 2));
-      if (hi < 0 || lo < 0) return undefined;
-      out[n++] = (hi << 4) | lo;
-      i += 2;
-    } else if (c === 0x2b && plusIsSpace) {
-      out[n++] = 0x20;
-    } else if (c < 0x80) {
-      out[n++] = c;
-    } else {
-      const cp = s.codePointAt(i)!;
-      if (cp > 0xffff) i++;
-      n += out.write(String.fromCodePoint(cp), n, 'utf8');
-    }
-  }
-  return out.subarray(0, n);
-}
 
 /**
  * sigv4.md §3.2 (server side): decode the raw path once, re-encode with UriEncode keeping
@@ -88,30 +20,12 @@ export function canonicalUri(rawPath: string): string {
   return encodeBytes(bytes, false);
 }
 
-/** Splits a raw query at `&` and each piece at its first `=`; empty pieces (`a=1&&b=2`) are skipped. */
-export function splitQuery(rawQuery: string): Array<[rawName: string, rawValue: string]> {
-  const pairs: Array<[string, string]> = [];
-  if (rawQuery === '') return pairs;
-  for (const piece of rawQuery.split('&')) {
-    if (piece === '') continue;
-    const eq = piece.indexOf('=');
-    pairs.push(eq < 0 ? [piece, ''] : [piece.slice(0, eq), piece.slice(eq + 1)]);
-  }
-  return pairs;
-}
-
 /** One query name or value: decoded (`+` is a space, §3.3 item 2), then UriEncoded with `/` → %2F. */
 function canonicalQueryComponent(raw: string): string {
   if (alreadyCanonical(raw, false)) return raw;
   const bytes = percentDecode(raw, true);
   if (bytes === undefined) throw new S3Error('InvalidURI');
   return encodeBytes(bytes, true);
-}
-
-/** Decoded value of a query component (for reading X-Amz-* parameters); undefined on a bad escape. */
-export function decodeQueryComponent(raw: string): string | undefined {
-  if (alreadyCanonical(raw, false)) return raw;
-  return percentDecode(raw, true)?.toString('utf8');
 }
 
 const byNameThenValue = (a: readonly [string, string], b: readonly [string, string]): number =>
@@ -213,10 +127,3 @@ export function deriveSigningKey(secret: string, date: string, region: string, s
   return createHmac('sha256', kService).update('aws4_request').digest();
 }
 
-export function hmacHex(key: Buffer, data: string): string {
-  return createHmac('sha256', key).update(data).digest('hex');
-}
-
-export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}

@@ -1,7 +1,7 @@
 // Request auth, steps 1–4 of verification: pure parsers for the Authorization header, presign parameters, timestamps and the credential scope (sigv4.md §2, §4, §7).
 import { S3Error } from '../s3/errors.js';
-import { decodeQueryComponent, splitQuery } from './sigv4.js';
-import type { PayloadMode, StreamingMode } from './verify.js';
+import { decodeQueryComponent, splitQuery } from '../s3/uri.js';
+import { isAwsChunkedMode, type PayloadMode } from '../s3/payload.js';
 
 /** What verification needs from the headers, gathered in one pass over req.rawHeaders. */
 export interface HeaderFacts {
@@ -56,9 +56,6 @@ export class QueryFacts {
     return i < 0 ? undefined : decodeValue(this.#rawValues[i]!);
   }
 
-  *entries(): Generator<[string, string]> {
-    for (let i = 0; i < this.#names.length; i++) yield [this.#names[i]!, decodeValue(this.#rawValues[i]!)];
-  }
 }
 
 function decodeValue(raw: string): string {
@@ -165,47 +162,13 @@ export function checkScope(c: Credential, timestamp: string, regions: string[], 
   if (c.terminal !== 'aws4_request') throw new S3Error(family.code, `${family.prefix}incorrect terminal "${c.terminal}". This endpoint uses "aws4_request".`);
 }
 
-const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
-/** ISO 8601 basic `20130524T000000Z` → epoch ms; undefined unless it names a real instant. */
-export function parseAmzDate(value: string): number | undefined {
-  const m = AMZ_DATE.exec(value);
-  if (!m) return undefined;
-  return utc(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const HTTP_DATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
-
-/** RFC 7231 IMF-fixdate (`Fri, 24 May 2013 00:00:00 GMT`), the form every SDK sends; obsolete forms are refused. */
-export function parseHttpDate(value: string): number | undefined {
-  const m = HTTP_DATE.exec(value);
-  if (!m) return undefined;
-  const month = MONTHS.indexOf(m[2]!) + 1;
-  if (month === 0) return undefined;
-  return utc(+m[3]!, month, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
-}
-
-function utc(y: number, mo: number, d: number, h: number, mi: number, s: number): number | undefined {
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  const back = new Date(ms);
-  // Date.UTC rolls 2013-02-30 over into March; a round trip catches impossible fields.
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || back.getUTCHours() !== h || back.getUTCMinutes() !== mi || back.getUTCSeconds() !== s) return undefined;
-  return ms;
-}
-
-/** `2013-05-24T00:00:00Z`: the ServerTime/Expires form of S3 error bodies (no milliseconds). */
-export function formatIsoSeconds(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
-}
-
-const STREAMING_MODES: readonly string[] = ['STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER'];
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
 /** sigv4.md §3.5: the HashedPayload value → how the body is covered. */
 export function parsePayloadHash(value: string, argumentName: string): PayloadMode {
   if (value === 'UNSIGNED-PAYLOAD') return { kind: 'unsigned' };
-  if (STREAMING_MODES.includes(value)) return { kind: 'streaming', mode: value as StreamingMode };
+  if (isAwsChunkedMode(value)) return { kind: 'streaming', mode: value };
   if (value.length === 64 && SHA256_HEX.test(value)) return { kind: 'sha256', hash: value.toLowerCase() };
   if (value === 'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD' || value === 'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER') {
     throw new S3Error('NotImplemented', 'SigV4a streaming payloads (STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD) are not supported.');

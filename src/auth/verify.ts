@@ -1,23 +1,20 @@
 // Request auth, the verify stage after parsing the request: checks header or presigned SigV4 in the order of sigv4.md §9 and says who signed and how the body is covered.
-import { timingSafeEqual } from 'node:crypto';
 import type { ClientConfig } from '../config/schema.js';
+import type { PayloadMode } from '../s3/payload.js';
+import { formatIsoSeconds, parseAmzDate, parseHttpDate } from '../s3/dates.js';
 import { S3Error } from '../s3/errors.js';
 import type { KeyStore } from './keys.js';
-import { canonicalRequest, hmacHex, stringToSign } from './sigv4.js';
+import { canonicalRequest, stringToSign } from './sigv4.js';
+import { hmacSha256Hex, secretsEqual } from '../s3/hash.js';
 import {
-  HEADER_FAMILY, QUERY_FAMILY, checkScope, formatIsoSeconds, parseAmzDate, parseAuthorization, parseCredential, parseHttpDate,
+  HEADER_FAMILY, QUERY_FAMILY, checkScope, parseAuthorization, parseCredential,
   parsePayloadHash, parseSignedHeaders, scanHeaders, scanQuery, type Credential, type HeaderFacts, type QueryFacts,
 } from './verify-parse.js';
 
 /** rawPath/rawQuery = req.url split at the FIRST '?', untouched; rawHeaders = Node's req.rawHeaders. */
 export interface SignedRequest { method: string; rawPath: string; rawQuery: string; rawHeaders: string[] }
 
-export type StreamingMode = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' | 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER' | 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
-
-export type PayloadMode =
-  | { kind: 'sha256'; hash: string } // lowercase hex the body must match
-  | { kind: 'unsigned' }
-  | { kind: 'streaming'; mode: StreamingMode };
+export type { PayloadMode } from '../s3/payload.js';
 
 export interface AuthResult {
   client: ClientConfig;
@@ -32,8 +29,8 @@ export interface AuthResult {
   scope: string;
   /** The verified seed signature. A secret for log purposes: never log it. */
   signature: string;
-  /** Presigned: x-amz-* query parameters S3 treats as request headers (lowercase names, decoded values). */
-  hoistedHeaders: Array<[string, string]>;
+  /** Lower-case names of the headers the signature covers (forwarding keeps these, security.md §4). */
+  signedHeaders: string[];
 }
 
 /** regions: accepted in the scope; the first is the one named in wrong-region errors. */
@@ -45,12 +42,6 @@ const MAX_EXPIRES_SECONDS = 604_800; // sigv4.md §7: 7 days, inclusive
 const SIGV2_MESSAGE = 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.';
 const BOTH_MESSAGE = 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified';
 const QUERY_MISSING_MESSAGE = 'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.';
-
-/** Query parameters that are part of presigning itself, never hoisted into headers (lowercase). */
-const PRESIGN_PARAMS = new Set([
-  'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires', 'x-amz-signedheaders',
-  'x-amz-signature', 'x-amz-security-token', 'x-amz-content-sha256',
-]);
 
 function mechanism(h: HeaderFacts, q: QueryFacts): 'header' | 'presigned' | 'anonymous' {
   if (h.authorization.length > 0) return 'header';
@@ -82,7 +73,7 @@ function verifyHeaderAuth(req: SignedRequest, h: HeaderFacts, keys: KeyStore, op
   // Step 3: timestamp (§4) and clock skew (§8). x-amz-date wins over Date.
   const fromDate = h.amzDate === undefined;
   const rawTime = h.amzDate ?? h.date;
-  const ms = rawTime === undefined ? undefined : fromDate ? parseHttpDate(rawTime) : parseAmzDate(rawTime);
+  const ms = rawTime === undefined ? undefined : fromDate ? parseHttpDate(rawTime, opts.now.getTime()) : parseAmzDate(rawTime);
   if (rawTime === undefined || ms === undefined) throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
   const now = opts.now.getTime();
   if (Math.abs(now - ms) > MAX_SKEW_MS) {
@@ -101,7 +92,7 @@ function verifyHeaderAuth(req: SignedRequest, h: HeaderFacts, keys: KeyStore, op
 
   return checkSignature(req, keys, {
     client, credential: auth.credential, timestamp, signedHeaders: auth.signedHeaders, payloadHash: h.contentSha256,
-    payload, presigned: false, provided: auth.signature, hoistedHeaders: [],
+    payload, presigned: false, provided: auth.signature,
   });
 }
 
@@ -144,13 +135,8 @@ function verifyPresigned(req: SignedRequest, h: HeaderFacts, q: QueryFacts, keys
   const payloadHash = q.get('X-Amz-Content-Sha256') ?? h.contentSha256 ?? 'UNSIGNED-PAYLOAD';
   const payload = parsePayloadHash(payloadHash, q.has('X-Amz-Content-Sha256') ? 'X-Amz-Content-Sha256' : 'x-amz-content-sha256');
 
-  const hoistedHeaders: Array<[string, string]> = [];
-  for (const [name, value] of q.entries()) {
-    const lower = name.toLowerCase();
-    if (lower.startsWith('x-amz-') && !PRESIGN_PARAMS.has(lower)) hoistedHeaders.push([lower, value]);
-  }
   return checkSignature(req, keys, {
-    client, credential, timestamp: amzDate, signedHeaders, payloadHash, payload, presigned: true, provided: signature, hoistedHeaders,
+    client, credential, timestamp: amzDate, signedHeaders, payloadHash, payload, presigned: true, provided: signature,
   });
 }
 
@@ -191,7 +177,7 @@ function checkSignedHeaders(h: HeaderFacts, signed: string[], dateIsTimestamp: b
 
 interface Verified {
   client: ClientConfig; credential: Credential; timestamp: string; signedHeaders: string[]; payloadHash: string;
-  payload: PayloadMode; presigned: boolean; provided: string; hoistedHeaders: Array<[string, string]>;
+  payload: PayloadMode; presigned: boolean; provided: string;
 }
 
 /**
@@ -208,18 +194,11 @@ function checkSignature(req: SignedRequest, keys: KeyStore, v: Verified): AuthRe
   });
   const sts = stringToSign(v.timestamp, scope, canonical);
   const signingKey = keys.signingKeyFor(v.client, credential.date, credential.region);
-  if (!signaturesEqual(hmacHex(signingKey, sts), v.provided)) {
+  if (!secretsEqual(hmacSha256Hex(signingKey, sts), v.provided)) {
     throw new S3Error('SignatureDoesNotMatch', undefined, { AWSAccessKeyId: credential.accessKeyId, StringToSign: sts });
   }
   return {
     client: v.client, accessKeyId: credential.accessKeyId, presigned: v.presigned, payload: v.payload, signingKey,
-    timestamp: v.timestamp, scope, signature: v.provided, hoistedHeaders: v.hoistedHeaders,
+    timestamp: v.timestamp, scope, signature: v.provided, signedHeaders: v.signedHeaders,
   };
-}
-
-/** Constant time over the 64 hex chars; a wrong length is public knowledge and fails at once. */
-function signaturesEqual(expectedHex: string, providedHex: string): boolean {
-  if (providedHex.length !== expectedHex.length) return false;
-  const provided = Buffer.from(providedHex, 'latin1');
-  return provided.length === expectedHex.length && timingSafeEqual(Buffer.from(expectedHex, 'latin1'), provided);
 }

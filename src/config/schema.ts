@@ -51,6 +51,8 @@ const capabilities = z.object({
   uploadPartCopy: z.boolean().optional(),
   // Default false for remote backends; the embedded store takes aws-chunked (upstream/backends.ts).
   awsChunked: z.boolean().optional(),
+  // Only for stores known to keep "." and ".." key segments literal (AWS S3, the embedded store): otherwise such keys are refused.
+  literalKeys: z.boolean().optional(),
 }).strict();
 
 const remoteBackend = z.object({
@@ -78,12 +80,42 @@ const embeddedBackend = z.object({
   timeoutSeconds: z.number().positive().default(300),
 }).strict();
 
-const backend = z.union([remoteBackend, embeddedBackend]).superRefine(() => undefined);
+const backend = z.union([remoteBackend, embeddedBackend]);
+
+export const CORS_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'] as const;
+export type CorsMethod = (typeof CORS_METHODS)[number];
+
+const oneWildcard = (what: string) => (v: string, ctx: z.RefinementCtx): void => {
+  if (v.split('*').length > 2) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${what} "${v}" can not have more than one wildcard.` });
+};
+
+/** cors.md §1: one rule in S3's CORSRule shape, camelCase as in the config contract (`routes[].cors`). */
+const corsRule = z.object({
+  allowedOrigins: z.array(z.string().min(1).superRefine(oneWildcard('AllowedOrigin'))).min(1),
+  allowedMethods: z.array(z.string().refine((m): m is CorsMethod => (CORS_METHODS as readonly string[]).includes(m), {
+    message: `Found unsupported HTTP method in CORS config. Supported methods are ${CORS_METHODS.join(', ')}`,
+  })).min(1),
+  allowedHeaders: z.array(z.string().min(1).superRefine(oneWildcard('AllowedHeader'))).default([]),
+  exposeHeaders: z.array(z.string().min(1).refine((h) => !h.includes('*'), {
+    message: 'ExposeHeader contains wildcard. We currently do not support wildcard for ExposeHeader.',
+  })).default([]),
+  maxAgeSeconds: z.number().int().min(0).optional(),
+}).strict();
+
+export type CorsRule = z.infer<typeof corsRule>;
+
+/** `routes[].cors`: S3 allows up to 100 rules. */
+export const corsSchema = z.array(corsRule).min(1).max(100);
 
 const route = z.object({
   bucket: bucketGlob,
   backend: z.string().min(1),
   backendBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name').optional(),
+  // Unsigned requests: refused (deny), reads served with the backend's keys (read), or forwarded unsigned so the
+  // backend's own ACLs and policies decide (backend).
+  anonymous: z.enum(['deny', 'read', 'backend']).default('deny'),
+  // S3's CORSRule list (S3 allows up to 100); without it preflights and bucket CORS go to the backend.
+  cors: corsSchema.optional(),
 }).strict();
 
 export const configSchema = z.object({
@@ -97,6 +129,10 @@ export const configSchema = z.object({
     accessLog: z.boolean().default(true),
     // A client that sends nothing for this long while its request is open gets 400 RequestTimeout, as S3 does.
     idleTimeoutSeconds: z.number().positive().default(60),
+    // All bytes held before their signature or checksum is verified, across connections (security.md §6).
+    maxBufferedBytes: size.default('256MiB'),
+    // Accept Signature Version 2 (header and presigned URLs, as boto3 and the aws CLI v1 presign by default).
+    signatureV2: z.boolean().default(true),
   }).strict().default({}),
   admin: z.object({
     host: host.default('127.0.0.1'),

@@ -1,49 +1,28 @@
-// pickHandler: passthrough unless the operation needs more (ListBuckets merge, copies whose source lives elsewhere).
-import type { RequestContext } from '../context.js';
-import { globMatch, type Route } from '../routing/router.js';
-import { encodeCopySource, parseCopySource, type CopySource } from '../s3/copy-source.js';
+// handle: the last pipeline stage's choice: a copy (native or emulated) for a request with a copy source, bucket CORS from
+// the route's own rules, passthrough for everything else.
+import type { Routed } from '../context.js';
+import { emulateCopy } from '../copy/emulate.js';
+import { nativeCopy } from '../copy/native.js';
+import { planCopy } from '../copy/plan.js';
 import { S3Error } from '../s3/errors.js';
-import { headerValue } from '../s3/headers.js';
-import { listBuckets } from './list-buckets.js';
 import { passthrough } from './passthrough.js';
-import { emulateCopy } from './copy.js';
+import { bucketCorsXml } from './preflight.js';
 
-export type Handler = (ctx: RequestContext) => Promise<void>;
-
-export interface CopyPlan { source: CopySource; sourceRoute: Route; native: boolean }
-
-/** Where a copy's source lives and whether the destination backend can copy it itself (copy-semantics.md §8). */
-export function planCopy(ctx: RequestContext): CopyPlan {
-  const source = parseCopySource(headerValue(ctx.req.headers, 'x-amz-copy-source') ?? '');
-  // Reading the source is a permission of its own: the client must be allowed that bucket too.
-  if (!globMatch(ctx.app.clientBuckets(ctx.auth!.client), source.bucket)) {
-    throw new S3Error('AccessDenied', 'Access Denied', { BucketName: source.bucket });
+/** A route with `cors` rules owns its bucket's CORS configuration (config, not the backend). */
+function bucketCors(ctx: Routed): void {
+  if (ctx.s3.operation !== 'GetBucketCors') {
+    throw new S3Error('MethodNotAllowed', 'The CORS configuration of this bucket is set in the s3bridge configuration.', { Method: ctx.s3.method, ResourceType: 'BUCKET' });
   }
-  const sourceRoute = ctx.app.router.resolve(source.bucket);
-  const backend = ctx.backend!;
-  const sameBackend = sourceRoute.backend === backend.name;
-  const native = sameBackend && (ctx.s3!.operation === 'CopyObject' || backend.capabilities.uploadPartCopy);
-  return { source, sourceRoute, native };
+  const body = bucketCorsXml(ctx.route);
+  ctx.res.writeHead(200, { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(body)), 'x-amz-request-id': ctx.id });
+  ctx.res.end(body);
 }
 
-async function copy(ctx: RequestContext): Promise<void> {
-  const plan = planCopy(ctx);
-  if (plan.native) {
-    const backendSource = encodeCopySource({ ...plan.source, bucket: plan.sourceRoute.backendBucket });
-    await passthrough(ctx, { 'x-amz-copy-source': backendSource });
-    return;
+export async function handle(ctx: Routed): Promise<void> {
+  if (ctx.source) {
+    const plan = planCopy(ctx, ctx.source);
+    return plan.native ? nativeCopy(ctx, plan) : emulateCopy(ctx, plan);
   }
-  await emulateCopy(ctx, plan);
-}
-
-export function pickHandler(ctx: RequestContext): Handler {
-  switch (ctx.s3!.operation) {
-    case 'ListBuckets':
-      return listBuckets;
-    case 'CopyObject':
-    case 'UploadPartCopy':
-      return copy;
-    default:
-      return (c) => passthrough(c);
-  }
+  if (ctx.route.cors && /^(Get|Put|Delete)BucketCors$/.test(ctx.s3.operation)) return bucketCors(ctx);
+  return passthrough(ctx);
 }

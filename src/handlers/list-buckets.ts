@@ -1,23 +1,19 @@
 // ListBuckets handler: asks every backend, keeps the buckets routing leads back to, under their client-visible names.
-import type { RequestContext } from '../context.js';
-import { globMatch } from '../routing/router.js';
+import type { Authorized } from '../context.js';
+import { globMatch } from '../route/router.js';
 import { xmlBlocks, xmlEscape, xmlText } from '../s3/xml.js';
-import { callBackend, upstreamFailure } from '../upstream/call.js';
-import { EMPTY_SHA256 } from '../upstream/sign.js';
+import { readText, sendUpstream } from '../upstream/client.js';
+import { EMPTY_SHA256 } from '../s3/hash.js';
+import { S3Error } from '../s3/errors.js';
 import type { Backend } from '../upstream/backends.js';
 
 export interface ListedBucket { name: string; creationDate: string }
 
 async function listBackendBuckets(backend: Backend, signal: AbortSignal): Promise<ListedBucket[]> {
-  let up;
-  try {
-    up = await callBackend(backend, { method: 'GET', headers: {}, payloadHash: EMPTY_SHA256, signal });
-  } catch (err) {
-    throw upstreamFailure(backend, err);
-  }
-  const text = await up.body.text();
-  if (up.statusCode !== 200) {
-    throw new Error(`ListBuckets on ${backend.name} answered ${up.statusCode} ${xmlText(text, 'Code') ?? ''}`.trim());
+  const up = await sendUpstream(backend, { operation: 'ListBuckets', method: 'GET', headers: {}, payloadHash: EMPTY_SHA256, signal });
+  const text = await readText(up.body);
+  if (up.status !== 200) {
+    throw new Error(`ListBuckets on ${backend.name} answered ${up.status} ${xmlText(text, 'Code') ?? ''}`.trim());
   }
   return xmlBlocks(text, 'Bucket').map((b) => ({ name: xmlText(b, 'Name') ?? '', creationDate: xmlText(b, 'CreationDate') ?? new Date(0).toISOString() }));
 }
@@ -27,9 +23,11 @@ export function listBucketsXml(buckets: ListedBucket[], ownerId: string): string
   return `<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>${xmlEscape(ownerId)}</ID><DisplayName>${xmlEscape(ownerId)}</DisplayName></Owner><Buckets>${items}</Buckets></ListAllMyBucketsResult>`;
 }
 
-export async function listBuckets(ctx: RequestContext): Promise<void> {
+export async function listBuckets(ctx: Authorized): Promise<void> {
   const { app } = ctx;
-  const allowed = app.clientBuckets(ctx.auth!.client);
+  const { client, accessKeyId } = ctx.auth;
+  if (!client || !accessKeyId) throw new S3Error('AccessDenied');
+  const allowed = app.clientBuckets(client);
   const backends = [...app.backends.values()];
   const results = await Promise.allSettled(backends.map((b) => listBackendBuckets(b, ctx.abort.signal)));
   const seen = new Map<string, ListedBucket>();
@@ -48,7 +46,7 @@ export async function listBuckets(ctx: RequestContext): Promise<void> {
     }
   });
   const buckets = [...seen.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const body = listBucketsXml(buckets, ctx.auth!.accessKeyId);
+  const body = listBucketsXml(buckets, accessKeyId);
   const headers: Record<string, string> = { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(body)), 'x-amz-request-id': ctx.id };
   // A partial list is still useful, but never silently partial: say which backends are missing.
   if (failed.length) {

@@ -1,51 +1,51 @@
 // passthrough handler: re-signs the client's request for its backend, streams both bodies, maps aliased names back.
 import { pipeline } from 'node:stream/promises';
-import type { RequestContext } from '../context.js';
-import { mapBucketNames, OPERATIONS_NAMING_BUCKET } from '../s3/alias.js';
-import { forwardableRequestHeaders, forwardableResponseHeaders, headerValue } from '../s3/headers.js';
-import { uriEncode } from '../auth/sigv4.js';
-import { forwardToBackend, readText, type ForwardedResponse } from '../upstream/forward.js';
+import type { Routed } from '../context.js';
+import { mapBucketNames, OPERATIONS_NAMING_BUCKET } from '../route/alias.js';
+import { forwardableResponseHeaders, headerValue } from '../s3/headers.js';
+import { uriEncode } from '../s3/uri.js';
+import { xmlText } from '../s3/xml.js';
+import { readText, sendUpstream, type UpstreamResponse } from '../upstream/client.js';
 
-/** Query parameters that belong to the client's authentication or SDK bookkeeping (sigv4.md §11 item 2). */
-export function isForwardableQueryParam(name: string): boolean {
-  return !(name.startsWith('X-Amz-') || name.startsWith('x-amz-') || name === 'x-id');
-}
-
-/** Headers for the backend: the client's S3 headers, hoisted presign headers, our Content-Length. */
-export function upstreamHeaders(ctx: RequestContext, overrides: Record<string, string | undefined> = {}): Record<string, string> {
-  const headers = forwardableRequestHeaders(ctx.req.rawHeaders, headerValue(ctx.req.headers, 'connection'));
-  for (const [name, value] of ctx.auth?.hoistedHeaders ?? []) if (headers[name] === undefined) headers[name] = value;
-  if (ctx.bodyLength !== undefined && ctx.body) headers['content-length'] = String(ctx.bodyLength);
-  for (const [name, value] of Object.entries({ ...ctx.upstreamFraming, ...overrides })) {
+/** Headers for the backend: the authorized headers (security.md §4), our Content-Length and framing. */
+function upstreamHeaders(ctx: Routed, overrides: Record<string, string | undefined>): Record<string, string> {
+  const headers = { ...ctx.headers };
+  if (ctx.body.length !== undefined && ctx.body.stream) headers['content-length'] = String(ctx.body.length);
+  for (const [name, value] of Object.entries({ ...ctx.body.framing, ...overrides })) {
     if (value === undefined) delete headers[name];
     else headers[name] = value;
   }
   return headers;
 }
 
-// Aliased listings and errors are rewritten in memory; they are small XML documents, never object data.
+// Error documents and aliased listings are rewritten in memory; they are small XML documents, never object data.
 const MAX_REWRITE_BYTES = 32 * 1024 * 1024;
 
-function needsRewrite(ctx: RequestContext, up: ForwardedResponse): boolean {
-  const route = ctx.route;
-  if (!route || ctx.req.method === 'HEAD') return false;
-  const aliased = route.backendBucket !== ctx.s3!.bucket;
-  const isXml = /xml/i.test(String(up.headers['content-type'] ?? '')) || up.statusCode >= 300;
-  const length = Number(up.headers['content-length'] ?? 0);
-  if (!isXml || length > MAX_REWRITE_BYTES) return false;
-  if (ctx.s3!.operation === 'CompleteMultipartUpload') return true; // Location names our endpoint
-  return aliased && (up.statusCode >= 300 || OPERATIONS_NAMING_BUCKET.has(ctx.s3!.operation));
+/**
+ * Backend documents the client must not see as they are: every error (its RequestId must be ours, its bucket
+ * names the client's), aliased listings, and CompleteMultipartUpload (its Location names our endpoint).
+ */
+function needsRewrite(ctx: Routed, up: UpstreamResponse): boolean {
+  if (ctx.s3.method === 'HEAD' || up.headers['content-length'] === '0') return false;
+  if (Number(up.headers['content-length'] ?? 0) > MAX_REWRITE_BYTES) return false;
+  if (up.status >= 300) return true;
+  if (!/xml/i.test(String(up.headers['content-type'] ?? ''))) return false;
+  if (ctx.s3.operation === 'CompleteMultipartUpload') return true;
+  return ctx.route.backendBucket !== ctx.s3.bucket && OPERATIONS_NAMING_BUCKET.has(ctx.s3.operation);
 }
 
-function clientLocation(ctx: RequestContext): string {
+/** What the access log calls an error answer that has no document (HEAD): the name S3's SDKs give it. */
+const BODILESS_ERRORS: Record<number, string> = { 400: 'BadRequest', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed', 412: 'PreconditionFailed', 416: 'InvalidRange', 500: 'InternalError', 501: 'NotImplemented', 503: 'ServiceUnavailable' };
+
+function clientLocation(ctx: Routed): string {
   const proto = ctx.app.tls ? 'https' : 'http';
-  const s3 = ctx.s3!;
+  const s3 = ctx.s3;
   const key = s3.key === undefined ? '' : `/${uriEncode(s3.key, false)}`;
   return s3.virtualHosted ? `${proto}://${ctx.req.headers.host}${key}` : `${proto}://${ctx.req.headers.host}/${s3.bucket}${key}`;
 }
 
 /** Sends a backend response to the client: status, headers, body; rewriting bucket names where needed. */
-export async function relayResponse(ctx: RequestContext, up: ForwardedResponse): Promise<void> {
+export async function relayResponse(ctx: Routed, up: UpstreamResponse): Promise<void> {
   const { res } = ctx;
   const headers = forwardableResponseHeaders(up.headers);
   // Clients see our request id (the one in our access log); the backend's is kept alongside.
@@ -54,30 +54,38 @@ export async function relayResponse(ctx: RequestContext, up: ForwardedResponse):
     ctx.upstreamRequestId = upstreamId;
     headers['x-s3bridge-upstream-request-id'] = upstreamId;
   }
+  // A route with its own CORS rules answers CORS itself (handlers/preflight.ts); the backend's must not mix in.
+  if (ctx.route.cors) for (const name of Object.keys(headers)) if (name.startsWith('access-control-')) delete headers[name];
   delete headers['x-amzn-requestid'];
   delete headers['x-amzn-request-id'];
   headers['x-amz-request-id'] = ctx.id;
   // S3 answers an upload with the checksum it verified; SDKs need it for CompleteMultipartUpload.
   // A backend that never saw the checksum (it was a trailer) cannot, so we echo what we verified.
-  const verified = up.statusCode === 200 ? ctx.verifiedChecksum?.() : undefined;
+  const verified = up.status === 200 ? ctx.body.verifiedChecksum?.() : undefined;
   if (verified) {
     const name = `x-amz-checksum-${verified.alg.toLowerCase()}`;
     if (headers[name] === undefined) headers[name] = verified.base64;
   }
-  if (up.statusCode >= 300) ctx.errorCode ??= `HTTP${up.statusCode}`;
+  if (up.status >= 400) ctx.errorCode ??= BODILESS_ERRORS[up.status] ?? `HTTP${up.status}`;
   if (needsRewrite(ctx, up)) {
     const text = await readText(up.body);
-    const location = ctx.s3!.operation === 'CompleteMultipartUpload' ? clientLocation(ctx) : undefined;
-    const body = mapBucketNames(text, ctx.route!.backendBucket, ctx.s3!.bucket!, location);
-    if (up.statusCode >= 300) ctx.errorCode = /<Code>([^<]+)<\/Code>/.exec(body)?.[1] ?? ctx.errorCode;
+    const location = ctx.s3.operation === 'CompleteMultipartUpload' ? clientLocation(ctx) : undefined;
+    let body = mapBucketNames(text, ctx.route.backendBucket, ctx.s3.bucket!, location);
+    const code = xmlText(body, 'Code');
+    if (code !== undefined && /<Error[\s>]/.test(body)) {
+      // S3 guarantees the document's RequestId is the x-amz-request-id header; ours is the one clients see.
+      ctx.errorCode = code;
+      body = body.replace(/<RequestId>[^<]*<\/RequestId>/, `<RequestId>${ctx.id}</RequestId>`);
+      if (!body.includes('<RequestId>')) body = body.replace('</Error>', `<RequestId>${ctx.id}</RequestId></Error>`);
+    }
     headers['content-length'] = String(Buffer.byteLength(body));
-    res.writeHead(up.statusCode, headers);
+    res.writeHead(up.status, headers);
     res.end(body);
     return;
   }
-  res.writeHead(up.statusCode, headers);
+  res.writeHead(up.status, headers);
   // Object bytes only (the contract's sent_bytes), not listings or error documents.
-  if (ctx.s3!.operation === 'GetObject') up.body.on('data', (chunk: Buffer) => (ctx.bytesOut += chunk.length));
+  if (ctx.s3.operation === 'GetObject') up.body.on('data', (chunk: Buffer) => (ctx.bytesOut += chunk.length));
   try {
     await pipeline(up.body, res);
   } catch (err) {
@@ -88,19 +96,19 @@ export async function relayResponse(ctx: RequestContext, up: ForwardedResponse):
   }
 }
 
-export async function passthrough(ctx: RequestContext, overrides: Record<string, string | undefined> = {}): Promise<void> {
-  const s3 = ctx.s3!;
-  const backend = ctx.backend!;
-  // forwardToBackend converts network failures to S3 errors itself.
-  const up = await forwardToBackend(backend, {
+export async function passthrough(ctx: Routed, overrides: Record<string, string | undefined> = {}): Promise<void> {
+  const s3 = ctx.s3;
+  const up = await sendUpstream(ctx.backend, {
+    operation: s3.operation,
     method: s3.method,
-    bucket: ctx.route?.backendBucket,
+    bucket: ctx.route.backendBucket,
     key: s3.key,
-    query: s3.queryPairs.filter(([name]) => isForwardableQueryParam(name)),
+    query: s3.params,
     headers: upstreamHeaders(ctx, overrides),
-    body: ctx.body,
-    payloadHash: ctx.payloadHash!,
+    body: ctx.body.stream,
+    payloadHash: ctx.body.payloadHash,
     signal: ctx.abort.signal,
-  }, s3.operation, backend.metrics);
+    unsigned: ctx.unsigned,
+  });
   await relayResponse(ctx, up);
 }

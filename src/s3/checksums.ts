@@ -231,12 +231,8 @@ export interface RequestChecksums {
   expected: ExpectedDigest[];
 }
 
-type RequestHeaders = Record<string, string | string[] | undefined>;
-
-function headerValue(headers: RequestHeaders, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v.join(', ') : v;
-}
+/** Request headers as parse/request.ts gives them: lower-case names, repeats joined. */
+type RequestHeaders = Readonly<Record<string, string | undefined>>;
 
 const invalidRequest = (message: string) => new S3Error('InvalidRequest', message);
 
@@ -249,18 +245,18 @@ export function requestChecksums(headers: RequestHeaders): RequestChecksums {
   const result: RequestChecksums = { expected: [] };
 
   // Present-but-empty headers count too: S3 rejects `--checksum-crc32 '' --checksum-sha1 ''`.
-  const sent = CHECKSUM_ALGORITHMS.filter((alg) => headerValue(headers, checksumHeaderName(alg)) !== undefined);
+  const sent = CHECKSUM_ALGORITHMS.filter((alg) => headers[checksumHeaderName(alg)] !== undefined);
   if (sent.length > 1) throw invalidRequest('Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
   const headerAlg = sent[0];
   if (headerAlg !== undefined) {
     const name = checksumHeaderName(headerAlg);
-    const base64 = headerValue(headers, name)!.trim();
+    const base64 = headers[name]!.trim();
     if (!decodeDigest(headerAlg, base64)) throw invalidRequest(`Value for ${name} header is invalid.`);
     result.header = { alg: headerAlg, base64 };
     result.expected.push({ alg: headerAlg, base64 });
   }
 
-  const trailerName = headerValue(headers, 'x-amz-trailer')?.trim();
+  const trailerName = headers['x-amz-trailer']?.trim();
   if (trailerName) {
     const alg = algorithmFromHeader(trailerName);
     if (!alg) throw invalidRequest('The value specified in the x-amz-trailer header is not supported');
@@ -269,7 +265,7 @@ export function requestChecksums(headers: RequestHeaders): RequestChecksums {
     result.trailer = alg;
   }
 
-  const sdkValue = headerValue(headers, 'x-amz-sdk-checksum-algorithm');
+  const sdkValue = headers['x-amz-sdk-checksum-algorithm'];
   if (sdkValue !== undefined) {
     const alg = parseChecksumAlgorithm(sdkValue);
     if (!alg) throw invalidRequest('Value for x-amz-sdk-checksum-algorithm header is invalid.');
@@ -281,7 +277,7 @@ export function requestChecksums(headers: RequestHeaders): RequestChecksums {
     result.sdkAlgorithm = alg;
   }
 
-  const md5 = headerValue(headers, 'content-md5');
+  const md5 = headers['content-md5'];
   if (md5 !== undefined) {
     const base64 = md5.trim();
     if (!decodeDigest('MD5', base64)) throw new S3Error('InvalidDigest');

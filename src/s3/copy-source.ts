@@ -1,6 +1,7 @@
 // Copy request parsing, before any backend is called: x-amz-copy-source, x-amz-copy-source-range, partNumber (copy-semantics.md §2, §3, §6.2).
 import { S3Error } from './errors.js';
-import { uriEncode } from '../auth/sigv4.js';
+import { hasDotSegment, isValidBucketName } from './names.js';
+import { encodeKeyPath, uriEncode } from './uri.js';
 
 export interface CopySource {
   bucket: string;
@@ -26,11 +27,11 @@ const RANGE_ARG = 'x-amz-copy-source-range';
 const MSG_NO_BUCKET_KEY = 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey';
 const MSG_BAD_ENCODING = 'Invalid copy source encoding.';
 const MSG_BAD_VERSION = 'Invalid version id specified';
+const MSG_BAD_BUCKET = 'Invalid copy source bucket name';
 // AWS has no wording of its own for this: access points and Outposts are not proxied (copy-semantics.md §2 item 4).
 const MSG_ARN = 'Access point and Outposts ARNs are not supported as a copy source.';
 const MSG_RANGE_SYNTAX =
   'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy';
-const MSG_PART_NUMBER = 'Part number must be an integer between 1 and 10000, inclusive';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -76,7 +77,7 @@ function versionIdParam(query: string, header: string): string | undefined {
     const value = percentDecode(eq < 0 ? '' : pair.slice(eq + 1));
     if (value === undefined) throw sourceError(MSG_BAD_ENCODING, header);
     // Empty, over-long or control-character ids cannot name a version on any store.
-    if (value === '' || value.length > MAX_VERSION_ID_LENGTH || /[\x00-\x20\x7f]/.test(value)) {
+    if (value === '' || value.length > MAX_VERSION_ID_LENGTH || /[\x00-\x20\x7f\\]/.test(value) || value.startsWith('/') || hasDotSegment(value)) {
       throw sourceError(MSG_BAD_VERSION, header);
     }
     versionId = value;
@@ -104,6 +105,8 @@ export function parseCopySource(header: string): CopySource {
   const key = percentDecode(path.slice(slash + 1));
   if (bucket === undefined || key === undefined) throw sourceError(MSG_BAD_ENCODING, header);
   if (bucket === '' || key === '') throw sourceError(MSG_NO_BUCKET_KEY, header);
+  // The source bucket is a name that reaches a backend like the request's own (security.md §3.1).
+  if (!isValidBucketName(bucket)) throw sourceError(MSG_BAD_BUCKET, header);
 
   const versionId = versionIdParam(query, header);
   return versionId === undefined ? { bucket, key } : { bucket, key, versionId };
@@ -114,7 +117,7 @@ export function parseCopySource(header: string): CopySource {
  * encoded so that any S3 implementation decodes it back to the same bucket, key and version.
  */
 export function encodeCopySource(src: CopySource): string {
-  let out = `${uriEncode(src.bucket, true)}/${uriEncode(src.key, false)}`;
+  let out = `${uriEncode(src.bucket, true)}/${encodeKeyPath(src.key)}`;
   if (src.versionId !== undefined) out += `?versionId=${uriEncode(src.versionId, true)}`;
   return out;
 }
@@ -164,13 +167,4 @@ export function assertCopySourceSize(sourceSize: number): void {
       `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_SIZE}`,
     );
   }
-}
-
-/** partNumber query parameter: a plain decimal 1…10000 (copy-semantics.md §6.2). */
-export function parsePartNumber(value: string | undefined): number {
-  const n = value !== undefined && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 1 && n <= 10000)) {
-    throw new S3Error('InvalidArgument', MSG_PART_NUMBER, { ArgumentName: 'partNumber', ArgumentValue: value });
-  }
-  return n;
 }

@@ -1,33 +1,70 @@
-// Header policy for forwarding: what leaves the client's request and the backend's response (sigv4.md §11).
+// Header policy for forwarding: what leaves the client's request and the backend's response (sigv4.md §11, security.md §4).
+import { S3Error } from './errors.js';
 
-/** Hop-by-hop headers (RFC 9110 §7.6.1) plus ones the HTTP client sets itself. */
-const HOP_BY_HOP = new Set([
+/** Hop-by-hop headers (RFC 9110 §7.6.1) plus ones the HTTP client sets itself (security.md §4). */
+const HOP_BY_HOP = [
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
   'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect',
-]);
+];
 
 /** The client's own authentication and SDK bookkeeping: never forwarded, the backend gets our signature. */
-const CLIENT_ONLY = new Set([
+const CLIENT_ONLY = [
   'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256',
   'x-amz-user-agent', 'user-agent', 'amz-sdk-invocation-id', 'amz-sdk-request', 'date',
   // aws-chunked framing headers describe the client's encoding, not the object.
   'x-amz-decoded-content-length', 'x-amz-trailer',
+];
+
+/**
+ * Headers that would make a backend (or a proxy in front of it) execute something other than the request we
+ * authorized, or trust the client about its origin: never forwarded, even when signed (security.md §4).
+ */
+const MEANING_CHANGING = [
+  'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-url', 'x-rewrite-url', 'x-original-method',
+  'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-prefix', 'x-real-ip', 'via', 'cookie',
+];
+
+const NEVER_FORWARDED = new Set([...HOP_BY_HOP, ...CLIENT_ONLY, ...MEANING_CHANGING]);
+
+/**
+ * The short list of HTTP headers S3 reads from a request whether or not they were signed (a presigned URL signs
+ * only Host, and a browser adds Content-Type or Range): forwarded signed or not (security.md §4).
+ */
+export const UNSIGNED_FORWARDABLE: ReadonlySet<string> = new Set([
+  'cache-control', 'content-disposition', 'content-encoding', 'content-language', 'content-md5', 'content-type', 'expires',
+  'if-match', 'if-modified-since', 'if-none-match', 'if-unmodified-since', 'range',
+  'origin', 'access-control-request-method', 'access-control-request-headers',
 ]);
 
 export type HeaderMap = Record<string, string>;
 
 /**
- * Request headers to forward, from Node's rawHeaders (repeats joined with "," as HTTP allows).
- * Keeps every S3 semantic header: x-amz-*, Range, If-*, Content-MD5, Content-Type, checksums, metadata.
+ * What the backend may receive of the client's headers (security.md §4): signed headers (every x-amz-* header is
+ * signed, verification enforces it; presigned query parameters hoisted into headers are signed as part of the
+ * query) plus UNSIGNED_FORWARDABLE, minus NEVER_FORWARDED. A Connection header that names a signed or x-amz-*
+ * header is refused: honouring it would silently drop what the client signed.
  */
-export function forwardableRequestHeaders(rawHeaders: readonly string[], connectionTokens?: string): HeaderMap {
+/** x-amz-* headers an unsigned request may bring to a backend: reading options, never anything that writes or bills. */
+const ANONYMOUS_AMZ = /^x-amz-(checksum-mode|server-side-encryption-customer-(algorithm|key|key-md5)|expected-bucket-owner)$/;
+
+export function authenticatedHeaders(headers: HeaderMap, signed: ReadonlySet<string>, opts: { anonymous?: boolean } = {}): HeaderMap {
+  const connection = headers.connection;
+  const dropped = new Set<string>();
+  if (connection !== undefined) {
+    for (const token of connection.toLowerCase().split(',')) {
+      const name = token.trim();
+      if (!name || name === 'close' || name === 'keep-alive') continue;
+      if (signed.has(name) || name.startsWith('x-amz-')) {
+        throw new S3Error('InvalidRequest', `The Connection header names "${name}", which is part of the signed request.`, { ArgumentName: 'Connection' });
+      }
+      dropped.add(name);
+    }
+  }
   const out: HeaderMap = {};
-  const dropped = connectionTokens ? new Set(connectionTokens.toLowerCase().split(',').map((s) => s.trim())) : undefined;
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || CLIENT_ONLY.has(name) || dropped?.has(name)) continue;
-    const value = rawHeaders[i + 1]!;
-    out[name] = out[name] === undefined ? value : `${out[name]},${value}`;
+  for (const [name, value] of Object.entries(headers)) {
+    if (NEVER_FORWARDED.has(name) || dropped.has(name)) continue;
+    const amz = name.startsWith('x-amz-');
+    if (opts.anonymous ? UNSIGNED_FORWARDABLE.has(name) || ANONYMOUS_AMZ.test(name) : signed.has(name) || amz || UNSIGNED_FORWARDABLE.has(name)) out[name] = value;
   }
   const encoding = out['content-encoding'];
   if (encoding !== undefined && /aws-chunked/i.test(encoding)) {

@@ -1,10 +1,10 @@
 // Embedded store, request bodies: the verified body of a request (payload hash, aws-chunked framing with chunk and trailer signatures, checksums, Content-MD5) streamed into a temp file or read whole when it is a small XML document.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { PassThrough, Writable, type Readable, type Transform } from 'node:stream';
+import { PassThrough, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createAwsChunkedDecoder, type AwsChunkedDecoder } from '../auth/chunked.js';
-import { createPayloadHashCheck } from '../auth/payload-hash.js';
+import { createAwsChunkedDecoder, type AwsChunkedDecoder } from '../body/chunked.js';
+import { createPayloadHashCheck } from '../body/payload-hash.js';
 import {
   createChecksum, digestMismatch, requestChecksums, type ChecksumAlgorithm, type RequestChecksums,
 } from '../s3/checksums.js';
@@ -13,7 +13,7 @@ import type { TempBlob } from './disk/blob.js';
 import { header, type StoreRequest } from './context.js';
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/userguide/upload-objects.html: one PUT (or part) carries at most 5 GiB. */
-export const MAX_PUT_SIZE = 5 * 1024 ** 3;
+const MAX_PUT_SIZE = 5 * 1024 ** 3;
 
 interface BodyPlan {
   streams: [Transform, ...Transform[]];

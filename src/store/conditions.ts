@@ -1,14 +1,15 @@
 // Embedded store, GetObject/HeadObject: If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since → proceed, 304 or 412; pure.
 import { S3Error } from '../s3/errors.js';
-import { etagListMatches, parseHttpDate } from '../s3/preconditions.js';
+import { etagListMatches } from '../copy/preconditions.js';
+import { parseHttpDate } from '../s3/dates.js';
 
-type Headers = Record<string, string | string[] | undefined>;
+/** Request headers as parse/request.ts gives them: repeated ETag headers are one comma list. */
+type Headers = Readonly<Record<string, string | undefined>>;
 
-/** Repeated ETag headers form one list; a repeated date keeps the first; an empty value counts as absent. */
-function value(headers: Headers, name: string, list: boolean): string | undefined {
-  const raw = headers[name];
-  const v = Array.isArray(raw) ? (list ? raw.join(', ') : raw[0]) : raw;
-  return v === undefined || v.trim() === '' ? undefined : v.trim();
+/** A header's value, trimmed; empty counts as absent. */
+function value(headers: Headers, name: string): string | undefined {
+  const v = headers[name]?.trim();
+  return v === '' ? undefined : v;
 }
 
 const failed = (condition: string): S3Error => new S3Error('PreconditionFailed', undefined, { Condition: condition });
@@ -28,10 +29,10 @@ const seconds = (ms: number): number => Math.floor(ms / 1000);
  */
 export function evaluateReadConditions(headers: Headers, object: { etag: string; lastModified: number }, now: number = Date.now()): 'proceed' | 'not-modified' {
   const modified = seconds(object.lastModified);
-  const ifMatch = value(headers, 'if-match', true);
-  const ifUnmodifiedSince = value(headers, 'if-unmodified-since', false);
-  const ifNoneMatch = value(headers, 'if-none-match', true);
-  const ifModifiedSince = value(headers, 'if-modified-since', false);
+  const ifMatch = value(headers, 'if-match');
+  const ifUnmodifiedSince = value(headers, 'if-unmodified-since');
+  const ifNoneMatch = value(headers, 'if-none-match');
+  const ifModifiedSince = value(headers, 'if-modified-since');
 
   if (ifMatch !== undefined) {
     if (!etagListMatches(ifMatch, object.etag)) throw failed('If-Match');
@@ -54,8 +55,8 @@ export function evaluateReadConditions(headers: Headers, object: { etag: string;
  * `current` is the object at commit time, undefined when there is none.
  */
 export function evaluateWriteConditions(headers: Headers, current: { etag: string } | undefined): void {
-  const ifNoneMatch = value(headers, 'if-none-match', true);
-  const ifMatch = value(headers, 'if-match', true);
+  const ifNoneMatch = value(headers, 'if-none-match');
+  const ifMatch = value(headers, 'if-match');
   if (ifNoneMatch !== undefined) {
     if (ifNoneMatch !== '*') throw new S3Error('NotImplemented', 'If-None-Match on a write only supports "*".');
     if (current !== undefined) throw failed('If-None-Match');

@@ -2,14 +2,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthResult } from '../auth/verify.js';
 import type { Logger } from '../log.js';
-import type { S3Request } from '../s3/request.js';
+import type { S3Request } from '../parse/request.js';
 import type { BucketRegistry } from './buckets.js';
 import type { Layout } from './disk/layout.js';
 import type { Objects } from './objects.js';
 import type { Uploads } from './uploads.js';
 import type { Owner } from './xml-write.js';
 
-export interface StoreOptions {
+interface StoreOptions {
   /** Smallest part but the last that CompleteMultipartUpload accepts; S3's is 5 MiB (tests lower it). */
   minPartSize: number;
   /** The region requests are signed for and buckets report. */
@@ -34,8 +34,8 @@ export interface StoreRequest {
   readonly id: string;
   readonly s3: S3Request & { bucket: string | undefined };
   readonly auth: AuthResult;
-  /** Request headers, with presigned x-amz-* query parameters hoisted in (as S3 treats them). */
-  readonly headers: Record<string, string | string[] | undefined>;
+  /** Request headers as parse/request.ts gives them: lower-case, repeats joined, presigned x-amz-* parameters hoisted in. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** Headers every answer carries. */
@@ -63,8 +63,7 @@ export function bucketOf(r: StoreRequest): string {
   return r.s3.bucket!;
 }
 
-/** First value of a request header. */
+/** A request header (repeats joined with ","). */
 export function header(r: StoreRequest, name: string): string | undefined {
-  const v = r.headers[name];
-  return Array.isArray(v) ? v[0] : v;
+  return r.headers[name];
 }

@@ -1,6 +1,6 @@
 // Embedded store, object metadata: request headers → what an object keeps (system and user metadata, tags), and back to response headers; pure.
 import { S3Error } from '../s3/errors.js';
-import { decodeQueryComponent } from '../s3/request.js';
+import { decodeQueryComponent } from '../s3/uri.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -19,7 +19,7 @@ export interface ObjectMetadata {
 }
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html: user metadata is at most 2 KB (names + values, UTF-8). */
-export const MAX_USER_METADATA_BYTES = 2048;
+const MAX_USER_METADATA_BYTES = 2048;
 
 const STORAGE_CLASSES = new Set([
   'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'DEEP_ARCHIVE',
@@ -120,7 +120,7 @@ export function applyResponseOverrides(headers: Record<string, string>, query: R
 }
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-tagging.html: limits of object tags. */
-export const MAX_TAGS = 10;
+const MAX_TAGS = 10;
 const MAX_TAG_KEY = 128;
 const MAX_TAG_VALUE = 256;
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -151,11 +151,9 @@ export function parseTaggingHeader(value: string | undefined): Array<[string, st
     if (piece === '') continue;
     const eq = piece.indexOf('=');
     const decode = (s: string): string => {
-      try {
-        return decodeQueryComponent(s);
-      } catch {
-        throw invalidTag('The header \'x-amz-tagging\' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.');
-      }
+      const out = decodeQueryComponent(s);
+      if (out === undefined) throw invalidTag('The header \'x-amz-tagging\' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.');
+      return out;
     };
     tags.push([decode(eq < 0 ? piece : piece.slice(0, eq)), decode(eq < 0 ? '' : piece.slice(eq + 1))]);
   }

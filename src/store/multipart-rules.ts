@@ -2,12 +2,12 @@
 import { createHash } from 'node:crypto';
 import { createChecksum, type ChecksumAlgorithm } from '../s3/checksums.js';
 import { S3Error } from '../s3/errors.js';
-import { opaqueEtag } from '../s3/preconditions.js';
+import { opaqueEtag } from '../copy/preconditions.js';
 import type { PartRecord, UploadRecord } from './records.js';
 import type { CompletedPart } from './xml-docs.js';
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html: up to 10,000 parts, each but the last at least 5 MiB. */
-export const MAX_PARTS = 10_000;
+const MAX_PARTS = 10_000;
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 
 /**

@@ -9,9 +9,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { KeyStore } from '../auth/keys.js';
 import { verifyRequest } from '../auth/verify.js';
-import { silentLogger, type Logger } from '../log.js';
+import type { Logger } from '../log.js';
+import { parseS3Request, type S3Request } from '../parse/request.js';
 import { S3Error, isS3Error, renderError, toS3Error } from '../s3/errors.js';
-import { parseS3Request, type S3Request } from '../s3/request.js';
 import { BucketRegistry, writeFileAtomic } from './buckets.js';
 import type { Store, StoreRequest } from './context.js';
 import { Layout } from './disk/layout.js';
@@ -42,6 +42,8 @@ export interface StoreServer {
   stop(): Promise<void>;
 }
 
+const SILENT: Logger = { access() {}, info() {}, warn() {}, error() {} };
+
 const OWNER = { id: createHash('sha256').update('s3bridge embedded store owner').digest('hex'), displayName: 's3bridge' };
 
 /** Folders open in this process: the lock file cannot tell this process's own stores apart. */
@@ -61,7 +63,7 @@ async function openStore(opts: StartStoreOptions): Promise<{ store: Store; relea
     unlock();
   };
   try {
-    const log = opts.log ?? silentLogger;
+    const log = opts.log ?? SILENT;
     await prepareFolder(layout, log);
     // Whatever is in the temp area was being written when the last process stopped: never committed, so garbage.
     await rm(layout.tmp, { recursive: true, force: true });
@@ -92,10 +94,10 @@ async function handle(store: Store, keys: KeyStore, req: IncomingMessage, res: S
   const id = requestId();
   let s3: S3Request | undefined;
   try {
-    s3 = parseS3Request(req.method ?? 'GET', req.url ?? '/', req.headers.host, req.headers['x-amz-copy-source'] !== undefined, { virtualHostSuffixes: [] });
+    s3 = parseS3Request({ method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders }, { virtualHostSuffixes: [] });
     // Anonymous requests fail here too (AccessDenied): this store has no public access of any kind.
     const auth = verifyRequest({ method: s3.method, rawPath: s3.rawPath, rawQuery: s3.rawQuery, rawHeaders: req.rawHeaders }, keys, { regions: [store.options.region], now: new Date() });
-    const headers = auth.hoistedHeaders.length ? { ...req.headers, ...Object.fromEntries(auth.hoistedHeaders) } : req.headers;
+    const headers = s3.headers;
     const operation = OPERATIONS[s3.operation];
     if (!operation) throw new S3Error('NotImplemented', `${s3.operation === 'Unknown' ? 'This request' : s3.operation} is not implemented by the embedded store.`);
     const r: StoreRequest = { store, req, res, id, s3, auth, headers };

@@ -43,7 +43,7 @@ export interface DeleteRequest {
 }
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html: 1 to 1000 objects. */
-export const MAX_DELETE_OBJECTS = 1000;
+const MAX_DELETE_OBJECTS = 1000;
 
 export function parseDelete(doc: string): DeleteRequest {
   const el = root(doc, 'Delete');

@@ -29,7 +29,7 @@ const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '
 /** Resolves entity and character references in character data; an unknown or bad one is malformed. */
 function unescapeText(raw: string): string {
   if (!raw.includes('&')) return raw;
-  return raw.replace(/&([^;&]*);|&/g, (whole, ref: string | undefined) => {
+  return raw.replace(/&([^;&]*);|&/g, (_whole, ref: string | undefined) => {
     if (ref === undefined) throw malformed();
     if (ref in PREDEFINED) return PREDEFINED[ref]!;
     const m = /^#(?:x([0-9A-Fa-f]{1,6})|([0-9]{1,7}))$/.exec(ref);

@@ -10,7 +10,7 @@ const DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 export interface Owner { id: string; displayName: string }
 
 /** Escaped text; a CR becomes a character reference so that XML parsers' newline normalisation cannot eat it. */
-export function text(value: string): string {
+function text(value: string): string {
   return xmlEscape(value).replace(/\r/g, '&#13;');
 }
 

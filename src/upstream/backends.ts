@@ -1,10 +1,8 @@
-// Backend objects, built once at startup: endpoint, region, credentials, addressing style, one undici Pool each.
-import { Pool, type Dispatcher } from 'undici';
+// Backend objects, built once at startup: endpoint, region, credentials, addressing style, capabilities, one keep-alive agent each.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { instrumentPool } from './instrument.js';
-import { createForwardAgent } from './forward.js';
-import type { Agent } from 'node:http';
 import { isEmbedded, type BackendConfig } from '../config/schema.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 
@@ -12,21 +10,22 @@ export interface Credentials { accessKeyId: string; secretAccessKey: string; ses
 
 export interface Backend {
   readonly name: string;
-  /** "http://127.0.0.1:9000": what the Pool connects to. */
+  /** "http://127.0.0.1:9000": where the backend is. */
   readonly origin: string;
   /** host[:port] of the endpoint, for the Host header and the signature. */
   readonly host: string;
+  readonly hostname: string;
+  readonly port: number | undefined;
+  readonly tls: boolean;
   readonly region: string;
   readonly addressing: 'path' | 'virtual';
   readonly credentials: Credentials;
-  readonly capabilities: { uploadPartCopy: boolean; awsChunked: boolean };
-  readonly pool: Pool;
-  /** The pool behind the metrics interceptor: s3bridge's own requests (copies, listings, probes) go through this. */
-  readonly upstream: Dispatcher;
-  /** Keep-alive agent for pass-through forwarding on node:http (upstream/forward.ts). */
-  readonly agent: Agent;
+  readonly capabilities: { uploadPartCopy: boolean; awsChunked: boolean; literalKeys: boolean };
+  /** Keep-alive connections to this backend (upstream/client.ts). */
+  readonly agent: HttpAgent;
+  /** Socket inactivity limit for a call (connect, headers, body). */
   readonly timeoutMs: number;
-  /** Where pass-through forwarding records its upstream metrics. */
+  /** Where upstream calls record their metrics; undefined when metrics are off. */
   readonly metrics?: Metrics;
   readonly embedded?: EmbeddedServer;
 }
@@ -38,19 +37,10 @@ export interface BackendEvents {
   onEmbeddedEvent?: (e: { event: string; name: string; port?: number }) => void;
 }
 
-function makePool(origin: string, cfg: BackendConfig): Pool {
-  const timeout = cfg.timeoutSeconds * 1000;
-  return new Pool(origin, {
-    connections: cfg.maxConnections,
-    headersTimeout: timeout,
-    bodyTimeout: timeout,
-    connect: { timeout: 10_000 },
-    keepAliveTimeout: 4_000,
-  });
-}
-
-function instrument(pool: Pool, name: string, addressing: 'path' | 'virtual', host: string, metrics?: Metrics): Dispatcher {
-  return metrics && metrics.enabled !== false ? instrumentPool(pool, name, metrics, { addressing, host }) : pool;
+/** One keep-alive agent per backend; LIFO so that idle connections beyond what the load needs time out. */
+function createAgent(tls: boolean, maxConnections: number): HttpAgent {
+  const opts = { keepAlive: true, maxSockets: maxConnections, maxFreeSockets: maxConnections, scheduling: 'lifo' as const };
+  return tls ? new HttpsAgent(opts) : new HttpAgent(opts);
 }
 
 export async function createBackend(cfg: BackendConfig, events: BackendEvents = {}): Promise<Backend> {
@@ -63,9 +53,13 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
       region: 'us-east-1',
       addressing: 'path',
       credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-      // The embedded store copies natively (UploadPartCopy included) and decodes aws-chunked itself, so a trailer
-      // checksum reaches it re-framed and is stored with the object, as S3 would (GetObject ChecksumMode).
-      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked ?? true },
+      // The embedded store copies natively (UploadPartCopy included), decodes aws-chunked itself (so a trailer
+      // checksum reaches it re-framed and is kept with the object, as S3 would) and keeps "." and ".." key segments.
+      capabilities: {
+        uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true,
+        awsChunked: cfg.capabilities.awsChunked ?? true,
+        literalKeys: cfg.capabilities.literalKeys ?? true,
+      },
       embedded: server,
     };
   } else {
@@ -74,19 +68,20 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
       region: cfg.region,
       addressing: cfg.addressing,
       credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey, sessionToken: cfg.sessionToken },
-      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked ?? false },
+      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked ?? false, literalKeys: cfg.capabilities.literalKeys ?? false },
     };
   }
   const url = new URL(endpoint);
-  const pool = makePool(url.origin, cfg);
+  const tls = url.protocol === 'https:';
   return {
     name: cfg.name,
     origin: url.origin,
     host: url.host,
+    hostname: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : undefined,
+    tls,
     ...settings,
-    pool,
-    upstream: instrument(pool, cfg.name, settings.addressing, url.host, events.metrics),
-    agent: createForwardAgent(url.origin, cfg.maxConnections),
+    agent: createAgent(tls, cfg.maxConnections),
     timeoutMs: cfg.timeoutSeconds * 1000,
     metrics: events.metrics && events.metrics.enabled !== false ? events.metrics : undefined,
   };
@@ -95,7 +90,6 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
 export async function closeBackends(backends: Map<string, Backend>): Promise<void> {
   await Promise.allSettled([...backends.values()].map(async (b) => {
     b.agent.destroy();
-    await b.pool.close().catch(() => b.pool.destroy());
     await b.embedded?.stop();
   }));
 }

@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import type { AwsChunkedMode } from '../../src/auth/chunked.js';
+import type { AwsChunkedMode } from '../../src/body/chunked.js';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
-import { waitFor } from '../helpers/embedded.js';
+import { waitFor } from '../helpers/wait.js';
 import { DEMO } from '../helpers/bridge.js';
 import { backendHas, objectDigest, sha256, startStack, type BackendName, type Stack } from './helpers/stack.js';
 import { buildChunkedPut, corruptChunkSignature, errorCode, sendRaw, withoutFinalChunk, type ChunkedPut, type RawRequest } from './helpers/raw-chunked.js';

@@ -115,7 +115,7 @@ describe(`rclone (${rclone.version || 'missing'}): server-side copy between buck
   it.each(DESTINATIONS)('rclone copy from moto A to %s with --s3-copy-cutoff 5M', async (_label, dest) => {
     const { src, dst } = await buckets('rclone', dest);
     const env = rcloneEnv(DEMO, stack.bridge.s3Url, join(dir, `rclone-${dest}.conf`));
-    // --s3-no-head: see cli.test.ts (moto's "x-amz-version-id: null" after a multipart Complete).
+    // --s3-no-head: see cli-clients.test.ts (moto's "x-amz-version-id: null" after a multipart Complete).
     await runOk(rclone.path!, ['copy', `remote:${src}`, `remote:${dst}`, '--s3-copy-cutoff', '5M', '--s3-no-head', '--retries', '1', '--low-level-retries', '1'], { env, timeoutMs: 120_000 });
     const ops = operations(src, dst);
     expectServerSide(ops);

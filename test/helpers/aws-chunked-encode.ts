@@ -2,7 +2,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import type { Transform } from 'node:stream';
-import type { AwsChunkedMode, ChunkSigning } from '../../src/auth/chunked.js';
+import type { AwsChunkedMode, ChunkSigning } from '../../src/body/chunked.js';
 import { algorithmFromHeader, createChecksum } from '../../src/s3/checksums.js';
 
 export interface EncodeAwsChunkedOptions {

@@ -1,4 +1,4 @@
-// Test helper: the embedded backend (the store in this process) on a temp dir, with its events; and waitFor.
+// Test helper: the embedded backend (the store in this process) on a temp dir, with its events.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,12 +25,4 @@ export async function startTestEmbedded(opts: { name?: string; dir?: string; acc
       if (root) rmSync(root, { recursive: true, force: true }); // a temp dir we made: leave nothing behind
     },
   };
-}
-
-export async function waitFor(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -255,12 +255,14 @@ describe('copy faults', () => {
       if (r.method === 'GET' && ++gets === 2) {
         res.writeHead(200, { 'content-length': String(source.length), etag: `"${md5(source)}"` });
         res.write(source.subarray(0, 500));
-        setTimeout(() => res.destroy(), 20);
+        setTimeout(() => res.destroy(), 20); // the fault itself: the source dies after part of the body went out
         return true;
       }
       return false;
     };
-    await expect(s3.send(new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'fault', UploadId, PartNumber: 1, CopySource: 'r-src/obj.bin' }))).rejects.toBeDefined();
+    // A network failure during an emulated copy is 503 ServiceUnavailable.
+    await expect(s3.send(new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'fault', UploadId, PartNumber: 1, CopySource: 'r-src/obj.bin' })))
+      .rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
     rec.faults.clear();
     const parts = await s3.send(new ListPartsCommand({ Bucket: 'b-dst', Key: 'fault', UploadId }));
     expect(parts.Parts ?? []).toHaveLength(0);

@@ -5,6 +5,7 @@ import { CopyObjectCommand, CreateBucketCommand, GetObjectCommand, ListBucketsCo
 import { request } from 'undici';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
 import { DEMO, remoteBackend, startBridge, tempDir, type TestBridge } from '../helpers/bridge.js';
+import { waitFor } from '../helpers/wait.js';
 import { parseExposition, type Sample } from '../unit/metrics/exposition.js';
 
 let moto: MotoServer;
@@ -42,13 +43,16 @@ function value(samples: Sample[], name: string, labels: Record<string, string> =
 describe('metrics after real traffic', () => {
   it('counts requests, object bytes, copy emulations and auth failures exactly', async () => {
     const before = await scrape();
+    const mark = bridge.lines.length;
     const body = randomBytes(12_345);
     await s3.send(new PutObjectCommand({ Bucket: 'obs', Key: 'o', Body: body }));
     const got = await s3.send(new GetObjectCommand({ Bucket: 'obs', Key: 'o' }));
     expect((await got.Body!.transformToByteArray()).length).toBe(body.length);
     await s3.send(new CopyObjectCommand({ Bucket: 'l-obs', Key: 'copied', CopySource: 'obs/o' }));
-    await expect(bridge.client('demo', 'wrong').send(new ListBucketsCommand({}))).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 50));
+    await expect(bridge.client('demo', 'wrong').send(new ListBucketsCommand({}))).rejects.toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+    // Metrics are recorded with the access-log line, once each response has gone out.
+    const logged = () => new Set(bridge.lines.slice(mark).map((l) => l.operation));
+    await waitFor(() => ['PutObject', 'GetObject', 'CopyObject', 'ListBuckets'].every((op) => logged().has(op)), 5_000, 'the four access-log lines');
     const after = await scrape();
     const delta = (name: string, labels: Record<string, string> = {}) => value(after, name, labels) - value(before, name, labels);
 
@@ -72,8 +76,8 @@ describe('metrics after real traffic', () => {
       routes: [{ bucket: '*', backend: 'gone' }],
     });
     try {
-      await expect(down.client().send(new GetObjectCommand({ Bucket: 'x', Key: 'y' }))).rejects.toMatchObject({ name: 'ServiceUnavailable' });
-      await new Promise((r) => setTimeout(r, 50));
+      await expect(down.client().send(new GetObjectCommand({ Bucket: 'x', Key: 'y' }))).rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+      await waitFor(() => down.lines.some((l) => l.operation === 'GetObject' && l.status === 503), 5_000, 'the access-log line of the failed GET');
       const res = await request(`${down.adminUrl}/metrics`);
       const samples = parseExposition(await res.body.text()).samples;
       expect(value(samples, 's3bridge_upstream_errors_total', { backend: 'gone', kind: 'connect' })).toBe(1);
@@ -87,11 +91,10 @@ describe('metrics after real traffic', () => {
 describe('access log', () => {
   it('has one JSON line per request with the contract fields, sharing the request id', async () => {
     const res = await s3.send(new PutObjectCommand({ Bucket: 'obs', Key: 'logged', Body: 'x' }));
-    await new Promise((r) => setTimeout(r, 20));
     const id = res.$metadata.requestId;
     expect(id).toMatch(/^[0-9A-F]{16}$/);
+    await waitFor(() => bridge.lines.some((l) => l.requestId === id), 5_000, 'the access-log line');
     const line = bridge.lines.find((l) => l.requestId === id);
-    expect(line).toBeDefined();
     for (const field of ['time', 'requestId', 'remoteAddr', 'accessKeyId', 'operation', 'bucket', 'key', 'backend', 'status', 'bytesIn', 'bytesOut', 'durationMs', 'userAgent']) {
       expect(line).toHaveProperty(field);
     }
@@ -131,16 +134,23 @@ describe('health', () => {
       expect((await request(`${b.adminUrl}/readyz`)).statusCode).toBe(200);
       const port = Number(new URL(m.endpoint).port);
       await m.stop();
-      await new Promise((r) => setTimeout(r, 2100)); // past the short probe cache
-      const down = await request(`${b.adminUrl}/readyz`);
-      expect(down.statusCode).toBe(503);
-      expect(await down.body.json()).toMatchObject({ backends: { m: { state: 'down' } } });
+      // Until the short probe cache (2 s) expires /readyz still says 200.
+      let downBody: unknown;
+      await waitFor(async () => {
+        const res = await request(`${b.adminUrl}/readyz`);
+        downBody = await res.body.json();
+        return res.statusCode === 503;
+      }, 5_000, '/readyz to report the stopped backend', 100);
+      expect(downBody).toMatchObject({ backends: { m: { state: 'down' } } });
       // Bring a server back on the same port.
       const { createServer } = await import('node:http');
       const again = createServer((_q, r) => r.end('<ListAllMyBucketsResult/>')).listen(port, '127.0.0.1');
       await new Promise((r) => again.once('listening', r));
-      await new Promise((r) => setTimeout(r, 2100));
-      expect((await request(`${b.adminUrl}/readyz`)).statusCode).toBe(200);
+      await waitFor(async () => {
+        const res = await request(`${b.adminUrl}/readyz`);
+        await res.body.dump();
+        return res.statusCode === 200;
+      }, 5_000, '/readyz to report the backend back', 100);
       again.close();
     } finally {
       await b.close(100);

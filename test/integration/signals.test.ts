@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { tempDir } from '../helpers/bridge.js';
+import { waitFor } from '../helpers/wait.js';
 
 const MAIN = join(import.meta.dirname, '../../dist/main.js');
 
@@ -82,7 +83,7 @@ describe('signals', () => {
         if (!signalled && received > 1024 * 1024) {
           signalled = true;
           p.child.kill('SIGTERM');
-          // Slow the reader down so the download is still running while the process drains.
+          // Slow the reader down so the download is still running while the process drains (the pause is the point).
           stream.pause();
           setTimeout(() => stream.resume(), 500);
         }
@@ -105,15 +106,13 @@ describe('signals', () => {
 
     writeFileSync(file, 'clients: [ this is not valid');
     p.child.kill('SIGHUP');
-    await new Promise((r) => setTimeout(r, 500));
-    expect(p.lines.join('\n')).toContain('config reload refused');
+    await waitFor(() => p.lines.join('\n').includes('config reload refused'), 5_000, 'the refused reload to be logged');
     await client(p.s3Url).send(new ListBucketsCommand({}));
 
     writeFileSync(file, config(dir, '  - { accessKeyId: newcomer, secretAccessKey: newcomer-secret }'));
     await expect(client(p.s3Url, 'newcomer', 'newcomer-secret').send(new ListBucketsCommand({}))).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
     p.child.kill('SIGHUP');
-    await new Promise((r) => setTimeout(r, 500));
-    expect(p.lines.join('\n')).toContain('config reloaded');
+    await waitFor(() => p.lines.join('\n').includes('config reloaded'), 5_000, 'the reload to be logged');
     await client(p.s3Url, 'newcomer', 'newcomer-secret').send(new ListBucketsCommand({}));
     // The embedded store was kept, not restarted: only one "ready" line.
     expect(p.lines.filter((l) => l.includes('embedded backend ready'))).toHaveLength(1);

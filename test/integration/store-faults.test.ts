@@ -13,7 +13,7 @@ import aws4 from 'aws4';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/bridge.js';
-import { waitFor } from '../helpers/embedded.js';
+import { waitFor } from '../helpers/wait.js';
 import { startTestStore, storeClient, type TestStore } from '../helpers/store.js';
 
 const KEYS = { accessKeyId: 'FAULTKEY', secretAccessKey: 'fault-secret-key' };

@@ -191,13 +191,18 @@ describe('conditional GET and HEAD', () => {
 
 describe('anything else', () => {
   it.each([
-    ['GET', '/bkt?policy'], ['PUT', '/bkt?versioning'], ['GET', '/bkt?versions'], ['POST', '/bkt/k?select'],
-    ['GET', '/bkt/digits?attributes'], ['PUT', '/bkt?cors'], ['POST', '/bkt'], ['DELETE', '/'],
+    ['GET', '/bkt?policy'], ['PUT', '/bkt?versioning'], ['GET', '/bkt?versions'], ['POST', '/bkt/k?select&select-type=2'],
+    ['GET', '/bkt/digits?attributes'], ['PUT', '/bkt?cors'], ['POST', '/bkt'], ['GET', '/bkt?logging'],
   ])('%s %s is 501 NotImplemented in S3 error XML', async (method, path) => {
     const r = await send({ method, path, body: method === 'GET' || method === 'DELETE' ? undefined : '<x/>' });
     expect(r.status).toBe(501);
     expect(tag(r.text, 'Code')).toBe('NotImplemented');
     expect(tag(r.text, 'RequestId')).toBe(r.headers['x-amz-request-id']);
+  });
+
+  it('a request no S3 operation has (s3bridge\'s strict parser) is refused before anything else', async () => {
+    const r = await send({ method: 'DELETE', path: '/' });
+    expect([r.status, tag(r.text, 'Code')]).toEqual([405, 'MethodNotAllowed']);
   });
 
   it('GetBucketVersioning says: never versioned', async () => {

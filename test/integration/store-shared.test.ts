@@ -1,5 +1,5 @@
 // The shared S3 behaviour tables the test backends pass (test/helpers/behaviour-tables.ts, run on moto and the recording backend in backends.test.ts), run against the embedded store.
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_FAILURES, AWKWARD_KEYS, INTEGRITY_FAILURES, RANGES, multipartOf2k } from '../helpers/behaviour-tables.js';

@@ -24,7 +24,7 @@ export function checkUploadId(uploadId: string | undefined): string {
   return uploadId;
 }
 
-export function keyHash(key: string): string {
+function keyHash(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 

@@ -1,6 +1,6 @@
 // Embedded store, CompleteMultipartUpload: checks the part list, joins the parts into one new object file, and commits it while taking the upload away.
 import { rm } from 'node:fs/promises';
-import { uriEncode } from '../../auth/sigv4.js';
+import { uriEncode } from '../../s3/uri.js';
 import { checksumHeaderName, createChecksum, digestMismatch } from '../../s3/checksums.js';
 import { S3Error } from '../../s3/errors.js';
 import { readSmallBody } from '../body.js';

@@ -1,10 +1,11 @@
 // Embedded store, server-side copies: CopyObject (metadata and tagging directives) and UploadPartCopy (x-amz-copy-source-range), both with x-amz-copy-source-if-*.
 import { createHash } from 'node:crypto';
 import { createChecksum, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../s3/checksums.js';
-import { assertCopySourceSize, parseCopySource, parsePartNumber, resolveCopySourceRange } from '../../s3/copy-source.js';
-import { copyObjectResultXml, copyPartResultXml } from '../../s3/copy-xml.js';
+import { copyPreconditionsFrom, evaluateCopyPreconditions } from '../../copy/preconditions.js';
+import { copyObjectResultXml, copyPartResultXml } from '../../copy/result-xml.js';
+import { assertCopySourceSize, parseCopySource, resolveCopySourceRange } from '../../s3/copy-source.js';
 import { S3Error } from '../../s3/errors.js';
-import { copyPreconditionsFrom, evaluateCopyPreconditions } from '../../s3/preconditions.js';
+import { parsePartNumber } from '../../s3/names.js';
 import { bucketOf, header, keyOf, sendXml, type StoreRequest } from '../context.js';
 import { TempBlob, blobStream, newVersionId } from '../disk/blob.js';
 import { metadataFromRequest, parseTaggingHeader, assertSupportedWriteHeaders } from '../metadata.js';
@@ -15,7 +16,7 @@ import { checkKey, quote } from './common.js';
 
 /** The source named by x-amz-copy-source, open, after its preconditions held. The caller owns the handle. */
 async function openSource(r: StoreRequest): Promise<{ source: OpenObject; bucket: string }> {
-  const src = parseCopySource(header(r, 'x-amz-copy-source') ?? '');
+  const src = r.s3.copySource ?? parseCopySource(header(r, 'x-amz-copy-source') ?? '');
   const bucket = r.store.buckets.require(src.bucket);
   if (src.versionId !== undefined && src.versionId !== 'null') {
     throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'x-amz-copy-source', ArgumentValue: header(r, 'x-amz-copy-source') });

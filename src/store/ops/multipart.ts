@@ -1,6 +1,6 @@
 // Embedded store, multipart uploads: CreateMultipartUpload, UploadPart, ListParts, AbortMultipartUpload (CompleteMultipartUpload is complete.ts).
 import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../s3/checksums.js';
-import { parsePartNumber } from '../../s3/copy-source.js';
+import { parsePartNumber } from '../../s3/names.js';
 import { S3Error } from '../../s3/errors.js';
 import { announcedChecksum, drainBody, receiveInto } from '../body.js';
 import { bucketOf, header, keyOf, sendEmpty, sendXml, type StoreRequest } from '../context.js';
@@ -16,7 +16,7 @@ import { checkKey, checksumHeaders, quote } from './common.js';
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html#ChecksumTypes): CRC64NVME
  * is always FULL_OBJECT, the SHA algorithms always COMPOSITE, CRC32/CRC32C either (COMPOSITE unless asked).
  */
-export function uploadChecksum(algValue: string | undefined, typeValue: string | undefined): UploadRecord['checksum'] {
+function uploadChecksum(algValue: string | undefined, typeValue: string | undefined): UploadRecord['checksum'] {
   if (algValue === undefined) {
     if (typeValue !== undefined) throw new S3Error('InvalidRequest', 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
     return undefined;

@@ -1,6 +1,6 @@
 // Embedded store, reading objects: GetObject and HeadObject with conditions, ranges, partNumber, response-content-* overrides and checksums.
 import { pipeline } from 'node:stream/promises';
-import { parsePartNumber } from '../../s3/copy-source.js';
+import { parsePartNumber } from '../../s3/names.js';
 import { S3Error } from '../../s3/errors.js';
 import { evaluateReadConditions } from '../conditions.js';
 import { baseHeaders, bucketOf, header, keyOf, type StoreRequest } from '../context.js';

@@ -3,7 +3,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsChunkedMode } from '../../../src/auth/chunked.js';
+import type { AwsChunkedMode } from '../../../src/body/chunked.js';
 import { deriveSigningKey, encodeAwsChunked } from '../../helpers/aws-chunked-encode.js';
 import type { Creds } from './clients.js';
 
@@ -111,9 +111,11 @@ export function sendRaw(endpoint: string, req: RawRequest & { contentLength?: nu
       res.on('end', () => finish({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', (error) => finish({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), error }));
     });
+    // A write error (the proxy refused early and closed) may still be followed by its response: give it 200 ms.
     r.on('error', (error) => setTimeout(() => finish({ status: 0, headers: {}, body: '', error }), 200));
     r.setTimeout(30_000, () => r.destroy(new Error('no response within 30 s')));
     if (req.abortAfterBody) {
+      // The client dies a moment after its last byte without ending the request: the delay is the point.
       r.write(req.body, () => setTimeout(() => r.destroy(new Error('aborted by the test')), 100));
     } else {
       r.end(req.body);

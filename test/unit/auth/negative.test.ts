@@ -2,9 +2,9 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { createAwsChunkedDecoder } from '../../../src/auth/chunked.js';
+import { createAwsChunkedDecoder } from '../../../src/body/chunked.js';
 import { KeyStore } from '../../../src/auth/keys.js';
-import { createPayloadHashCheck } from '../../../src/auth/payload-hash.js';
+import { createPayloadHashCheck } from '../../../src/body/payload-hash.js';
 import { verifyRequest } from '../../../src/auth/verify.js';
 import { S3Error } from '../../../src/s3/errors.js';
 import { bodyOf, client, header, readJson, toSignedRequest, type NegativeCase } from './fixtures.js';

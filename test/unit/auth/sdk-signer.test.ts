@@ -6,8 +6,9 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { KeyStore } from '../../../src/auth/keys.js';
-import { createPayloadHashCheck } from '../../../src/auth/payload-hash.js';
-import { deriveSigningKey, sha256Hex } from '../../../src/auth/sigv4.js';
+import { createPayloadHashCheck } from '../../../src/body/payload-hash.js';
+import { deriveSigningKey } from '../../../src/auth/sigv4.js';
+import { sha256Hex } from '../../../src/s3/hash.js';
 import { verifyRequest, type SignedRequest } from '../../../src/auth/verify.js';
 import { caught, client } from './fixtures.js';
 
@@ -89,10 +90,10 @@ describe('@smithy/signature-v4 requests', () => {
       headers: { host: 'bkt.s3.example.com', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-acl': 'private' },
     });
     const signed = await signer().presign(req, { signingDate: NOW, expiresIn: 900 });
-    expect(signed.query?.['X-Amz-Signature']).toBeDefined();
+    expect(signed.query?.['X-Amz-Signature']).toMatch(/^[0-9a-f]{64}$/);
     const wire = toWire(signed);
     const result = verifyRequest(wire, keys, opts);
-    expect(result).toMatchObject({ presigned: true, payload: { kind: 'unsigned' }, hoistedHeaders: [['x-amz-acl', 'private']] });
+    expect(result).toMatchObject({ presigned: true, payload: { kind: 'unsigned' } });
     const later = { regions: ['us-east-1'], now: new Date(NOW.getTime() + 900_000) };
     expect(caught(() => verifyRequest(wire, keys, later))).toMatchObject({ code: 'AccessDenied', message: 'Request has expired' });
   });

@@ -1,8 +1,10 @@
 // The pure SigV4 steps: encoding tables, canonicalisation edge cases and the AWS SigV4 test suite (service "service").
 import { describe, expect, it } from 'vitest';
 import {
-  canonicalHeaders, canonicalQuery, canonicalRequest, canonicalUri, deriveSigningKey, hmacHex, sha256Hex, stringToSign, uriEncode,
+  canonicalHeaders, canonicalQuery, canonicalRequest, canonicalUri, deriveSigningKey, stringToSign,
 } from '../../../src/auth/sigv4.js';
+import { hmacSha256Hex as hmacHex, sha256Hex } from '../../../src/s3/hash.js';
+import { uriEncode } from '../../../src/s3/uri.js';
 import { caught, listDirs, parseHttpText, queryParam, readJson, readText } from './fixtures.js';
 
 describe('uriEncode (sigv4.md §3.1)', () => {

@@ -3,8 +3,9 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { KeyStore } from '../../../src/auth/keys.js';
-import { createPayloadHashCheck } from '../../../src/auth/payload-hash.js';
-import { canonicalRequest, deriveSigningKey, hmacHex, stringToSign } from '../../../src/auth/sigv4.js';
+import { createPayloadHashCheck } from '../../../src/body/payload-hash.js';
+import { canonicalRequest, deriveSigningKey, stringToSign } from '../../../src/auth/sigv4.js';
+import { hmacSha256Hex as hmacHex } from '../../../src/s3/hash.js';
 import { verifyRequest, type AuthResult } from '../../../src/auth/verify.js';
 import {
   bodyOf, caught, client, exists, header, listDirs, queryParam, readJson, readText, splitUrl, toSignedRequest, type FixtureRequest, type Vector,

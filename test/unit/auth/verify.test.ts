@@ -1,7 +1,8 @@
 // verifyRequest on bad input: malformed Authorization headers, clock skew, presigned windows and parameters, keys, regions, unsigned headers.
 import { describe, expect, it } from 'vitest';
 import { KeyStore } from '../../../src/auth/keys.js';
-import { canonicalRequest, deriveSigningKey, hmacHex, sha256Hex, stringToSign } from '../../../src/auth/sigv4.js';
+import { canonicalRequest, deriveSigningKey, stringToSign } from '../../../src/auth/sigv4.js';
+import { hmacSha256Hex as hmacHex, sha256Hex } from '../../../src/s3/hash.js';
 import { authMechanism, verifyRequest, type SignedRequest } from '../../../src/auth/verify.js';
 import { caught, client, readJson, readText, type Vector } from './fixtures.js';
 
@@ -128,14 +129,13 @@ describe('timestamp and clock skew (sigv4.md §4, §8)', () => {
     ['impossible x-amz-date', ['x-amz-date', '20130230T000000Z'], ['x-amz-date']],
     ['extended ISO x-amz-date', ['x-amz-date', '2013-05-24T00:00:00Z'], ['x-amz-date']],
     ['x-amz-date sent twice', ['x-amz-date', '20130524T000000Z'], []],
-    ['RFC 850 Date only', ['Date', 'Friday, 24-May-13 00:00:00 GMT'], ['x-amz-date']],
   ])('%s → AccessDenied', (_name, extra, drop) => {
     expect(verify(headerReq(undefined, extra, drop))).toMatchObject({ code: 'AccessDenied', status: 403, message: noDate });
   });
 
   /** Signed here with the primitives: no SDK signs with Date alone any more. */
-  function dateOnlyRequest(signed: string[]): SignedRequest {
-    const rawHeaders = ['Host', 'examplebucket.s3.amazonaws.com', 'Date', 'Fri, 24 May 2013 00:00:00 GMT', 'x-amz-content-sha256', sha256Hex('')];
+  function dateOnlyRequest(signed: string[], date = 'Fri, 24 May 2013 00:00:00 GMT'): SignedRequest {
+    const rawHeaders = ['Host', 'examplebucket.s3.amazonaws.com', 'Date', date, 'x-amz-content-sha256', sha256Hex('')];
     const cr = canonicalRequest({ method: 'GET', rawPath: '/test.txt', rawQuery: '', rawHeaders, signedHeaders: signed, payloadHash: sha256Hex(''), presigned: false });
     const sig = hmacHex(deriveSigningKey(SECRET, '20130524', 'us-east-1', 's3'), stringToSign('20130524T000000Z', '20130524/us-east-1/s3/aws4_request', cr));
     return { method: 'GET', rawPath: '/test.txt', rawQuery: '', rawHeaders: [...rawHeaders, 'Authorization', `AWS4-HMAC-SHA256 Credential=${CRED}, SignedHeaders=${signed.join(';')}, Signature=${sig}`] };
@@ -144,6 +144,15 @@ describe('timestamp and clock skew (sigv4.md §4, §8)', () => {
   it('Date alone supplies the timestamp, in ISO basic form', () => {
     const result = verifyRequest(dateOnlyRequest(['date', 'host', 'x-amz-content-sha256']), keys, opts());
     expect(result.timestamp).toBe('20130524T000000Z');
+  });
+
+  it.each([
+    ['RFC 1123 with a numeric zone, as botocore writes it', 'Fri, 24 May 2013 00:00:00 -0000'],
+    ['RFC 1123 with +0000', 'Fri, 24 May 2013 00:00:00 +0000'],
+    ['RFC 850', 'Friday, 24-May-13 00:00:00 GMT'],
+    ['asctime', 'Fri May 24 00:00:00 2013'],
+  ])('Date in any HTTP-date form S3 accepts (%s) supplies the timestamp', (_name, date) => {
+    expect(verifyRequest(dateOnlyRequest(['date', 'host', 'x-amz-content-sha256'], date), keys, opts()).timestamp).toBe('20130524T000000Z');
   });
 
   it('Date as the timestamp must be signed', () => {

@@ -8,9 +8,9 @@ import {
   encodeCopySource,
   parseCopySource,
   parseCopySourceRange,
-  parsePartNumber,
   resolveCopySourceRange,
 } from '../../../src/s3/copy-source.js';
+import { hasDotSegment, parsePartNumber } from '../../../src/s3/names.js';
 import { S3Error } from '../../../src/s3/errors.js';
 
 interface ErrorExpect { status: number; code: string; message: string; elements?: Record<string, string> }
@@ -165,7 +165,8 @@ describe('encodeCopySource', () => {
       {
         bucket: fc.stringMatching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
         key: fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }),
-        versionId: fc.oneof(fc.constant('null'), fc.stringMatching(/^[!-~]{1,64}$/)),
+        // Version ids are opaque tokens that cannot carry a path (no "\\", no leading "/", no dot segment).
+        versionId: fc.oneof(fc.constant('null'), fc.stringMatching(/^[!-[\]-~]{1,64}$/).filter((v) => !v.startsWith('/') && !hasDotSegment(v))),
       },
       { requiredKeys: ['bucket', 'key'] },
     );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mapBucketNames } from '../../../src/s3/alias.js';
-import { forwardableRequestHeaders, forwardableResponseHeaders } from '../../../src/s3/headers.js';
+import { mapBucketNames } from '../../../src/route/alias.js';
+import { authenticatedHeaders, forwardableResponseHeaders } from '../../../src/s3/headers.js';
+import { headerMap } from '../../../src/parse/request.js';
 import { S3Error, errorXml, backendError } from '../../../src/s3/errors.js';
 
 describe('mapBucketNames', () => {
@@ -24,7 +25,7 @@ describe('mapBucketNames', () => {
   });
 });
 
-describe('forwardableRequestHeaders', () => {
+describe('authenticatedHeaders (security.md §4)', () => {
   const raw = [
     'Host', 'proxy:8080', 'Authorization', 'AWS4-HMAC-SHA256 Credential=…', 'X-Amz-Date', '20260101T000000Z',
     'X-Amz-Content-SHA256', 'UNSIGNED-PAYLOAD', 'X-Amz-Security-Token', 'tok', 'Content-Length', '5', 'Connection', 'keep-alive, X-Custom-Hop',
@@ -33,14 +34,46 @@ describe('forwardableRequestHeaders', () => {
     'x-amz-meta-a', '2', 'x-amz-checksum-crc32', 'AAAAAA==', 'Content-Encoding', 'aws-chunked,gzip', 'x-amz-decoded-content-length', '5',
     'Content-Type', 'text/plain',
   ];
+  const none = new Set<string>();
   it('keeps S3 semantics, drops auth, hop-by-hop and framing headers', () => {
-    expect(forwardableRequestHeaders(raw, 'keep-alive, X-Custom-Hop')).toEqual({
+    expect(authenticatedHeaders(headerMap(raw), none)).toEqual({
       range: 'bytes=0-1', 'if-none-match': '"abc"', 'content-md5': 'md5==', 'x-amz-meta-a': '1,2',
       'x-amz-checksum-crc32': 'AAAAAA==', 'content-encoding': 'gzip', 'content-type': 'text/plain',
     });
   });
   it('drops Content-Encoding that was only aws-chunked', () => {
-    expect(forwardableRequestHeaders(['Content-Encoding', 'aws-chunked'])).toEqual({});
+    expect(authenticatedHeaders(headerMap(['Content-Encoding', 'aws-chunked']), none)).toEqual({});
+  });
+  it.each([
+    // header, signed?, forwarded?
+    ['cookie', true, false],
+    ['x-http-method-override', true, false],
+    ['x-http-method-override', false, false],
+    ['x-forwarded-host', true, false],
+    ['forwarded', false, false],
+    ['via', true, false],
+    ['x-custom', false, false],
+    ['x-custom', true, true],
+    ['accept', false, false],
+    ['cache-control', false, true],
+    ['if-match', false, true],
+    ['origin', false, true],
+  ])('%s (signed %s) forwarded: %s', (name, signed, forwarded) => {
+    const out = authenticatedHeaders({ [name]: 'v' }, new Set(signed ? [name] : []));
+    expect(name in out).toBe(forwarded);
+  });
+  it.each([
+    ['x-amz-server-side-encryption', new Set<string>()],
+    ['x-amz-meta-owner', new Set<string>()],
+    ['content-type', new Set(['content-type'])],
+  ])('a Connection header naming %s (signed or x-amz-*) is refused', (name, signed) => {
+    try {
+      authenticatedHeaders({ connection: `close, ${name}`, [name]: 'v' }, signed);
+      expect.fail('should throw');
+    } catch (err) {
+      expect((err as S3Error).code).toBe('InvalidRequest');
+      expect((err as S3Error).status).toBe(400);
+    }
   });
   it('drops hop-by-hop response headers', () => {
     expect(forwardableResponseHeaders({ connection: 'close', 'transfer-encoding': 'chunked', etag: '"x"', 'content-length': '3' })).toEqual({ etag: '"x"', 'content-length': '3' });

@@ -1,6 +1,6 @@
 // The embedded store's object metadata rules (src/store/metadata.ts): what a write keeps, what GET/HEAD answer, tags.
 import { describe, expect, it } from 'vitest';
-import { S3Error } from '../../../src/s3/errors.js';
+import type { S3Error } from '../../../src/s3/errors.js';
 import {
   applyResponseOverrides, metadataFromRequest, metadataHeaders, parseTaggingHeader, validateTags,
 } from '../../../src/store/metadata.js';

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createChecksum } from '../../../src/s3/checksums.js';
-import { S3Error } from '../../../src/s3/errors.js';
+import type { S3Error } from '../../../src/s3/errors.js';
 import { checkCompletedParts, compositeChecksum, multipartEtag } from '../../../src/store/multipart-rules.js';
 import type { PartRecord, UploadRecord } from '../../../src/store/records.js';
 import type { CompletedPart } from '../../../src/store/xml-docs.js';
