@@ -8,7 +8,8 @@ import { ByteBudget } from './body/budget.js';
 import type { ClientConfig, Config } from './config/schema.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, disabledMetrics, type Metrics } from './metrics.js';
-import { handleRequest } from './proxy.js';
+import { handleRequest, recordRequest } from './proxy.js';
+import { createContext } from './context.js';
 import { globToRegExp, Router } from './route/router.js';
 import type { ParseOptions } from './parse/request.js';
 import { closeBackends, createBackend, type Backend } from './upstream/backends.js';
@@ -82,32 +83,40 @@ export async function createApp(config: Config, opts: { log?: Logger; metrics?: 
 interface Current { app: App; inflight: number }
 
 /**
- * The response still being written on each socket. Node hands over a pipelined request while the one ahead of it
- * is in flight; handling them one after another means a request never reaches a backend before the (possibly
- * unsafe) request ahead of it on the same connection has finished (security.md §7).
+ * The request in flight on each socket, and what waits behind it. Node hands over a pipelined request while the one
+ * ahead of it is in flight; handling them one after another means a request never reaches a backend before the
+ * (possibly unsafe) request ahead of it on the same connection has finished (security.md §7).
  */
-const busySockets = new WeakMap<object, Promise<void>>();
+interface InFlight { queued: Array<() => void> }
+const inFlight = new WeakMap<object, InFlight>();
 
 export function createS3Server(current: Current): Server {
   const onRequest = (expectContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
     const app = current.app;
     current.inflight++;
-    const untrack = app.metrics.trackInflight();
-    const ahead = busySockets.get(req.socket);
-    const done = new Promise<void>((resolve) => res.once('close', resolve));
-    busySockets.set(req.socket, done);
+    app.metrics.inflight.inc();
+    const ctx = createContext(app, req, res);
+    const socket = req.socket;
+    const ahead = inFlight.get(socket);
+    const mine: InFlight = { queued: [] };
+    inFlight.set(socket, mine);
+    // One listener per response does all the bookkeeping: cheaper than one per concern on the hot path.
     res.once('close', () => {
+      ctx.closed();
       current.inflight--;
-      untrack();
-      if (busySockets.get(req.socket) === done) busySockets.delete(req.socket);
+      app.metrics.inflight.dec();
+      recordRequest(ctx);
+      if (inFlight.get(socket) === mine) inFlight.delete(socket);
+      for (const next of mine.queued) next();
     });
-    const handle = () => handleRequest(app, req, res, expectContinue);
-    (ahead ? ahead.then(handle) : handle()).catch((err: unknown) => {
+    const run = () => void handleRequest(ctx, expectContinue).catch((err: unknown) => {
       // handleRequest answers every error itself; reaching here is a bug, which must not take the process down.
       app.log.error('unexpected failure in request handling', { error: (err as Error)?.stack ?? String(err) });
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
+    if (ahead) ahead.queued.push(run);
+    else run();
   };
   const tls = current.app.config.server.tls;
   const server = tls

@@ -38,8 +38,10 @@ export interface RequestContext {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly startedAt: number;
-  /** Aborted when the client goes away before the response finished. */
+  /** Aborted when the client goes away before the response finished; made on first use (most requests never need one). */
   readonly abort: AbortController;
+  /** The client went away before the response finished. */
+  readonly aborted: boolean;
   /** Filled as the stages run; what the access log and the metrics report. */
   s3?: S3Request;
   auth?: Principal;
@@ -86,10 +88,40 @@ export function newRequestId(): string {
   return ID_PREFIX + counter.toString(16).toUpperCase().padStart(8, '0');
 }
 
-export function createContext(app: Services, req: IncomingMessage, res: ServerResponse): RequestContext {
-  const ctx: RequestContext = { id: newRequestId(), app, req, res, startedAt: performance.now(), abort: new AbortController(), bytesIn: 0, bytesOut: 0 };
-  res.on('close', () => {
-    if (!res.writableFinished) ctx.abort.abort();
-  });
-  return ctx;
+class Context implements RequestContext {
+  readonly id = newRequestId();
+  readonly startedAt = performance.now();
+  bytesIn = 0;
+  bytesOut = 0;
+  aborted = false;
+  #abort: AbortController | undefined;
+  s3?: S3Request;
+  auth?: Principal;
+  backend?: Backend;
+  body?: PreparedBody;
+  errorCode?: string;
+  copy?: CopyEmulationSample;
+  upstreamRequestId?: string;
+
+  constructor(readonly app: Services, readonly req: IncomingMessage, readonly res: ServerResponse) {}
+
+  get abort(): AbortController {
+    if (!this.#abort) {
+      this.#abort = new AbortController();
+      if (this.aborted) this.#abort.abort();
+    }
+    return this.#abort;
+  }
+
+  /** The response closed: if it did not finish, the client left, and whatever still runs for it stops. */
+  closed(): void {
+    if (this.res.writableFinished) return;
+    this.aborted = true;
+    this.#abort?.abort();
+  }
+}
+
+/** A new request's context; the caller calls `closed()` once the response closed (one listener per response, app.ts). */
+export function createContext(app: Services, req: IncomingMessage, res: ServerResponse): RequestContext & { closed(): void } {
+  return new Context(app, req, res);
 }

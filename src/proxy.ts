@@ -1,7 +1,7 @@
 // THE pipeline: parseS3Request → authenticate → authorize → prepareBody → handle; one catch → renderError.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { authenticate } from './auth/authenticate.js';
-import { createContext, type RequestContext, type Routed, type Services } from './context.js';
+import type { RequestContext, Routed } from './context.js';
 import { handle } from './handlers/index.js';
 import { prepareBody } from './body/prepare.js';
 import { listBuckets } from './handlers/list-buckets.js';
@@ -11,8 +11,8 @@ import { S3Error, isS3Error, renderError, toS3Error } from './s3/errors.js';
 import { parseS3Request } from './parse/request.js';
 import { authorize } from './auth/authorize.js';
 
-export async function handleRequest(app: Services, req: IncomingMessage, res: ServerResponse, expectContinue = false): Promise<void> {
-  const ctx = createContext(app, req, res);
+export async function handleRequest(ctx: RequestContext, expectContinue = false): Promise<void> {
+  const { app, req, res } = ctx;
   watchIdleClient(ctx);
   let authenticating = true;
   try {
@@ -41,17 +41,17 @@ export async function handleRequest(app: Services, req: IncomingMessage, res: Se
     fail(ctx, err);
     // Parse errors happen before authentication too; count only what the auth stages refused.
     if (authenticating && ctx.s3 && isS3Error(err)) app.metrics.recordAuthFailure(err.code);
-  } finally {
-    finish(ctx);
   }
 }
 
 /**
  * A client that stalls mid-request (a body that stops arriving) would hold a backend request open for ever:
- * answer 400 RequestTimeout like S3, abort the upstream request (nothing is committed) and close.
+ * answer 400 RequestTimeout like S3, abort the upstream request (nothing is committed) and close. Only requests
+ * with a body can stall that way, so only they pay for the watch.
  */
 function watchIdleClient(ctx: RequestContext): void {
   const { req, res } = ctx;
+  if (req.complete || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) || req.headers['content-length'] === '0') return;
   const onIdle = () => {
     // Only a request still arriving is the client's stall; a slow backend has its own timeouts.
     if (res.writableFinished || req.complete) return;
@@ -69,19 +69,14 @@ function watchIdleClient(ctx: RequestContext): void {
     else if (!req.complete) req.destroy(err);
   };
   req.setTimeout(ctx.app.config.server.idleTimeoutSeconds * 1000, onIdle);
-  // Once the request is complete, Node offers the timeout to the response and else destroys the socket;
-  // waiting for a slow backend is bounded by the backend pool's own timeouts instead.
+  // Once the body is in, Node offers the timeout to the response and else destroys the socket; waiting for a slow
+  // backend is bounded by the backend's own timeout instead. Keep-alive: Node re-arms the socket after the response.
   res.on('timeout', () => {});
-  // Keep-alive: the next request on this socket sets its own watch.
-  res.once('close', () => {
-    req.off('timeout', onIdle);
-    if (!req.socket.destroyed) req.socket.setTimeout(0);
-  });
 }
 
 function fail(ctx: RequestContext, err: unknown): void {
   const { res, req } = ctx;
-  if (ctx.abort.signal.aborted) {
+  if (ctx.aborted) {
     ctx.errorCode = 'ClientDisconnected';
     return;
   }
@@ -113,9 +108,10 @@ function discardBody(req: IncomingMessage): void {
   req.resume();
 }
 
-function finish(ctx: RequestContext): void {
+/** Once the response closed: one metrics record and one access log line per request. */
+export function recordRequest(ctx: RequestContext): void {
   const { req, res, s3 } = ctx;
-  const log = () => {
+  {
     const durationMs = Math.round((performance.now() - ctx.startedAt) * 1000) / 1000;
     const { metrics } = ctx.app;
     metrics.recordRequest({ operation: s3?.operation, backend: ctx.backend?.name, status: res.statusCode, durationSeconds: durationMs / 1000, bytesIn: ctx.bytesIn, bytesOut: ctx.bytesOut });
@@ -137,7 +133,5 @@ function finish(ctx: RequestContext): void {
       userAgent: req.headers['user-agent'],
       upstreamRequestId: ctx.upstreamRequestId,
     });
-  };
-  if (res.writableFinished || res.destroyed) log();
-  else res.once('close', log);
+  }
 }

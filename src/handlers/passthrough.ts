@@ -1,5 +1,4 @@
 // passthrough handler: re-signs the client's request for its backend, streams both bodies, maps aliased names back.
-import { pipeline } from 'node:stream/promises';
 import type { Routed } from '../context.js';
 import { mapBucketNames, OPERATIONS_NAMING_BUCKET } from '../route/alias.js';
 import { forwardableResponseHeaders, headerValue } from '../s3/headers.js';
@@ -86,14 +85,29 @@ export async function relayResponse(ctx: Routed, up: UpstreamResponse): Promise<
   res.writeHead(up.status, headers);
   // Object bytes only (the contract's sent_bytes), not listings or error documents.
   if (ctx.s3.operation === 'GetObject') up.body.on('data', (chunk: Buffer) => (ctx.bytesOut += chunk.length));
-  try {
-    await pipeline(up.body, res);
-  } catch (err) {
-    // Headers are out: the only honest signal left is a broken connection (never XML in a body).
-    res.destroy();
-    if (!ctx.abort.signal.aborted) ctx.errorCode = 'UpstreamBodyFailed';
-    void err;
-  }
+  await relayBody(ctx, up);
+}
+
+/**
+ * Pipes the backend's body to the client with backpressure. A plain pipe, not stream.pipeline: that costs an
+ * AbortController and several listeners per response. Either side failing ends both: once headers are out, the only
+ * honest signal left is a broken connection (never XML in a body).
+ */
+function relayBody(ctx: Routed, up: UpstreamResponse): Promise<void> {
+  const { res } = ctx;
+  return new Promise((resolve) => {
+    const broken = () => {
+      if (res.writableFinished) return resolve();
+      up.body.destroy();
+      res.destroy();
+      if (!ctx.aborted) ctx.errorCode = 'UpstreamBodyFailed';
+      resolve();
+    };
+    up.body.once('error', broken);
+    res.once('close', broken);
+    res.once('finish', resolve);
+    up.body.pipe(res);
+  });
 }
 
 export async function passthrough(ctx: Routed, overrides: Record<string, string | undefined> = {}): Promise<void> {
@@ -107,7 +121,8 @@ export async function passthrough(ctx: Routed, overrides: Record<string, string 
     headers: upstreamHeaders(ctx, overrides),
     body: ctx.body.stream,
     payloadHash: ctx.body.payloadHash,
-    signal: ctx.abort.signal,
+    // No abort signal: a client that leaves mid-response breaks the pipeline below, which drops the backend
+    // connection; one that leaves mid-upload fails the body stream. Neither needs an AbortController per request.
     unsigned: ctx.unsigned,
   });
   await relayResponse(ctx, up);

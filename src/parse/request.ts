@@ -23,9 +23,9 @@ export interface S3Request {
   /** The AWS operation name. */
   operation: string;
   spec: OperationSpec;
-  /** The query the backend receives: this operation's subresources and parameters, decoded, in wire order. */
+  /** The query the backend receives: this operation's subresources and parameters, decoded, in wire order, each once. */
   params: Array<[string, string]>;
-  /** First value of each of those. */
+  /** The value of each of those. */
   query: ReadonlyMap<string, string>;
   /**
    * Request headers as S3 reads them: lower-case names, repeats joined with ",", and a presigned URL's x-amz-*
@@ -176,11 +176,16 @@ export function parseS3Request(raw: RawRequest, opts: ParseOptions): S3Request {
   const copyHeader = headers['x-amz-copy-source'];
   const spec = classifyOperation(method as Method, level, names, copyHeader !== undefined, query0.get('list-type'));
 
-  // The backend gets this operation's subresources and parameters only (security.md §2.2).
+  // The backend gets this operation's subresources and parameters only, each once (security.md §2.2): stores
+  // disagree on which of several values counts (first, last, or all joined), so the value checked below must
+  // be the only one.
   const allowed = new Set([...spec.sub, ...spec.params]);
   const params = pairs.filter(([n]) => allowed.has(n));
   const query = new Map<string, string>();
-  for (const [n, v] of params) if (!query.has(n)) query.set(n, v);
+  for (const [n, v] of params) {
+    if (query.has(n)) throw new S3Error('InvalidArgument', `The query parameter "${n}" may be given only once.`, { ArgumentName: n });
+    query.set(n, v);
+  }
 
   const request: S3Request = {
     method: method as Method, rawPath, rawQuery, bucket, key, virtualHosted: hostBucket !== undefined,

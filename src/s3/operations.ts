@@ -181,7 +181,8 @@ export function classifyOperation(method: Method, level: Level, names: ReadonlyS
   const byMethod = candidates.filter((o) => o.method === method);
   if (byMethod.length === 0) throw methodNotAllowed(method, level);
   let spec = byMethod.find((o) => (o.copy === true) === copy);
-  if (byMethod.length > 1 && byMethod.every((o) => !o.copy) && method === 'GET' && level === 'bucket' && sub.length === 0) {
+  // Not with a copy source: neither listing copies, and the copy source must be refused below like anywhere else.
+  if (!copy && byMethod.length > 1 && byMethod.every((o) => !o.copy) && method === 'GET' && level === 'bucket' && sub.length === 0) {
     spec = byMethod.find((o) => o.name === (listType === '2' ? 'ListObjectsV2' : 'ListObjects'));
   }
   if (!spec) {

@@ -53,12 +53,14 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
       region: 'us-east-1',
       addressing: 'path',
       credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-      // The embedded store copies natively (UploadPartCopy included), decodes aws-chunked itself (so a trailer
-      // checksum reaches it re-framed and is kept with the object, as S3 would) and keeps "." and ".." key segments.
+      // The embedded store copies natively (UploadPartCopy included) and decodes aws-chunked itself (so a trailer
+      // checksum reaches it re-framed and is kept with the object, as S3 would). It keeps "." and ".." key segments
+      // literally too (keys are hashed into file names), but like every other backend it gets such keys only when
+      // the config says capabilities.literalKeys: true (security.md §3.2).
       capabilities: {
         uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true,
         awsChunked: cfg.capabilities.awsChunked ?? true,
-        literalKeys: cfg.capabilities.literalKeys ?? true,
+        literalKeys: cfg.capabilities.literalKeys ?? false,
       },
       embedded: server,
     };

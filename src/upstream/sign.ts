@@ -1,9 +1,7 @@
-// signUpstream: re-signs a request for its backend with aws4; handlers never import aws4 themselves.
-import aws4 from 'aws4';
+// signUpstream: re-signs a request for its backend with SigV4, from the same canonicalisation steps that verify clients (sigv4.md §3–§5); handlers never sign themselves.
+import { canonicalHeaderValue, canonicalQuery, canonicalUri, deriveSigningKey, stringToSign, ALGORITHM } from '../auth/sigv4.js';
+import { hmacSha256Hex } from '../s3/hash.js';
 import type { Backend } from './backends.js';
-
-export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
-export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 export interface UnsignedRequest {
   method: string;
@@ -15,14 +13,52 @@ export interface UnsignedRequest {
   payloadHash: string;
 }
 
+/** Headers a proxy on the way may add or change; left out of the signature as the AWS SDKs leave them out. */
+const UNSIGNED = new Set(['authorization', 'connection', 'expect', 'user-agent', 'x-amzn-trace-id', 'range']);
+
+/** kSigning per backend for the current UTC day: derived once a day, not per request (sigv4.md §5). */
+const signingKeys = new WeakMap<Backend, { date: string; key: Buffer }>();
+
+function signingKey(backend: Backend, date: string): Buffer {
+  const cached = signingKeys.get(backend);
+  if (cached?.date === date) return cached.key;
+  const key = deriveSigningKey(backend.credentials.secretAccessKey, date, backend.region, 's3');
+  signingKeys.set(backend, { date, key });
+  return key;
+}
+
+// The timestamp changes once a second: format it once a second.
+let stampSecond = -1;
+let stamp = '';
+function amzDate(now: number): string {
+  const second = Math.floor(now / 1000);
+  if (second !== stampSecond) {
+    stampSecond = second;
+    stamp = new Date(second * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  }
+  return stamp;
+}
+
 /**
- * Returns the headers to send (Authorization, X-Amz-Date, X-Amz-Content-Sha256, token) and the
- * path as aws4 normalised it. X-Amz-Content-Sha256 is set before signing: aws4 would otherwise
- * hash request.body, which is a stream here.
+ * Returns the path and the headers to send, with x-amz-date, x-amz-content-sha256, the session token if any, and
+ * Authorization over every header sent but the few a proxy may touch.
  */
 export function signUpstream(backend: Backend, req: UnsignedRequest): { path: string; headers: Record<string, string> } {
-  const headers: Record<string, string> = { ...req.headers, host: req.host, 'x-amz-content-sha256': req.payloadHash };
-  const opts = { method: req.method, host: req.host, path: req.path, headers, service: 's3', region: backend.region };
-  aws4.sign(opts, backend.credentials);
-  return { path: opts.path, headers: opts.headers as Record<string, string> };
+  const timestamp = amzDate(Date.now());
+  const date = timestamp.slice(0, 8);
+  const headers: Record<string, string> = { ...req.headers, host: req.host, 'x-amz-date': timestamp, 'x-amz-content-sha256': req.payloadHash };
+  const token = backend.credentials.sessionToken;
+  if (token) headers['x-amz-security-token'] = token;
+  const names = Object.keys(headers).map((n) => n.toLowerCase()).filter((n) => !UNSIGNED.has(n)).sort();
+  let canonicalHeaders = '';
+  for (const name of names) canonicalHeaders += `${name}:${canonicalHeaderValue(headers[name]!)}\n`;
+  const signedHeaders = names.join(';');
+  const q = req.path.indexOf('?');
+  const rawPath = q < 0 ? req.path : req.path.slice(0, q);
+  const rawQuery = q < 0 ? '' : req.path.slice(q + 1);
+  const canonical = `${req.method}\n${canonicalUri(rawPath)}\n${canonicalQuery(rawQuery, false)}\n${canonicalHeaders}\n${signedHeaders}\n${req.payloadHash}`;
+  const scope = `${date}/${backend.region}/s3/aws4_request`;
+  const signature = hmacSha256Hex(signingKey(backend, date), stringToSign(timestamp, scope, canonical));
+  headers.authorization = `${ALGORITHM} Credential=${backend.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  return { path: req.path, headers };
 }
