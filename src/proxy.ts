@@ -32,7 +32,7 @@ export async function handleRequest(ctx: RequestContext, expectContinue = false)
     ctx.backend = backend;
     const body = (ctx.body = await prepareBody({
       req, operation: s3.operation, headers: s3.headers, payload: auth.payload, signing: auth.signing,
-      awsChunked: backend.capabilities.awsChunked, literalKeys: backend.capabilities.literalKeys, budget: app.budget,
+      awsChunked: backend.capabilities.awsChunked, literalKeys: backend.capabilities.literalKeys, budget: app.budget, checkNamedBucket: access.checkNamedBucket,
       onObjectBytes: (n) => (ctx.bytesIn += n),
     }));
     const routed: Routed = Object.assign(ctx, { s3, auth, headers: access.headers, unsigned: access.unsigned, route: access.target.route, backend, body, source: access.source });

@@ -35,6 +35,11 @@ export interface Authorized<B> {
   target?: Target<B>;
   /** Where the copy source lives (CopyObject, UploadPartCopy). */
   source?: Target<B> & { copySource: CopySource };
+  /**
+   * For a configuration document that names other buckets (logging target, inventory or replication destination):
+   * throws unless the client could write there itself, on the same backend, under the same name (security.md §3.5).
+   */
+  checkNamedBucket(name: string): void;
 }
 
 /** What an unsigned request may do on a route with `anonymous: read` (a public bucket in front of a private store). */
@@ -61,9 +66,15 @@ export function authorize<B extends BackendTraits>(request: S3Request, principal
     throw new S3Error('AccessDenied', 'Access Denied: this access key is read-only.');
   }
   const signed = new Set([...principal.signedHeaders, ...request.hoisted]);
-  const out: Authorized<B> = { headers: authenticatedHeaders(request.headers, signed) };
+  const out: Authorized<B> = { headers: authenticatedHeaders(request.headers, signed), checkNamedBucket: () => undefined };
   if (request.bucket === undefined) return out;
-  out.target = resolve(policy, request.bucket);
+  const target = (out.target = resolve(policy, request.bucket));
+  out.checkNamedBucket = (name) => {
+    const named = globMatch(allowed, name) && policy.router.lookup(name);
+    if (!named || named.backend !== target.route.backend || named.backendBucket !== name || client.readOnly) {
+      throw new S3Error('AccessDenied', 'Access Denied: the configuration names a bucket this key may not write to.', { BucketName: name });
+    }
+  };
   if (request.key !== undefined) assertLiteralKey(request.key, out.target.backend.capabilities.literalKeys);
   const copySource = request.copySource;
   if (copySource) {
@@ -81,7 +92,8 @@ function authorizeAnonymous<B extends BackendTraits>(request: S3Request, policy:
   const mode = target.route.anonymous;
   if (mode === 'deny' || (mode === 'read' && !ANONYMOUS_READS.has(request.operation))) throw denied();
   if (request.key !== undefined) assertLiteralKey(request.key, target.backend.capabilities.literalKeys);
-  return { headers: authenticatedHeaders(request.headers, new Set(), { anonymous: true }), target, unsigned: mode === 'backend' };
+  // Unsigned requests carry none of our credentials: what a document names is the backend's to judge.
+  return { headers: authenticatedHeaders(request.headers, new Set(), { anonymous: true }), target, unsigned: mode === 'backend', checkNamedBucket: () => undefined };
 }
 
 function resolve<B extends BackendTraits>(policy: AccessPolicy<B>, bucket: string): Target<B> {

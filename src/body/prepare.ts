@@ -13,7 +13,7 @@ import { createAwsChunkedDecoder } from './chunked.js';
 import type { ChunkSigning } from './chunked-signature.js';
 import { createPayloadHashCheck } from './payload-hash.js';
 import { reframeUnsignedTrailer } from './reframe.js';
-import { canonicalCompleteMultipartUpload, canonicalDeleteObjects, readBounded, tooLarge, xmlBodyLimit } from './xml-body.js';
+import { bucketsNamedIn, canonicalCompleteMultipartUpload, canonicalDeleteObjects, DOCUMENTS_NAMING_BUCKETS, readBounded, tooLarge, xmlBodyLimit } from './xml-body.js';
 
 /** The body as the backend receives it. */
 export interface PreparedBody {
@@ -43,6 +43,8 @@ export interface BodyInput {
   /** The backend keeps "." and ".." key segments (capabilities.literalKeys), for DeleteObjects keys. */
   literalKeys: boolean;
   budget: ByteBudget;
+  /** Refuses a bucket a configuration document names that the client may not write to (authorize.ts). */
+  checkNamedBucket(name: string): void;
   /** Object bytes received, as they pass (metrics, access log). */
   onObjectBytes(n: number): void;
 }
@@ -179,7 +181,23 @@ export async function prepareBody(input: BodyInput): Promise<PreparedBody> {
   }
   body.stream = chain(req, stages);
   if (operation === 'DeleteObjects' || operation === 'CompleteMultipartUpload') return rewriteXmlBody(input, body, operation);
+  if (DOCUMENTS_NAMING_BUCKETS.has(operation)) return checkNamedBuckets(input, body);
   return body;
+}
+
+const ROOTS: Record<string, string> = {
+  PutBucketLogging: 'BucketLoggingStatus', PutBucketInventoryConfiguration: 'InventoryConfiguration',
+  PutBucketAnalyticsConfiguration: 'AnalyticsConfiguration', PutBucketReplication: 'ReplicationConfiguration',
+};
+
+/**
+ * A logging target, an inventory or analytics export, a replication destination: the backend would write into the
+ * bucket the document names, with our credentials. Each must be one the client may write to (security.md §3.5).
+ */
+async function checkNamedBuckets(input: BodyInput, body: PreparedBody): Promise<PreparedBody> {
+  const bytes = await readBounded(body.stream as Readable, xmlBodyLimit(input.operation), input.budget);
+  for (const name of bucketsNamedIn(bytes.toString('utf8'), ROOTS[input.operation]!)) input.checkNamedBucket(name);
+  return { ...body, stream: bytes, length: bytes.length, payloadHash: sha256Hex(bytes) };
 }
 
 /**

@@ -103,6 +103,27 @@ export function canonicalDeleteObjects(body: string, checkKey: (key: string) => 
   return `${out}</Delete>`;
 }
 
+/** Configuration writes whose document names other buckets, and the elements that do (security.md §3.5). */
+export const DOCUMENTS_NAMING_BUCKETS: ReadonlySet<string> = new Set([
+  'PutBucketLogging', 'PutBucketInventoryConfiguration', 'PutBucketAnalyticsConfiguration', 'PutBucketReplication',
+]);
+const BUCKET_ELEMENTS = new Set(['TargetBucket', 'Bucket']);
+
+/** Every bucket a configuration document names, anywhere in it: `TargetBucket`, or `Bucket` as a name or an S3 ARN. */
+export function bucketsNamedIn(body: string, root: string): string[] {
+  const found: string[] = [];
+  const walk = (node: unknown, name?: string): void => {
+    if (typeof node === 'string') {
+      if (name !== undefined && BUCKET_ELEMENTS.has(name)) found.push(node.trim().replace(/^arn:aws[a-z-]*:s3:::/, '').split('/')[0]!);
+      return;
+    }
+    if (Array.isArray(node)) return node.forEach((n) => walk(n, name));
+    if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(v, k);
+  };
+  walk(parseRoot(body, root));
+  return found;
+}
+
 const PART_CHECKSUMS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'] as const;
 
 /**

@@ -1,5 +1,5 @@
 // Test helper: raw aws-chunked requests (any method, path and query) whose head is signed by the AWS SDK's signer and whose chunks continue its signature chain.
-import type { AwsChunkedMode } from '../../src/auth/chunked.js';
+import type { AwsChunkedMode } from '../../src/s3/payload.js';
 import { deriveSigningKey, encodeAwsChunked } from './aws-chunked-encode.js';
 import { signRaw, type Creds } from './raw-s3.js';
 

@@ -1,12 +1,14 @@
 // Attack table, bodies and framing (issue 13 items 6, 7, 11, 12): XML bodies, browser POST forms, streaming uploads without their chunks, methods, Connection, on moto, the embedded store and s3rver.
+import { createHmac } from 'node:crypto';
 import { connect } from 'node:net';
+import { deriveSigningKey } from '../helpers/aws-chunked-encode.js';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { runAttacks, type AttackCase, type Expected } from '../helpers/attack-table.js';
 import { sendTarget, type RawS3Response } from '../helpers/raw-s3.js';
 import { CLIENTS, OBJECT, startSecurityStack, UPLOAD_KEY, type BackendName, type SecurityStack } from '../helpers/security-stack.js';
 import { signChunked, type ChunkedRequest } from '../helpers/signed-chunks.js';
 import { corruptChunkSignature, withoutFinalChunk } from '../e2e/helpers/raw-chunked.js';
-import type { AwsChunkedMode } from '../../src/auth/chunked.js';
+import type { AwsChunkedMode } from '../../src/s3/payload.js';
 
 let stack: SecurityStack;
 beforeAll(async () => {
@@ -64,7 +66,8 @@ const xmlBodies: AttackCase[] = [
     name: 'DeleteObjects of 3 MiB, Transfer-Encoding: chunked',
     client: 't1',
     request: (x) => ({ method: 'POST', path: `/t1-${x}`, query: 'delete', body: `<Delete>${' '.repeat(3 * 1024 * 1024)}${deleteDoc(OBJECT).slice(8)}`, chunked: true }),
-    expect: { status: 411, code: 'MissingContentLength' },
+    // A chunked body without Content-Length is streamed (as S3 and the backends accept it), and still bounded.
+    expect: tooBig,
   },
   {
     name: 'PutBucketTagging announcing 1 MiB + 1 bytes',
@@ -96,7 +99,22 @@ const xmlBodies: AttackCase[] = [
   },
 ];
 
-/** A browser POST form whose `key` field (or the file's name, through ${filename}) would lead out of t1-X. */
+/** A SigV4 POST policy signed by t1 that allows any key in t1-X: what refuses the forms below is the key rule, not the policy. */
+function signedPolicyFields(bucket: string): Array<[string, string]> {
+  const now = new Date();
+  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const date = amzDate.slice(0, 8);
+  const credential = `${CLIENTS.t1.accessKeyId}/${date}/us-east-1/s3/aws4_request`;
+  const policy = Buffer.from(JSON.stringify({
+    expiration: new Date(now.getTime() + 600_000).toISOString(),
+    conditions: [{ bucket }, ['starts-with', '$key', ''], { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' }, { 'x-amz-credential': credential }, { 'x-amz-date': amzDate }],
+  })).toString('base64');
+  const key = deriveSigningKey(CLIENTS.t1.secretAccessKey, date, 'us-east-1');
+  const signature = createHmac('sha256', key).update(policy).digest('hex');
+  return [['x-amz-algorithm', 'AWS4-HMAC-SHA256'], ['x-amz-credential', credential], ['x-amz-date', amzDate], ['policy', policy], ['x-amz-signature', signature]];
+}
+
+/** A browser POST form, validly signed by t1, whose `key` field (or the file's name, through ${filename}) would lead out of t1-X. */
 function postForm(name: string, key: string, filename = 'f.txt'): AttackCase {
   const boundary = '----s3bridge-test';
   const field = (n: string, v: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${n}"\r\n\r\n${v}\r\n`;
@@ -105,18 +123,19 @@ function postForm(name: string, key: string, filename = 'f.txt'): AttackCase {
     client: 't1',
     request: (x) => ({
       method: 'POST', path: `/t1-${x}`, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-      body: `${field('key', key.replaceAll('{x}', x))}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\nplanted\r\n--${boundary}--\r\n`,
+      body: `${signedPolicyFields(`t1-${x}`).map(([n, v]) => field(n, v)).join('')}${field('key', key.replaceAll('{x}', x))}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\nplanted\r\n--${boundary}--\r\n`,
     }),
-    // The form names the key: it is not forwarded unread (security.md §3.4).
-    expect: { status: 501, code: 'NotImplemented' },
+    // The form is sent on as a PutObject of its key, authorized like one: dot segments refused (security.md §3.2, §3.4).
+    expect: invalid,
   };
 }
 
 const forms: AttackCase[] = [
   postForm('a key with dot segments into another bucket', '../zz-{x}/planted.txt'),
   postForm('a key with dot segments out of the store', '../../../escape-probe'),
-  postForm('${filename} with dot segments', 'uploads/${filename}', '../../zz-{x}/planted.txt'),
-  postForm('a plain key', 'plain.txt'),
+  // The browser's path is dropped (S3's basename rule), so only a filename that is itself a dot segment reaches the key.
+  postForm('${filename} that is a dot segment', 'uploads/${filename}', '..'),
+  postForm('a key that is only dots', '..'),
 ];
 
 /** A signed aws-chunked request (security.md §6), changed by `mutate` before it is sent. */
@@ -207,7 +226,21 @@ const connections: AttackCase[] = [
   connection('the copy range', 'close, x-amz-copy-source-range', { 'x-amz-copy-source': 't1-{x}/obj.txt', 'x-amz-copy-source-range': 'bytes=0-1' }, 'PUT'),
 ];
 
+/** Configuration writes whose document makes the backend write into another bucket (security.md §3.5). */
+const namingOtherBuckets: AttackCase[] = [
+  ['PutBucketLogging', 'logging', (x: BackendName) => `<BucketLoggingStatus><LoggingEnabled><TargetBucket>zz-${x}</TargetBucket><TargetPrefix>l/</TargetPrefix></LoggingEnabled></BucketLoggingStatus>`],
+  ['PutBucketInventoryConfiguration', 'inventory&id=i1', (x: BackendName) => `<InventoryConfiguration><Id>i1</Id><IsEnabled>true</IsEnabled><Destination><S3BucketDestination><Format>CSV</Format><Bucket>arn:aws:s3:::zz-${x}</Bucket></S3BucketDestination></Destination><IncludedObjectVersions>All</IncludedObjectVersions><Schedule><Frequency>Daily</Frequency></Schedule></InventoryConfiguration>`],
+  ['PutBucketAnalyticsConfiguration', 'analytics&id=a1', (x: BackendName) => `<AnalyticsConfiguration><Id>a1</Id><StorageClassAnalysis><DataExport><OutputSchemaVersion>V_1</OutputSchemaVersion><Destination><S3BucketDestination><Format>CSV</Format><Bucket>arn:aws:s3:::zz-${x}</Bucket></S3BucketDestination></Destination></DataExport></StorageClassAnalysis></AnalyticsConfiguration>`],
+  ['PutBucketReplication', 'replication', (x: BackendName) => `<ReplicationConfiguration><Role>r</Role><Rule><Status>Enabled</Status><Destination><Bucket>arn:aws:s3:::zz-${x}</Bucket></Destination></Rule></ReplicationConfiguration>`],
+  ['PutBucketLogging, the target hidden in CDATA', 'logging', (x: BackendName) => `<BucketLoggingStatus><LoggingEnabled><TargetBucket><![CDATA[zz-${x}]]></TargetBucket></LoggingEnabled></BucketLoggingStatus>`],
+].map(([name, query, body]) => ({
+  name: `${name as string} naming another tenant's bucket`, client: 't1' as const,
+  request: (x: BackendName) => ({ method: 'PUT', path: `/t1-${x}`, query: query as string, body: (body as (x: BackendName) => string)(x) }),
+  expect: { status: 403, code: 'AccessDenied' },
+}));
+
 describe('XML bodies', () => runAttacks(s, xmlBodies));
+describe('configuration documents naming other buckets', () => runAttacks(s, namingOtherBuckets));
 describe('browser POST forms', () => runAttacks(s, forms));
 describe('streaming uploads that do not prove themselves', () => runAttacks(s, streaming));
 describe('methods', () => runAttacks(s, methods));

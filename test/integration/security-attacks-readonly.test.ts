@@ -147,7 +147,8 @@ const writes: AttackCase[] = [
 
 describe('the read operations', () => {
   it('are exactly the rows of the operation table marked read', () => {
-    const rows = OPERATIONS.filter((o) => o.read).map((o) => `${o.name} ${o.method} ${o.level} ${o.sub.join('&')}`).sort();
+    // OptionsObject (a CORS preflight) is answered before authentication: no key calls it.
+    const rows = OPERATIONS.filter((o) => o.read && o.name !== 'OptionsObject').map((o) => `${o.name} ${o.method} ${o.level} ${o.sub.join('&')}`).sort();
     expect(rows).toEqual(READ_OPERATIONS.map((r) => r.join(' ')).sort());
   });
 });

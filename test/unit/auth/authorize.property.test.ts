@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { authorize, type AccessPolicy, type BackendTraits } from '../../../src/auth/authorize.js';
 import type { ClientConfig } from '../../../src/config/schema.js';
 import { parseS3Request, type S3Request } from '../../../src/parse/request.js';
-import { globToRegExp, Router } from '../../../src/routing/router.js';
+import { globToRegExp, Router } from '../../../src/route/router.js';
 import { isS3Error } from '../../../src/s3/errors.js';
 import { OPERATIONS } from '../../../src/s3/operations.js';
 import { CLIENT_BUCKETS, hasDotSegment, IN_ALLOW_LIST, requestArb, rawQuery, ROUTES, type GeneratedRequest } from '../../helpers/hostile-requests.js';
@@ -47,7 +47,7 @@ function decide(r: GeneratedRequest, auth: boolean) {
   let s3: S3Request;
   try {
     s3 = parseS3Request(raw, { virtualHostSuffixes: [] });
-    return { s3, signed, out: authorize(s3, CLIENTS[r.client], signed, policy) };
+    return { s3, signed, out: authorize(s3, { client: CLIENTS[r.client], payload: { kind: 'unsigned' }, signedHeaders: signed }, policy) };
   } catch (err) {
     // Refusing is always safe; anything but an S3 error is a crash.
     if (!isS3Error(err)) throw err;
