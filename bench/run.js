@@ -69,7 +69,7 @@ async function startContenders(originUrl, originBUrl) {
   const start = async (kind, script, variant, own) => {
     const id = own ? `${own.id}/${variant.suffix}` : `${kind}/${variant.suffix}`;
     const proxy = await startProxy({
-      name: id.replace('/', '-'), script, originUrl, originBUrl, observability: own?.observability, mallocTuning: variant.env, workDir,
+      name: id.replace('/', '-'), script, originUrl, originBUrl, observability: own?.observability, store: own?.store, mallocTuning: variant.env, workDir,
     });
     cleanups.push(proxy.stop);
     contenders.push({
@@ -122,8 +122,11 @@ async function waitForQuiet() {
 async function measure(ctx, s, c, params, rep) {
   const loadBefore = opts.waitQuiet > 0 ? await waitForQuiet() : undefined;
   const pid = c.proxy?.pid;
-  const peakReset = pid ? resetPeak(pid) : false;
-  const proxyCpu0 = pid ? cpuSeconds(pid) : 0;
+  // A contender may be several processes (s3bridge and its store child, or s3bridge and s3rver): count them all.
+  const pids = c.proxy ? c.proxy.pids() : [];
+  const peakReset = pids.map((p) => resetPeak(p)).every(Boolean);
+  const cpuOf = () => pids.reduce((sum, p) => { try { return sum + cpuSeconds(p); } catch { return sum; } }, 0);
+  const proxyCpu0 = cpuOf();
   const originCpu = () => cpuSeconds(ctx.originPid) + cpuSeconds(ctx.originBPid);
   const originCpu0 = originCpu();
   const clientCpu0 = process.cpuUsage();
@@ -141,9 +144,8 @@ async function measure(ctx, s, c, params, rep) {
   run.wallSeconds = (performance.now() - t0) / 1000;
   const machine1 = machineCpu();
   if (pid && c.proxy.alive()) {
-    run.proxyCpuSeconds = cpuSeconds(pid) - proxyCpu0;
-    const mem = memory(pid);
-    run.proxyPeakRssMB = mem.peakMB;
+    run.proxyCpuSeconds = cpuOf() - proxyCpu0;
+    run.proxyPeakRssMB = pids.reduce((sum, p) => { try { return sum + memory(p).peakMB; } catch { return sum; } }, 0);
     run.proxyPeakIsLifetime = !peakReset;
   } else if (pid) {
     run.ok = false;

@@ -61,6 +61,7 @@ async function buildBackends(config: Config, log: Logger, metrics: Metrics, prev
       const reuse = old && JSON.stringify(old) === JSON.stringify(cfg) ? previous!.backends.get(cfg.name) : undefined;
       backends.set(cfg.name, reuse ?? (await createBackend(cfg, {
         metrics,
+        log,
         onEmbeddedEvent: (e) => (e.event === 'ready' ? log.info('embedded backend ready', e) : log.warn(`embedded backend ${e.event}`, e)),
       })));
     }

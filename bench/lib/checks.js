@@ -3,6 +3,7 @@
 import { request } from 'undici';
 import { expectedBytes } from '../origin.js';
 import { getObject, headObject, presignedPath, putObject } from './client.js';
+import { createBenchBucket } from './scenarios-embedded.js';
 
 const MiB = 1024 * 1024;
 
@@ -12,6 +13,34 @@ export async function originStats(originUrl) {
   return res.body.json();
 }
 
+const expect = (cond, msg) => { if (!cond) throw new Error(msg); };
+
+async function runCheck(results, name, fn, required = true) {
+  try {
+    const detail = await fn();
+    results.push({ name, ok: true, required, detail: detail ?? '' });
+  } catch (err) {
+    results.push({ name, ok: false, required, detail: String(err?.message ?? err) });
+  }
+}
+
+/** A contender in front of a store (embedded scenarios): what it stores must come back byte-exact. */
+async function checkStoreContender(contender, results) {
+  const t = contender.target;
+  await runCheck(results, 'CreateBucket, PUT 1 MiB, GET it back byte-exact', async () => {
+    await createBenchBucket(t);
+    const put = await putObject(t, '/bench/check-store', MiB);
+    expect(put.status === 200, `PUT status ${put.status}: ${put.body.slice(0, 200)}`);
+    const r = await getObject(t, '/bench/check-store', { collect: true });
+    expect(r.status === 200 && r.body.equals(expectedBytes(0, MiB)), `GET status ${r.status}, ${r.bytes} bytes`);
+  });
+  await runCheck(results, 'GET Range bytes=1000-1999: 206 and the right bytes', async () => {
+    const r = await getObject(t, '/bench/check-store', { headers: { range: 'bytes=1000-1999' }, collect: true });
+    expect(r.status === 206 && r.body.equals(expectedBytes(1000, 2000)), `status ${r.status}`);
+  });
+  return results;
+}
+
 /**
  * Runs the checks for one contender; returns [{ name, ok, detail }]. `required: false` checks are informative
  * (whether a proxy rejects a bad signature is reported, not required: the pass-through baseline checks nothing).
@@ -19,6 +48,7 @@ export async function originStats(originUrl) {
 export async function checkContender(contender, originUrl) {
   const t = contender.target;
   const results = [];
+  if (contender.proxy?.store) return checkStoreContender(contender, results);
   const check = async (name, fn, required = true) => {
     try {
       const detail = await fn();
@@ -27,8 +57,6 @@ export async function checkContender(contender, originUrl) {
       results.push({ name, ok: false, required, detail: String(err?.message ?? err) });
     }
   };
-  const expect = (cond, msg) => { if (!cond) throw new Error(msg); };
-
   await check('GET 1 MiB: status and every byte', async () => {
     const r = await getObject(t, '/bench/check-1MiB', { collect: true });
     expect(r.status === 200, `status ${r.status}`);

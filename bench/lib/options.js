@@ -7,8 +7,8 @@ import { parseSize } from './stats.js';
 export const USAGE = `usage: node bench/run.js [options]      (npm run bench -- [options])
   --quick                    smoke check: 128 MiB objects (copy: 256 MiB), 2 s load runs, 1-2 repetitions
   --only LIST                scenarios to run, comma-separated: get, put, small, upload-sdk,
-                             copy, copy-checksum, small-observability, http-proxy (= http-proxy-get,-put,-small);
-                             default all
+                             copy, copy-checksum, small-observability, http-proxy (= http-proxy-get,-put,-small),
+                             embedded (= embedded-put,-get: the embedded store vs s3rver); default all
   --proxy dist|passthrough|auto  what to measure: s3bridge (dist/main.js, the default), the minimal undici
                              pass-through, or s3bridge falling back to the pass-through when it does not start
   --baseline                 also measure the minimal undici pass-through proxy (with the same malloc variants)

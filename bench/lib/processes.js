@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -100,15 +101,61 @@ export function proxyConfigYaml({ port, adminPort, originUrl, originBUrl = origi
 }
 
 /**
+ * Backends for the embedded-store scenarios, in the same YAML shape: every bucket goes to one backend, either the
+ * embedded store (`embedded: { dir }`) or a remote one (s3rver, as s3bridge ≤ 0.1 embedded it).
+ */
+function storeConfigYaml({ port, adminPort, backend }) {
+  const backendLines = backend.dir !== undefined
+    ? ['  - name: local', `    embedded: { dir: ${JSON.stringify(backend.dir)} }`]
+    : ['  - name: local', `    endpoint: ${backend.url}`, '    region: us-east-1', '    accessKeyId: S3RVER', '    secretAccessKey: S3RVER',
+      '    capabilities: { uploadPartCopy: false }'];
+  return [
+    'server:', '  host: 127.0.0.1', `  port: ${port}`, '  region: us-east-1',
+    'admin:', '  host: 127.0.0.1', `  port: ${adminPort}`,
+    'clients:', `  - accessKeyId: ${BENCH_CLIENT.accessKeyId}`, `    secretAccessKey: ${BENCH_CLIENT.secretAccessKey}`, '    buckets: ["*"]',
+    'backends:', ...backendLines,
+    'routes:', '  - bucket: "*"', '    backend: local', '',
+  ].join('\n');
+}
+
+/** Pids of the direct children of pid (an embedded store child process, for instance). */
+function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** s3rver (bench/lib/s3rver-server.js) on a folder in workDir: the yardstick the embedded store replaced. */
+async function startS3rver({ name, workDir }) {
+  const dir = join(workDir, `${name}-s3rver`);
+  const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 's3rver-server.js'), '--dir', dir], {
+    env: envWith(true), stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const first = await Promise.race([
+    new Promise((resolve) => lines.once('line', resolve)),
+    new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`s3rver exited with code ${code}`)))),
+  ]);
+  return { url: JSON.parse(first).url, pid: child.pid, stop: () => stop(child) };
+}
+
+/**
  * Starts a proxy (`node SCRIPT --config FILE`) and waits until GET /healthz on its admin port answers 200.
  * stdout (the access log) and stderr go to files in workDir: a file costs the proxy what a real log sink would,
  * without the bench process having to drain a pipe.
  */
-export async function startProxy({ name, script, originUrl, originBUrl, observability, mallocTuning, workDir, timeoutMs = 30_000 }) {
+export async function startProxy({ name, script, originUrl, originBUrl, observability, mallocTuning, workDir, store, timeoutMs = 30_000 }) {
   const port = await freePort();
   const adminPort = await freePort();
   const configFile = join(workDir, `${name}.yaml`);
-  writeFileSync(configFile, proxyConfigYaml({ port, adminPort, originUrl, originBUrl, observability }));
+  // store: { kind: 'embedded' | 's3rver' } puts the proxy in front of a store instead of the origin.
+  let yardstick;
+  if (store?.kind === 's3rver') yardstick = await startS3rver({ name, workDir });
+  writeFileSync(configFile, store
+    ? storeConfigYaml({ port, adminPort, backend: yardstick ? { url: yardstick.url } : { dir: join(workDir, `${name}-data`) } })
+    : proxyConfigYaml({ port, adminPort, originUrl, originBUrl, observability }));
   const outFile = join(workDir, `${name}.stdout.log`);
   const errFile = join(workDir, `${name}.stderr.log`);
   const out = openSync(outFile, 'w');
@@ -132,6 +179,7 @@ export async function startProxy({ name, script, originUrl, originBUrl, observab
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       await stop(child);
+      await yardstick?.stop();
       throw new Error(`${name} not healthy after ${timeoutMs} ms:\n${tail()}`);
     }
     await sleep(100);
@@ -140,6 +188,12 @@ export async function startProxy({ name, script, originUrl, originBUrl, observab
     name, port, adminPort, pid: child.pid, url: `http://127.0.0.1:${port}`, configFile, outFile, errFile,
     alive: () => exit === undefined,
     stderrTail: tail,
-    stop: () => stop(child),
+    /** Every process doing this contender's work: the proxy, any child of it, the s3rver yardstick. */
+    pids: () => [child.pid, ...childPids(child.pid), ...(yardstick ? [yardstick.pid] : [])],
+    store: store?.kind,
+    stop: async () => {
+      await stop(child);
+      await yardstick?.stop();
+    },
   };
 }

@@ -23,6 +23,7 @@ import { originStats } from './checks.js';
 import { loadTest } from './loadgen.js';
 import { proxyScenarios } from './scenarios-proxies.js';
 import { TRANSFER_SCENARIOS } from './scenarios-transfer.js';
+import { EMBEDDED_SCENARIOS } from './scenarios-embedded.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -97,4 +98,4 @@ const BASE_SCENARIOS = [
   },
 ];
 
-export const SCENARIOS = [...BASE_SCENARIOS, ...TRANSFER_SCENARIOS, ...proxyScenarios(BASE_SCENARIOS)];
+export const SCENARIOS = [...BASE_SCENARIOS, ...TRANSFER_SCENARIOS, ...proxyScenarios(BASE_SCENARIOS), ...EMBEDDED_SCENARIOS];

@@ -49,9 +49,10 @@ const client = z.object({
 
 const capabilities = z.object({
   uploadPartCopy: z.boolean().optional(),
-  awsChunked: z.boolean().default(false),
-  // Only for stores known to keep "." and ".." key segments literal (AWS S3): otherwise such keys are refused.
-  literalKeys: z.boolean().default(false),
+  // Default false for remote backends; the embedded store takes aws-chunked (upstream/backends.ts).
+  awsChunked: z.boolean().optional(),
+  // Only for stores known to keep "." and ".." key segments literal (AWS S3, the embedded store): otherwise such keys are refused.
+  literalKeys: z.boolean().optional(),
 }).strict();
 
 const remoteBackend = z.object({
@@ -69,7 +70,11 @@ const remoteBackend = z.object({
 
 const embeddedBackend = z.object({
   name: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+'),
-  embedded: z.object({ dir: z.string().min(1) }).strict(),
+  embedded: z.object({
+    dir: z.string().min(1),
+    // CompleteMultipartUpload's minimum for every part but the last: S3's 5 MiB; tests with small parts lower it.
+    minPartSize: size.default('5MiB'),
+  }).strict(),
   capabilities: capabilities.default({}),
   maxConnections: z.number().int().min(1).max(4096).default(16),
   timeoutSeconds: z.number().positive().default(300),

@@ -1,6 +1,7 @@
 // Backend objects, built once at startup: endpoint, region, credentials, addressing style, capabilities, one keep-alive agent each.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { isEmbedded, type BackendConfig } from '../config/schema.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
@@ -31,7 +32,9 @@ export interface Backend {
 
 export interface BackendEvents {
   metrics?: Metrics;
-  onEmbeddedEvent?: (e: { event: string; name: string; code?: number | null; signal?: string | null; port?: number }) => void;
+  /** Where the embedded store logs what goes wrong inside it (never a key or signature). */
+  log?: Logger;
+  onEmbeddedEvent?: (e: { event: string; name: string; port?: number }) => void;
 }
 
 /** One keep-alive agent per backend; LIFO so that idle connections beyond what the load needs time out. */
@@ -44,14 +47,21 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
   let endpoint: string;
   let settings: Pick<Backend, 'region' | 'addressing' | 'credentials' | 'capabilities' | 'embedded'>;
   if (isEmbedded(cfg)) {
-    const server = await startEmbedded({ name: cfg.name, dir: cfg.embedded.dir, onEvent: events.onEmbeddedEvent });
+    const server = await startEmbedded({ name: cfg.name, dir: cfg.embedded.dir, minPartSize: cfg.embedded.minPartSize, log: events.log, onEvent: events.onEmbeddedEvent });
     endpoint = server.endpoint;
     settings = {
       region: 'us-east-1',
       addressing: 'path',
       credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-      // The embedded store cannot copy parts (s3rver answers 501), so copies into it are emulated.
-      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? false, awsChunked: false, literalKeys: false },
+      // The embedded store copies natively (UploadPartCopy included) and decodes aws-chunked itself (so a trailer
+      // checksum reaches it re-framed and is kept with the object, as S3 would). It keeps "." and ".." key segments
+      // literally too (keys are hashed into file names), but like every other backend it gets such keys only when
+      // the config says capabilities.literalKeys: true (security.md §3.2).
+      capabilities: {
+        uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true,
+        awsChunked: cfg.capabilities.awsChunked ?? true,
+        literalKeys: cfg.capabilities.literalKeys ?? false,
+      },
       embedded: server,
     };
   } else {
@@ -60,7 +70,7 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
       region: cfg.region,
       addressing: cfg.addressing,
       credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey, sessionToken: cfg.sessionToken },
-      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked, literalKeys: cfg.capabilities.literalKeys },
+      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked ?? false, literalKeys: cfg.capabilities.literalKeys ?? false },
     };
   }
   const url = new URL(endpoint);

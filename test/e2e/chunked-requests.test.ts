@@ -1,13 +1,13 @@
-// End to end: hand-built aws-chunked PUTs (all three modes), signed with the SDK's signer at the current time, good and bad, through s3bridge to moto and the embedded s3rver.
+// End to end: hand-built aws-chunked PUTs (all three modes), signed with the SDK's signer at the current time, good and bad, through s3bridge to moto and the embedded store.
 //
 // A bad body must be refused with S3's 4xx code and leave nothing on the backend: each case reads the
-// backend directly afterwards. s3rver commits whatever bytes it is given, so it shows any early release.
+// backend directly afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { AwsChunkedMode } from '../../src/body/chunked.js';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
-import { waitFor } from '../helpers/embedded.js';
+import { waitFor } from '../helpers/wait.js';
 import { DEMO } from '../helpers/bridge.js';
 import { backendHas, objectDigest, sha256, startStack, type BackendName, type Stack } from './helpers/stack.js';
 import { buildChunkedPut, corruptChunkSignature, errorCode, sendRaw, withoutFinalChunk, type ChunkedPut, type RawRequest } from './helpers/raw-chunked.js';
@@ -18,7 +18,7 @@ let stack: Stack;
 const BACKENDS: Array<[string, BackendName, string]> = [
   ['moto', 'moto-a', 'a-raw'],
   ['moto taking aws-chunked', 'moto-c', 'c-raw'],
-  ['s3rver (embedded)', 'local', 'l-raw'],
+  ['embedded store', 'local', 'l-raw'],
 ];
 
 beforeAll(async () => {

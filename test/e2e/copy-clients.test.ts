@@ -1,4 +1,4 @@
-// End to end: server-side copies by real clients (aws s3 cp / sync, rclone) across backends through s3bridge, which emulates them (moto A → moto B, moto A → s3rver).
+// End to end: server-side copies by real clients (aws s3 cp / sync, rclone) across backends through s3bridge, which emulates them (moto A → moto B, moto A → the embedded store).
 //
 // "Server-side" is checked in s3bridge's access log: the clients' requests are CopyObject / UploadPartCopy
 // only, never a GetObject or an upload carrying the bytes. The destination is then read straight from its backend.
@@ -31,7 +31,7 @@ const SOURCE: Record<string, Buffer> = {
   'tree/empty': Buffer.alloc(0),
 };
 
-const DESTINATIONS: Array<[string, BackendName]> = [['moto B', 'moto-b'], ['s3rver', 'local']];
+const DESTINATIONS: Array<[string, BackendName]> = [['moto B', 'moto-b'], ['embedded store', 'local']];
 
 beforeAll(async () => {
   dir = tempDir('s3bridge-e2e-copy-');

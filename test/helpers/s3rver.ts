@@ -1,10 +1,9 @@
 // Test backend: a plain s3rver process (a store that turns bucket, key and upload names into file paths) on a free port, as an external backend.
 //
-// Unlike the embedded backend (src/upstream/embedded.ts) nothing is put in front of s3rver and its store is not
-// patched: it answers anonymous requests, checks no signature and keeps the built-in key S3RVER/S3RVER. It runs
-// without --openssl-legacy-provider, so truncated listings (max-keys below the count) answer 500: the tests that
-// use it never list, they look at its folder. s3rver is a dependency for the embedded backend; should it leave
-// `dependencies`, it stays a devDependency for this helper.
+// The loose backend the attack tables need: it answers anonymous requests, checks no signature, keeps the built-in
+// key S3RVER/S3RVER and turns names into file paths. It runs without OpenSSL's legacy provider, so truncated
+// listings (max-keys below the count) answer 500: the tests that use it never list, they look at its folder.
+// s3rver is a devDependency for this helper, the benchmark's yardstick and the embedded store's import test.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -41,7 +40,7 @@ export async function startS3rver(dir: string): Promise<S3rverServer> {
   // s3rver is CommonJS: resolve its entry here and hand the path to the child.
   const entry = createRequire(import.meta.url).resolve('s3rver');
   const env = { ...process.env };
-  delete env.NODE_OPTIONS; // no inherited flags (e.g. --openssl-legacy-provider): s3rver as a user would run it
+  delete env.NODE_OPTIONS; // no inherited flags: s3rver as a user would run it
   const proc = spawn(process.execPath, ['-e', CHILD, entry, dir], { stdio: ['pipe', 'pipe', 'pipe'], env, cwd: dirname(entry) });
   running.add(proc);
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));

@@ -1,4 +1,4 @@
-// Cross-backend copies: UploadPartCopy and CopyObject emulated between two moto providers and an embedded s3rver.
+// Copies: UploadPartCopy and CopyObject emulated between two moto providers and the embedded store, and native inside the embedded store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -21,6 +21,7 @@ const source = randomBytes(300_000);
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 
 beforeAll(async () => {
+  const localDir = tempDir();
   [motoA, motoB] = await Promise.all([startMoto({ env: SMALL_PARTS }), startMoto({ env: SMALL_PARTS })]);
   rec = await startRecordingBackend({ accessKeyId: 'rec', secretAccessKey: 'rec-secret' });
   bridge = await startBridge({
@@ -30,7 +31,10 @@ beforeAll(async () => {
       remoteBackend('moto-b', motoB),
       // The same moto under another name, told it cannot copy: emulation inside one store.
       remoteBackend('moto-a-nocopy', motoA, { capabilities: { uploadPartCopy: false } }),
-      { name: 'local', embedded: { dir: tempDir() } },
+      // Small parts, as the motos allow them here (S3_UPLOAD_PART_MIN_SIZE).
+      { name: 'local', embedded: { dir: localDir, minPartSize: 1 } },
+      // The same store under another name, told it cannot copy: emulation inside one store.
+      { name: 'local-nocopy', embedded: { dir: localDir, minPartSize: 1 }, capabilities: { uploadPartCopy: false } },
       remoteBackend('rec', { endpoint: rec.endpoint, accessKeyId: 'rec', secretAccessKey: 'rec-secret' }),
     ],
     routes: [
@@ -38,15 +42,18 @@ beforeAll(async () => {
       { bucket: 'b-*', backend: 'moto-b' },
       { bucket: 'n-*', backend: 'moto-a-nocopy' },
       { bucket: 'l-*', backend: 'local' },
+      { bucket: 'm-*', backend: 'local-nocopy' },
       { bucket: 'r-*', backend: 'rec' },
     ],
     copy: { multipartThreshold: '6MiB', partSize: '5MiB', maxConcurrentParts: 2 },
   });
   s3 = bridge.client(undefined, undefined, { requestChecksumCalculation: 'WHEN_REQUIRED' });
-  for (const Bucket of ['a-src', 'b-dst', 'n-src', 'n-dst', 'l-dst']) await s3.send(new CreateBucketCommand({ Bucket }));
+  for (const Bucket of ['a-src', 'b-dst', 'n-src', 'n-dst', 'l-dst', 'l-src', 'm-src', 'm-dst']) await s3.send(new CreateBucketCommand({ Bucket }));
   await s3.send(new PutObjectCommand({ Bucket: 'a-src', Key: 'obj.bin', Body: source, ContentType: 'application/x-src', Metadata: { origin: 'a' }, Tagging: 'k1=v1&k2=v%202' }));
   await s3.send(new PutObjectCommand({ Bucket: 'a-src', Key: 'empty', Body: Buffer.alloc(0) }));
   await s3.send(new PutObjectCommand({ Bucket: 'n-src', Key: 'obj.bin', Body: source }));
+  await s3.send(new PutObjectCommand({ Bucket: 'l-src', Key: 'obj.bin', Body: source }));
+  await s3.send(new PutObjectCommand({ Bucket: 'm-src', Key: 'obj.bin', Body: source }));
 }, 90_000);
 
 afterAll(async () => {
@@ -78,12 +85,28 @@ describe('UploadPartCopy emulated byte-exact', () => {
   const ranges = [undefined, 'bytes=0-99999', 'bytes=100000-199999', 'bytes=200000-299999', 'bytes=5-5', 'bytes=299999-299999'];
   it.each([
     ['moto → moto (other provider)', 'b-dst', 'a-src/obj.bin'],
-    ['moto → s3rver (cannot copy)', 'l-dst', 'a-src/obj.bin'],
+    ['moto → embedded store', 'l-dst', 'a-src/obj.bin'],
     ['inside one backend without uploadPartCopy', 'n-dst', 'n-src/obj.bin'],
+    ['inside the embedded store (native UploadPartCopy)', 'l-dst', 'l-src/obj.bin'],
+    ['inside the embedded store told it cannot copy (emulated)', 'm-dst', 'm-src/obj.bin'],
   ])('%s', async (_name, Bucket, src) => {
     const got = await partCopies(Bucket, 'parts.bin', src, ranges);
     expect(md5(got)).toBe(md5(expected(ranges, source)));
     expect(got.length).toBe(source.length * 2 + 2);
+  });
+
+  it('inside the embedded store the copy is native: s3bridge emulates nothing', async () => {
+    const emulated = async () => {
+      const text = await (await fetch(`${bridge.adminUrl}/metrics`)).text();
+      return [...text.matchAll(/^s3bridge_copy_emulations_total\{[^}]*destination_backend="local"[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    const before = await emulated();
+    const got = await partCopies('l-dst', 'native.bin', 'l-src/obj.bin', ['bytes=0-99', undefined]);
+    expect(got.equals(Buffer.concat([source.subarray(0, 100), source]))).toBe(true);
+    expect(await emulated()).toBe(before);
+    // The same from another backend is emulated, and counted: the check above can see emulations.
+    await partCopies('l-dst', 'emulated.bin', 'a-src/obj.bin', ['bytes=0-99']);
+    expect(await emulated()).toBe(before + 1);
   });
 
   it('copies a zero-length object as a part', async () => {
@@ -156,10 +179,8 @@ describe('CopyObject emulated', () => {
     expect(md5(await got.Body!.transformToByteArray())).toBe(md5(source));
     expect(got.ContentType).toBe('application/x-src');
     expect(got.Metadata).toMatchObject({ origin: 'a' });
-    if (Bucket === 'b-dst') {
-      const tags = await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'copied.bin' }));
-      expect(tags.TagSet).toEqual(expect.arrayContaining([{ Key: 'k1', Value: 'v1' }, { Key: 'k2', Value: 'v 2' }]));
-    }
+    const tags = await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'copied.bin' }));
+    expect(tags.TagSet).toEqual(expect.arrayContaining([{ Key: 'k1', Value: 'v1' }, { Key: 'k2', Value: 'v 2' }]));
   });
 
   it('REPLACE directive takes metadata from the request', async () => {

@@ -1,4 +1,4 @@
-// The whole proxy in front of two moto_server providers and an embedded s3rver, driven by @aws-sdk/client-s3.
+// The whole proxy in front of two moto_server providers and the embedded store, driven by @aws-sdk/client-s3.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import {

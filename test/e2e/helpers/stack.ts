@@ -1,17 +1,16 @@
-// End-to-end test helper: s3bridge in front of moto providers and an embedded s3rver, plus clients that read the backends directly, bypassing s3bridge.
+// End-to-end test helper: s3bridge in front of moto providers and its embedded store, plus clients that read the backends directly, bypassing s3bridge.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { assertChildBuilt } from '../../helpers/embedded.js';
 import { remoteBackend, startBridge, tempDir, type TestBridge } from '../../helpers/bridge.js';
 import type { MotoServer } from '../../helpers/moto.js';
 import type { TlsFiles } from './tls.js';
 
 /**
- * Client-visible bucket prefix → backend: `a-*` moto-a, `b-*` moto-b, `l-*` the embedded s3rver ("local"),
+ * Client-visible bucket prefix → backend: `a-*` moto-a, `b-*` moto-b, `l-*` the embedded store ("local"),
  * `c-*` moto-c: the first moto again, declared able to take aws-chunked (capabilities.awsChunked), so
  * trailer checksums are re-framed and reach it.
  */
@@ -33,9 +32,8 @@ export interface StackOptions {
   awsChunkedMoto?: boolean;
 }
 
-/** Starts s3bridge over the given motos (moto-a, then moto-b) and one embedded s3rver. */
+/** Starts s3bridge over the given motos (moto-a, then moto-b) and one embedded store. */
 export async function startStack(motos: MotoServer[], opts: StackOptions = {}): Promise<Stack> {
-  assertChildBuilt();
   const names = ['moto-a', 'moto-b'] as const;
   const embeddedDir = tempDir('s3bridge-e2e-embedded-');
   const chunked = opts.awsChunkedMoto && motos[0] ? [remoteBackend('moto-c', motos[0], { capabilities: { awsChunked: true } })] : [];

@@ -1,9 +1,7 @@
-// The embedded backend: s3rver in a supervised child process (runs the compiled child from dist/, built by npm test).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// The embedded backend: the store (src/store) started inside s3bridge's process on 127.0.0.1, with a key pair made per start.
+import { readFileSync, readdirSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
@@ -13,7 +11,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedChildPids, isAlive, startTestEmbedded, waitFor, type TestEmbedded } from '../../helpers/embedded.js';
+import { startTestEmbedded, type TestEmbedded } from '../../helpers/embedded.js';
 
 function client(endpoint: string, accessKeyId: string, secretAccessKey: string): S3Client {
   return new S3Client({
@@ -45,15 +43,6 @@ async function refused(endpoint: string): Promise<boolean> {
   }
 }
 
-/** Starts a server and finds its child's pid (the one child of ours that was not there before). */
-async function startWithPid(name: string): Promise<{ srv: TestEmbedded; pid: number }> {
-  const before = new Set(embeddedChildPids());
-  const srv = await start({ name });
-  const fresh = embeddedChildPids().filter((p) => !before.has(p));
-  expect(fresh).toHaveLength(1);
-  return { srv, pid: fresh[0]! };
-}
-
 const started: TestEmbedded[] = [];
 async function start(opts: Parameters<typeof startTestEmbedded>[0] = {}): Promise<TestEmbedded> {
   const s = await startTestEmbedded(opts);
@@ -62,19 +51,15 @@ async function start(opts: Parameters<typeof startTestEmbedded>[0] = {}): Promis
 }
 afterAll(async () => {
   await Promise.all(started.map((s) => s.stop()));
-  expect(embeddedChildPids()).toEqual([]);
 });
 
 describe('startEmbedded', () => {
   let srv: TestEmbedded;
   let s3: S3Client;
   beforeAll(async () => {
-    // A stand-in for another backend's credentials in s3bridge's environment: the child must not inherit it.
-    process.env.S3BRIDGE_TEST_CANARY = 'canary-other-backend-secret';
     const t0 = Date.now();
     srv = await start();
-    delete process.env.S3BRIDGE_TEST_CANARY;
-    // Typically ~0.4 s; the bound is loose so a busy 2-core machine does not fail it.
+    // Typically a few ms; the bound is loose so a busy 2-core machine does not fail it.
     expect(Date.now() - t0).toBeLessThan(5_000);
     s3 = client(srv.endpoint, srv.accessKeyId, srv.secretAccessKey);
     await s3.send(new CreateBucketCommand({ Bucket: 'bkt' }));
@@ -84,11 +69,13 @@ describe('startEmbedded', () => {
     expect(srv.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(srv.accessKeyId).toMatch(/^[A-Z0-9]{16,}$/);
     expect(srv.secretAccessKey.length).toBeGreaterThanOrEqual(30);
+    expect(srv.events).toEqual([{ event: 'ready', name: 'local', port: Number(new URL(srv.endpoint).port) }]);
     await s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'dir/hello.txt', Body: 'hello world' }));
     const got = await s3.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'dir/hello.txt' }));
     expect(await got.Body!.transformToString()).toBe('hello world');
     expect(statSync(srv.dir).mode & 0o777).toBe(0o700);
-    expect(statSync(`${srv.dir}/bkt`).isDirectory()).toBe(true);
+    // The bucket's folder: its name hex-encoded (never a path built from a raw name).
+    expect(readdirSync(join(srv.dir, 'buckets'))).toEqual([Buffer.from('bkt').toString('hex')]);
   });
 
   it('generates different keys for each server and uses given ones', async () => {
@@ -98,19 +85,24 @@ describe('startEmbedded', () => {
     expect(other.endpoint).not.toBe(srv.endpoint);
     const s3b = client(other.endpoint, 'GIVENKEY', 'given-secret-key');
     await s3b.send(new CreateBucketCommand({ Bucket: 'other' }));
-    // The key registry is per child: srv's key means nothing to the other server.
+    // Each store knows only its own key: srv's key means nothing to the other server.
     const e = await errorOf(client(other.endpoint, srv.accessKeyId, srv.secretAccessKey).send(new CreateBucketCommand({ Bucket: 'x-other' })));
     expect(e.name).toBe('InvalidAccessKeyId');
     await other.stop();
   });
 
   it.each([
-    ['the built-in S3RVER key', 'S3RVER', 'S3RVER', 'InvalidAccessKeyId'],
+    ['the well-known S3RVER key', 'S3RVER', 'S3RVER', 'InvalidAccessKeyId'],
     ['an unknown key', 'NOPE', 'whatever', 'InvalidAccessKeyId'],
   ])('rejects %s', async (_what, ak, sk, code) => {
     const e = await errorOf(client(srv.endpoint, ak, sk).send(new GetObjectCommand({ Bucket: 'bkt', Key: 'dir/hello.txt' })));
     expect(e.name).toBe(code);
     expect(e.status).toBe(403);
+  });
+
+  it('rejects a request signed with a wrong secret for its own key id (the signature is verified)', async () => {
+    const e = await errorOf(client(srv.endpoint, srv.accessKeyId, 'not-the-secret').send(new GetObjectCommand({ Bucket: 'bkt', Key: 'dir/hello.txt' })));
+    expect(e).toEqual({ name: 'SignatureDoesNotMatch', status: 403 });
   });
 
   it.each([
@@ -123,107 +115,68 @@ describe('startEmbedded', () => {
     expect(await res.text()).toContain('<Code>AccessDenied</Code>');
   });
 
-  it('never shows its keys in the child command line or environment, nor passes our environment on', () => {
-    const pids = embeddedChildPids();
-    expect(pids.length).toBeGreaterThan(0);
-    for (const pid of pids) {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
-      expect(cmdline).toContain('--openssl-legacy-provider');
-      expect(cmdline).not.toContain(srv.secretAccessKey);
-      expect(environ).not.toContain(srv.secretAccessKey);
-      expect(environ).not.toContain('canary-other-backend-secret');
-      expect(cmdline).not.toContain(srv.accessKeyId);
-    }
+  it('keeps its keys in memory: not in this process\'s command line or environment, not on disk', () => {
+    const cmdline = readFileSync('/proc/self/cmdline', 'utf8');
+    const environ = readFileSync('/proc/self/environ', 'utf8');
+    expect(cmdline).not.toContain(srv.secretAccessKey);
+    expect(environ).not.toContain(srv.secretAccessKey);
+    expect(JSON.stringify(process.env)).not.toContain(srv.secretAccessKey);
+    const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+    for (const file of walk(srv.dir)) expect(readFileSync(file).includes(srv.secretAccessKey)).toBe(false);
+  });
+
+  it('answers a CompleteMultipartUpload naming a part never uploaded with InvalidPart, and keeps serving', async () => {
+    // s3rver 3.7.1 died on exactly this (an unhandled ENOENT).
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'bkt', Key: 'm' }));
+    const e = await errorOf(s3.send(new CompleteMultipartUploadCommand({
+      Bucket: 'bkt', Key: 'm', UploadId,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0123456789abcdef0123456789abcdef"' }] },
+    })));
+    expect(e).toEqual({ name: 'InvalidPart', status: 400 });
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'dir/hello.txt' }));
+    expect(await got.Body!.transformToString()).toBe('hello world');
   });
 });
 
 describe('startEmbedded with a bad dir', () => {
-  it('rejects when dir cannot be created, and leaves no child behind', async () => {
+  it('rejects when dir cannot be created', async () => {
     const root = mkdtempSync(join(tmpdir(), 's3bridge-baddir-'));
     const file = join(root, 'a-file');
     writeFileSync(file, 'not a directory');
-    const before = embeddedChildPids();
     try {
       await expect(startTestEmbedded({ dir: join(file, 'data') })).rejects.toThrow(/ENOTDIR|EEXIST/);
-      expect(embeddedChildPids()).toEqual(before);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
   });
 });
 
-describe('supervision', () => {
-  it('restarts s3rver on the same port after it crashes, and the data survives', async () => {
-    const { srv, pid: pidBefore } = await startWithPid('crashy');
-    const s3 = client(srv.endpoint, srv.accessKeyId, srv.secretAccessKey);
-    await s3.send(new CreateBucketCommand({ Bucket: 'bkt' }));
-    await s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k', Body: 'kept' }));
-    const endpoint = srv.endpoint;
-    // s3rver 3.7.1 dies on a Complete that lists a part never uploaded (an unhandled ENOENT).
-    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'bkt', Key: 'm' }));
-    await errorOf(s3.send(new CompleteMultipartUploadCommand({
-      Bucket: 'bkt', Key: 'm', UploadId,
-      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0123456789abcdef0123456789abcdef"' }] },
-    })));
-    await waitFor(() => srv.events.filter((e) => e.event === 'ready').length === 2, 10_000, 'the restarted child');
-    expect(srv.endpoint).toBe(endpoint);
-    expect(srv.restarts).toBe(1);
-    const kinds = srv.events.map((e) => e.event);
-    expect(kinds).toEqual(['ready', 'exit', 'restart', 'ready']);
-    const exit = srv.events[1]!;
-    expect(exit).toMatchObject({ name: 'crashy', code: 1 });
-    expect(exit.detail).toMatch(/ENOENT/);
-    expect(srv.events[2]).toMatchObject({ event: 'restart', port: Number(new URL(endpoint).port) });
-    expect(isAlive(pidBefore)).toBe(false);
-    const got = await s3.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'k' }));
-    expect(await got.Body!.transformToString()).toBe('kept');
-    await srv.stop();
-  });
-
-  it('stop() ends the child and does not restart it, even when called during a restart backoff', async () => {
-    const { srv, pid } = await startWithPid('stopper');
-    // Kill the child from outside; stop() lands during the backoff before the restart.
-    process.kill(pid, 'SIGKILL');
-    await waitFor(() => srv.events.some((e) => e.event === 'exit'), 5_000, 'the exit event');
-    await srv.stop();
-    // Longer than the first backoff: this checks that nothing happens (no restart), so there is no state to wait for.
-    await new Promise((r) => setTimeout(r, 400));
-    expect(srv.events.map((e) => e.event)).toEqual(['ready', 'exit']);
-    expect(srv.events[1]).toMatchObject({ signal: 'SIGKILL' });
-    expect(srv.restarts).toBe(0);
-    expect(await refused(srv.endpoint)).toBe(true);
-  });
-
-  it('stop() kills a running child and is idempotent', async () => {
-    const { srv, pid } = await startWithPid('plain');
+describe('lifecycle', () => {
+  it('stop() closes the listener and is idempotent', async () => {
+    const srv = await start({ name: 'plain' });
     await Promise.all([srv.stop(), srv.stop()]);
     await srv.stop();
-    expect(isAlive(pid)).toBe(false);
     expect(await refused(srv.endpoint)).toBe(true);
-    expect(srv.events.map((e) => e.event)).toEqual(['ready']); // a requested stop is not an "exit"
   });
 
-  it('the child exits when its parent dies without stopping it', async () => {
-    const embeddedJs = fileURLToPath(new URL('../../../dist/upstream/embedded.js', import.meta.url));
-    const root = mkdtempSync(join(tmpdir(), 's3bridge-orphan-'));
+  it('two backends on one folder share one store, which closes when the last one stops', async () => {
+    const root = mkdtempSync(join(tmpdir(), 's3bridge-shared-'));
     const dir = join(root, 'data');
-    const script = `import { startEmbedded } from ${JSON.stringify(embeddedJs)};
-      const s = await startEmbedded({ name: 'orphan', dir: ${JSON.stringify(dir)} });
-      console.log(s.endpoint); setInterval(() => {}, 1000);`;
-    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      const endpoint = await new Promise<string>((resolve, reject) => {
-        parent.stdout!.setEncoding('utf8').once('data', (s: string) => resolve(s.trim()));
-        parent.once('exit', (code) => reject(new Error(`parent exited ${code}`)));
-      });
-      const [child] = embeddedChildPids(parent.pid);
-      expect(child).toBeGreaterThan(0);
-      parent.kill('SIGKILL');
-      await waitFor(() => !isAlive(child!), 5_000, 'the orphaned child to exit');
-      expect(await refused(endpoint)).toBe(true);
+      const a = await start({ name: 'a', dir });
+      const b = await start({ name: 'b', dir });
+      expect(b.endpoint).toBe(a.endpoint);
+      expect(b.events).toEqual([]); // one store, started once
+      await a.stop();
+      const s3 = client(b.endpoint, b.accessKeyId, b.secretAccessKey);
+      await s3.send(new CreateBucketCommand({ Bucket: 'still-served' }));
+      await b.stop();
+      expect(await refused(b.endpoint)).toBe(true);
+      // A new start on the folder after both stopped opens it again and finds the data.
+      const c = await start({ name: 'c', dir });
+      expect(c.events.map((e) => e.event)).toEqual(['ready']);
+      await c.stop();
     } finally {
-      parent.kill('SIGKILL');
       rmSync(root, { recursive: true, force: true });
     }
   });

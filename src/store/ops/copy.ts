@@ -1,0 +1,152 @@
+// Embedded store, server-side copies: CopyObject (metadata and tagging directives) and UploadPartCopy (x-amz-copy-source-range), both with x-amz-copy-source-if-*.
+import { createHash } from 'node:crypto';
+import { createChecksum, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../s3/checksums.js';
+import { copyPreconditionsFrom, evaluateCopyPreconditions } from '../../copy/preconditions.js';
+import { copyObjectResultXml, copyPartResultXml } from '../../copy/result-xml.js';
+import { assertCopySourceSize, parseCopySource, resolveCopySourceRange } from '../../s3/copy-source.js';
+import { S3Error } from '../../s3/errors.js';
+import { parsePartNumber } from '../../s3/names.js';
+import { bucketOf, header, keyOf, sendXml, type StoreRequest } from '../context.js';
+import { TempBlob, blobStream, newVersionId } from '../disk/blob.js';
+import { metadataFromRequest, parseTaggingHeader, assertSupportedWriteHeaders } from '../metadata.js';
+import type { OpenObject } from '../objects.js';
+import type { ObjectRecord, PartRecord } from '../records.js';
+import { drainBody } from '../body.js';
+import { checkKey, quote } from './common.js';
+
+/** The source named by x-amz-copy-source, open, after its preconditions held. The caller owns the handle. */
+async function openSource(r: StoreRequest): Promise<{ source: OpenObject; bucket: string }> {
+  const src = r.s3.copySource ?? parseCopySource(header(r, 'x-amz-copy-source') ?? '');
+  const bucket = r.store.buckets.require(src.bucket);
+  if (src.versionId !== undefined && src.versionId !== 'null') {
+    throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'x-amz-copy-source', ArgumentValue: header(r, 'x-amz-copy-source') });
+  }
+  const source = await r.store.objects.open(bucket.name, src.key);
+  if (!source) throw new S3Error('NoSuchKey', undefined, { Key: src.key });
+  try {
+    evaluateCopyPreconditions(copyPreconditionsFrom(r.headers), { etag: quote(source.record.etag), lastModified: new Date(source.record.lastModified) });
+  } catch (err) {
+    await source.handle.close();
+    throw err;
+  }
+  return { source, bucket: bucket.name };
+}
+
+/** Copies bytes [first, last] of the source into a new temp file, hashing MD5 and `alg`. Closes the source. */
+async function copyBytes(r: StoreRequest, source: OpenObject, first: number, last: number, alg: ChecksumAlgorithm | undefined) {
+  let blob: TempBlob;
+  try {
+    blob = await TempBlob.create(r.store.layout.tempPath());
+  } catch (err) {
+    await source.handle.close();
+    throw err;
+  }
+  const md5 = createHash('md5');
+  const sum = alg ? createChecksum(alg) : undefined;
+  try {
+    await blob.append(blobStream(source, first, last), sum ? [md5, sum] : [md5]);
+  } catch (err) {
+    await blob.discard();
+    throw err;
+  }
+  return { blob, etag: md5.digest('hex'), checksum: sum && alg ? { alg, value: sum.digestBase64() } : undefined };
+}
+
+function directive(r: StoreRequest, name: 'x-amz-metadata-directive' | 'x-amz-tagging-directive'): 'COPY' | 'REPLACE' {
+  const value = header(r, name) ?? 'COPY';
+  if (value !== 'COPY' && value !== 'REPLACE') {
+    throw new S3Error('InvalidArgument', `Unknown ${name === 'x-amz-metadata-directive' ? 'metadata' : 'tagging'} directive.`, { ArgumentName: name, ArgumentValue: value });
+  }
+  return value;
+}
+
+function checksumAlgorithmHeader(r: StoreRequest): ChecksumAlgorithm | undefined {
+  const value = header(r, 'x-amz-checksum-algorithm');
+  if (value === undefined) return undefined;
+  const alg = parseChecksumAlgorithm(value);
+  if (!alg) throw new S3Error('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
+  return alg;
+}
+
+/** https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html */
+export async function copyObject(r: StoreRequest): Promise<void> {
+  await drainBody(r);
+  const dest = r.store.buckets.require(bucketOf(r));
+  const key = checkKey(keyOf(r));
+  const metadataDirective = directive(r, 'x-amz-metadata-directive');
+  const taggingDirective = directive(r, 'x-amz-tagging-directive');
+  assertSupportedWriteHeaders(r.headers);
+  const { source, bucket: sourceBucket } = await openSource(r);
+  const src = source.record;
+  const changes = metadataDirective === 'REPLACE' || ['x-amz-storage-class', 'x-amz-server-side-encryption', 'x-amz-website-redirect-location'].some((h) => header(r, h) !== undefined);
+  if (sourceBucket === dest.name && src.key === key && !changes) {
+    await source.handle.close();
+    throw new S3Error('InvalidRequest', 'This copy request is illegal because it is trying to copy an object to itself without changing the object\'s metadata, storage class, website redirect location or encryption attributes.');
+  }
+  let meta: { headers: Record<string, string>; meta: Array<[string, string]> };
+  let tags: Array<[string, string]>;
+  let alg: ChecksumAlgorithm | undefined;
+  try {
+    assertCopySourceSize(source.dataSize);
+    meta = metadataDirective === 'REPLACE' ? metadataFromRequest(r.headers) : { headers: { ...src.headers }, meta: src.meta };
+    if (metadataDirective === 'COPY') {
+      // Storage class and encryption are set by the copy request even when the metadata is copied.
+      for (const h of ['x-amz-storage-class', 'x-amz-server-side-encryption', 'x-amz-website-redirect-location']) {
+        const v = header(r, h);
+        if (v !== undefined) meta.headers[h] = v;
+      }
+      if (meta.headers['x-amz-storage-class'] === 'STANDARD') delete meta.headers['x-amz-storage-class'];
+    }
+    tags = taggingDirective === 'REPLACE' ? parseTaggingHeader(header(r, 'x-amz-tagging')) : await r.store.objects.tags(sourceBucket, src);
+    // The copy keeps the source's checksum algorithm unless the request names another; a whole-object value either way.
+    alg = checksumAlgorithmHeader(r) ?? src.checksum?.alg;
+  } catch (err) {
+    await source.handle.close();
+    throw err;
+  }
+  const copied = await copyBytes(r, source, 0, source.dataSize - 1, alg);
+  try {
+    const record: ObjectRecord = {
+      v: 1, key, vid: newVersionId(), size: copied.blob.size, etag: copied.etag, lastModified: Date.now(),
+      headers: meta.headers, meta: meta.meta, tags,
+      ...(copied.checksum ? { checksum: { ...copied.checksum, type: 'FULL_OBJECT' as const } } : {}),
+    };
+    await copied.blob.seal(record);
+    await r.store.objects.commit(dest, copied.blob, record);
+    const checksums = copied.checksum ? { [copied.checksum.alg]: copied.checksum.value, ChecksumType: 'FULL_OBJECT' } : undefined;
+    sendXml(r, 200, copyObjectResultXml({ etag: quote(record.etag), lastModified: new Date(record.lastModified), ...(checksums ? { checksums } : {}) }));
+  } finally {
+    await copied.blob.discard();
+  }
+}
+
+/** https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html */
+export async function uploadPartCopy(r: StoreRequest): Promise<void> {
+  await drainBody(r);
+  const bucket = r.store.buckets.require(bucketOf(r));
+  const partNumber = parsePartNumber(r.s3.query.get('partNumber'));
+  const upload = await r.store.uploads.get(bucket.name, r.s3.query.get('uploadId'), keyOf(r));
+  const { source } = await openSource(r);
+  let range: { first: number; last: number };
+  try {
+    const rangeHeader = header(r, 'x-amz-copy-source-range');
+    range = resolveCopySourceRange(rangeHeader, source.dataSize);
+    if (rangeHeader === undefined) assertCopySourceSize(source.dataSize);
+  } catch (err) {
+    await source.handle.close();
+    throw err;
+  }
+  const copied = await copyBytes(r, source, range.first, range.last, upload.checksum?.alg);
+  try {
+    const record: PartRecord = {
+      v: 1, partNumber, size: copied.blob.size, etag: copied.etag, lastModified: Date.now(),
+      ...(copied.checksum ? { checksum: copied.checksum } : {}),
+    };
+    await copied.blob.seal(record);
+    await r.store.uploads.commitPart(bucket, upload.uploadId, partNumber, copied.blob);
+    const checksums = copied.checksum ? { [copied.checksum.alg]: copied.checksum.value } : undefined;
+    sendXml(r, 200, copyPartResultXml({ etag: quote(record.etag), lastModified: new Date(record.lastModified), ...(checksums ? { checksums } : {}) }));
+  } finally {
+    await copied.blob.discard();
+  }
+}

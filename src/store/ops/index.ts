@@ -1,0 +1,46 @@
+// Embedded store, dispatch: AWS operation name (classifyOperation) → the operation; anything else is 501 NotImplemented.
+import type { StoreRequest } from '../context.js';
+import {
+  createBucket, deleteBucket, getBucketAcl, getBucketLocation, getBucketVersioning, getObjectAcl, headBucket, listBuckets,
+  putBucketAcl, putObjectAcl,
+} from './buckets.js';
+import { completeMultipartUpload } from './complete.js';
+import { copyObject, uploadPartCopy } from './copy.js';
+import { listMultipartUploads, listObjects } from './list.js';
+import { abortMultipartUpload, createMultipartUpload, listParts, uploadPart } from './multipart.js';
+import { getObject, headObject } from './read.js';
+import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging.js';
+import { deleteObject, deleteObjects, putObject } from './write.js';
+
+export type Operation = (r: StoreRequest) => Promise<void>;
+
+export const OPERATIONS: Readonly<Record<string, Operation>> = {
+  ListBuckets: listBuckets,
+  CreateBucket: createBucket,
+  DeleteBucket: deleteBucket,
+  HeadBucket: headBucket,
+  GetBucketLocation: getBucketLocation,
+  GetBucketVersioning: getBucketVersioning,
+  GetBucketAcl: getBucketAcl,
+  PutBucketAcl: putBucketAcl,
+  ListObjects: listObjects,
+  ListObjectsV2: listObjects,
+  ListMultipartUploads: listMultipartUploads,
+  DeleteObjects: deleteObjects,
+  PutObject: putObject,
+  GetObject: getObject,
+  HeadObject: headObject,
+  DeleteObject: deleteObject,
+  CopyObject: copyObject,
+  GetObjectAcl: getObjectAcl,
+  PutObjectAcl: putObjectAcl,
+  GetObjectTagging: getObjectTagging,
+  PutObjectTagging: putObjectTagging,
+  DeleteObjectTagging: deleteObjectTagging,
+  CreateMultipartUpload: createMultipartUpload,
+  UploadPart: uploadPart,
+  UploadPartCopy: uploadPartCopy,
+  ListParts: listParts,
+  AbortMultipartUpload: abortMultipartUpload,
+  CompleteMultipartUpload: completeMultipartUpload,
+};
