@@ -1,6 +1,7 @@
 // Copy handlers, after the source HEAD and before any byte moves: x-amz-copy-source-if-* evaluation (copy-semantics.md §4), pure.
 import { parseHttpDate, parseIsoDateTime } from '../s3/dates.js';
 import { S3Error } from '../s3/errors.js';
+import { etagListMatches } from '../s3/etag.js';
 
 export interface CopyPreconditions {
   ifMatch?: string;
@@ -38,23 +39,6 @@ export function copyPreconditionsFrom(headers: Headers): CopyPreconditions {
   if (ifModifiedSince !== undefined) p.ifModifiedSince = ifModifiedSince;
   if (ifUnmodifiedSince !== undefined) p.ifUnmodifiedSince = ifUnmodifiedSince;
   return p;
-}
-
-/** An ETag without the weak prefix and the surrounding quotes: the part S3 compares. */
-export function opaqueEtag(etag: string): string {
-  let t = etag.trim();
-  if (t.startsWith('W/')) t = t.slice(2);
-  if (t.length >= 2 && t.startsWith('"') && t.endsWith('"')) t = t.slice(1, -1);
-  return t;
-}
-
-/** True when a comma list of ETags (or '*', which any existing object matches) names the source's ETag. */
-export function etagListMatches(list: string, sourceEtag: string): boolean {
-  const want = opaqueEtag(sourceEtag);
-  return list
-    .split(',')
-    .map((item) => item.trim())
-    .some((item) => item === '*' || (item !== '' && opaqueEtag(item) === want));
 }
 
 /** HTTP-date in any of its three forms (http-dates.md), or ISO 8601 with a zone as some clients send; undefined otherwise. */

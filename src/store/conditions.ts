@@ -1,6 +1,6 @@
 // Embedded store, GetObject/HeadObject: If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since → proceed, 304 or 412; pure.
 import { S3Error } from '../s3/errors.js';
-import { etagListMatches } from '../copy/preconditions.js';
+import { etagListMatches } from '../s3/etag.js';
 import { parseHttpDate } from '../s3/dates.js';
 
 /** Request headers as parse/request.ts gives them: repeated ETag headers are one comma list. */

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createChecksum, type ChecksumAlgorithm } from '../s3/checksums.js';
 import { S3Error } from '../s3/errors.js';
-import { opaqueEtag } from '../copy/preconditions.js';
+import { opaqueEtag } from '../s3/etag.js';
 import type { PartRecord, UploadRecord } from './records.js';
 import type { CompletedPart } from './xml-docs.js';
 

@@ -1,17 +1,13 @@
-// Unit tests for x-amz-copy-source-if-* evaluation (src/handlers/preconditions.ts), driven by test/fixtures/s3-copy/cases.json.
+// Unit tests for x-amz-copy-source-if-* evaluation (src/copy/preconditions.ts), driven by test/fixtures/s3-copy/cases.json.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  copyPreconditionsFrom,
-  etagListMatches,
-  evaluateCopyPreconditions,
-} from '../../../src/copy/preconditions.js';
+import { copyPreconditionsFrom, evaluateCopyPreconditions, type CopyPreconditions } from '../../../src/copy/preconditions.js';
 import { headerMap } from '../../../src/parse/request.js';
 import { parseHttpDate as httpDate, parseIsoDateTime } from '../../../src/s3/dates.js';
+import { etagListMatches } from '../../../src/s3/etag.js';
+import { S3Error } from '../../../src/s3/errors.js';
 
 const parseHttpDate = (v: string) => httpDate(v) ?? parseIsoDateTime(v);
-import type { CopyPreconditions } from '../../../src/copy/preconditions.js';
-import { S3Error } from '../../../src/s3/errors.js';
 
 interface Failure { status: number; code: string; message: string; elements: Record<string, string> }
 interface Cases {
