@@ -1,0 +1,212 @@
+// End to end: Signature Version 2 as real clients make it (boto3 header auth, boto3's default presigner, `aws s3 presign` of the aws CLI v1, `s3cmd signurl`) through s3bridge to moto.
+//
+// Presigned URLs are fetched with a plain HTTP client, as a browser or curl would. Refused PUTs are checked on moto
+// directly: nothing may have been written.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { startMoto, type MotoServer } from '../helpers/moto.js';
+import { DEMO, remoteBackend, startBridge, tempDir, type TestBridge } from '../helpers/bridge.js';
+import { awsEnv, findPyenvAws, findS3cmd, writeAwsConfig, writeS3cmdConfig } from './helpers/clients.js';
+import { runOk } from './helpers/run.js';
+import { requirePython, runPython } from './helpers/python.js';
+import { refusal, s3Error, send } from './helpers/http.js';
+import { backendHas, objectDigest, sha256 } from './helpers/stack.js';
+
+const pyAws = findPyenvAws();
+const s3cmd = findS3cmd();
+
+let moto: MotoServer;
+let bridge: TestBridge;
+/** The same backend behind a bridge with server.signatureV2: false. */
+let v4only: TestBridge;
+let direct: S3Client;
+let dir: string;
+const BUCKET = 'sigv2-urls';
+const data = randomBytes(70_001);
+const other = Buffer.from('another object: a tampered key must not reach it');
+
+beforeAll(async () => {
+  requirePython();
+  pyAws.require();
+  s3cmd.require();
+  dir = tempDir('s3bridge-e2e-sigv2-');
+  moto = await startMoto();
+  const config = { backends: [remoteBackend('moto', moto)], routes: [{ bucket: '*', backend: 'moto' }] };
+  [bridge, v4only] = await Promise.all([startBridge(config), startBridge({ ...config, server: { signatureV2: false } })]);
+  direct = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: moto, maxAttempts: 1 });
+  await direct.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'obj.bin', Body: data }));
+  await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'other.bin', Body: other }));
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([bridge?.close(1000), v4only?.close(1000)]);
+  await moto?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+type Presigned = Record<string, string>;
+
+/** boto3's default presigner (SigV2) for `urls` = [name, ClientMethod, Params, ExpiresIn]. */
+function boto3Presign(base: string, urls: Array<[string, string, Record<string, string>, number]>): Promise<Presigned> {
+  return runPython<Presigned>('sigv2.py', { do: 'presign', endpoint: base, ...DEMO, urls });
+}
+
+/** A copy of `url` with query parameter `name` set to `value` (the rest left exactly as the client wrote it). */
+function withParam(url: string, name: string, value: string): string {
+  const re = new RegExp(`([?&]${name}=)[^&]*`);
+  if (!re.test(url)) throw new Error(`${url} has no ${name}`);
+  return url.replace(re, `$1${encodeURIComponent(value)}`);
+}
+
+const param = (url: string, name: string) => new URL(url).searchParams.get(name) ?? '';
+
+/** One character of a base64 signature changed. */
+const flipped = (sig: string) => (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1);
+
+describe('boto3 with signature_version="s3" (header auth)', () => {
+  it('creates, lists, reads and deletes through s3bridge, bucket-level calls included', async () => {
+    const Bucket = 'sigv2-header';
+    const steps = await runPython<Record<string, Record<string, unknown>>>('sigv2.py', {
+      do: 'header-auth', endpoint: bridge.s3Url, ...DEMO, bucket: Bucket, data: data.toString('base64'),
+    });
+    for (const [name, result] of Object.entries(steps)) if (name !== 'get_deleted') expect(result.error, name).toBeUndefined();
+    expect(steps.get).toMatchObject({ sha256: sha256(data), length: data.length, ContentType: 'application/x-test', Metadata: { owner: 'sig v2' } });
+    expect(steps.get_range).toMatchObject({ sha256: sha256(data.subarray(10, 20)), length: 10, ContentRange: `bytes 10-19/${data.length}` });
+    expect(steps.head).toMatchObject({ ContentLength: data.length, ETag: steps.put!.ETag });
+    expect(steps.list!.Contents).toEqual(['dir/obj.bin', 'dir/sub/other.txt']);
+    expect(steps.list_delimited).toMatchObject({ Contents: ['dir/obj.bin'], CommonPrefixes: ['dir/sub/'] });
+    expect(steps.list_v2).toMatchObject({ Contents: ['dir/obj.bin', 'dir/sub/other.txt'], KeyCount: 2 });
+    expect(steps.get_deleted!.error).toEqual({ status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.' });
+    expect(steps.list_after_delete!.Contents).toEqual(['dir/obj.bin']);
+    // What moto holds, read around s3bridge.
+    expect(await objectDigest(direct, Bucket, 'dir/obj.bin')).toEqual({ sha256: sha256(data), length: data.length });
+    expect(await backendHas(direct, Bucket, 'dir/sub/other.txt')).toBe(false);
+    const access = bridge.lines.filter((l) => l.bucket === Bucket && l.operation === 'ListObjects');
+    expect(access.map((l) => [l.status, l.accessKeyId])).toEqual([[200, DEMO.accessKeyId], [200, DEMO.accessKeyId]]);
+  });
+});
+
+describe('presigned SigV2 URLs fetched with a plain HTTP client', () => {
+  let urls: Presigned;
+  beforeAll(async () => {
+    urls = await boto3Presign(bridge.s3Url, [
+      ['get', 'get_object', { Bucket: BUCKET, Key: 'obj.bin' }, 600],
+      ['getOverride', 'get_object', { Bucket: BUCKET, Key: 'obj.bin', ResponseContentType: 'text/x-override' }, 600],
+      ['put', 'put_object', { Bucket: BUCKET, Key: 'put/boto3.bin' }, 600],
+      ['putTampered', 'put_object', { Bucket: BUCKET, Key: 'put/tampered.bin' }, 600],
+      ['expiredGet', 'get_object', { Bucket: BUCKET, Key: 'obj.bin' }, -60],
+      ['expiredPut', 'put_object', { Bucket: BUCKET, Key: 'put/expired.bin' }, -60],
+    ]);
+  });
+
+  it('boto3 generate_presigned_url makes SigV2 URLs (AWSAccessKeyId, Signature, Expires)', () => {
+    for (const url of Object.values(urls)) expect([...new URL(url).searchParams.keys()]).toEqual(expect.arrayContaining(['AWSAccessKeyId', 'Signature', 'Expires']));
+    expect(param(urls.get!, 'AWSAccessKeyId')).toBe(DEMO.accessKeyId);
+  });
+
+  it('GET serves the object byte-exact, also with a signed response-content-type sub-resource', async () => {
+    const got = await send(urls.get!);
+    expect(got.status).toBe(200);
+    expect(sha256(got.body)).toBe(sha256(data));
+    // response-content-type is part of the SigV2 resource (sigv2.md §4.2); moto ignores the override itself.
+    expect(new URL(urls.getOverride!).searchParams.get('response-content-type')).toBe('text/x-override');
+    const overridden = await send(urls.getOverride!);
+    expect(overridden.status, overridden.text).toBe(200);
+    expect(sha256(overridden.body)).toBe(sha256(data));
+    const unsigned = await send(urls.getOverride!.replace('text%2Fx-override', 'text%2Fhtml'));
+    expect(refusal(unsigned).code).toBe('SignatureDoesNotMatch');
+  });
+
+  it('PUT stores the body, read back from moto byte-exact', async () => {
+    const put = await send(urls.put!, { method: 'PUT', body: other });
+    expect(put.status, put.text).toBe(200);
+    expect(await objectDigest(direct, BUCKET, 'put/boto3.bin')).toEqual({ sha256: sha256(other), length: other.length });
+  });
+
+  it('a tampered signature, key or expiry is 403 SignatureDoesNotMatch, and a tampered PUT writes nothing', async () => {
+    const get = urls.get!;
+    const tampered = {
+      signature: withParam(get, 'Signature', flipped(param(get, 'Signature'))),
+      key: get.replace('/obj.bin?', '/other.bin?'),
+      expires: withParam(get, 'Expires', String(Number(param(get, 'Expires')) + 3600)),
+    };
+    for (const [what, url] of Object.entries(tampered)) {
+      const reply = await send(url);
+      expect(refusal(reply), what).toEqual({ status: 403, code: 'SignatureDoesNotMatch', message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.' });
+      expect(s3Error(reply.text).elements.AWSAccessKeyId, what).toBe(DEMO.accessKeyId);
+    }
+    const putUrl = urls.putTampered!;
+    for (const url of [withParam(putUrl, 'Signature', flipped(param(putUrl, 'Signature'))), putUrl.replace('/tampered.bin?', '/elsewhere.bin?')]) {
+      const reply = await send(url, { method: 'PUT', body: other });
+      expect(refusal(reply).code).toBe('SignatureDoesNotMatch');
+    }
+    expect(await backendHas(direct, BUCKET, 'put/tampered.bin')).toBe(false);
+    expect(await backendHas(direct, BUCKET, 'put/elsewhere.bin')).toBe(false);
+  });
+
+  it('an expired URL is 403 AccessDenied "Request has expired", with Expires and ServerTime; an expired PUT writes nothing', async () => {
+    const reply = await send(urls.expiredGet!);
+    expect(refusal(reply)).toEqual({ status: 403, code: 'AccessDenied', message: 'Request has expired' });
+    const { elements } = s3Error(reply.text);
+    expect(elements.Expires).toBe(`${new Date(Number(param(urls.expiredGet!, 'Expires')) * 1000).toISOString().slice(0, 19)}Z`);
+    expect(elements.ServerTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const put = await send(urls.expiredPut!, { method: 'PUT', body: other });
+    expect(refusal(put)).toEqual({ status: 403, code: 'AccessDenied', message: 'Request has expired' });
+    expect(await backendHas(direct, BUCKET, 'put/expired.bin')).toBe(false);
+  });
+});
+
+describe('presigned URLs of the command-line clients', () => {
+  it('`aws s3 presign` (aws CLI v1, botocore) makes a SigV2 URL that downloads the object', async () => {
+    const env = awsEnv(DEMO, writeAwsConfig(dir));
+    const { stdout } = await runOk(pyAws.require(), ['s3', 'presign', `s3://${BUCKET}/obj.bin`, '--expires-in', '300', '--endpoint-url', bridge.s3Url], { env });
+    const url = stdout.trim();
+    expect(url.startsWith(`${bridge.s3Url}/${BUCKET}/obj.bin?`)).toBe(true);
+    expect(param(url, 'AWSAccessKeyId')).toBe(DEMO.accessKeyId);
+    const got = await send(url);
+    expect(got.status).toBe(200);
+    expect(sha256(got.body)).toBe(sha256(data));
+    expect(refusal(await send(withParam(url, 'Signature', flipped(param(url, 'Signature')))))).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+  });
+
+  it('`s3cmd signurl` makes a SigV2 URL that downloads the object; one whose expiry has passed is refused', async () => {
+    const cfg = writeS3cmdConfig(join(dir, 's3cmd.cfg'), DEMO, bridge.s3Url);
+    const env = { ...process.env, HOME: dir };
+    const expiry = Math.floor(Date.now() / 1000) + 300;
+    const { stdout } = await runOk(s3cmd.require(), ['-c', cfg, 'signurl', `s3://${BUCKET}/obj.bin`, String(expiry)], { env });
+    const url = stdout.trim();
+    expect(param(url, 'AWSAccessKeyId')).toBe(DEMO.accessKeyId);
+    expect(param(url, 'Expires')).toBe(String(expiry));
+    const got = await send(url.replace(/^https?:\/\/[^/]+/, bridge.s3Url));
+    expect(got.status, got.text).toBe(200);
+    expect(sha256(got.body)).toBe(sha256(data));
+    const past = await runOk(s3cmd.require(), ['-c', cfg, 'signurl', `s3://${BUCKET}/obj.bin`, String(expiry - 3600)], { env });
+    const expired = await send(past.stdout.trim().replace(/^https?:\/\/[^/]+/, bridge.s3Url));
+    expect(refusal(expired)).toEqual({ status: 403, code: 'AccessDenied', message: 'Request has expired' });
+  });
+});
+
+describe('server.signatureV2: false', () => {
+  const V4_ONLY = { status: 400, code: 'InvalidRequest', message: 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.' };
+
+  it('refuses SigV2 presigned GET and PUT and header-signed requests with 400 InvalidRequest; nothing is written', async () => {
+    const urls = await boto3Presign(v4only.s3Url, [
+      ['get', 'get_object', { Bucket: BUCKET, Key: 'obj.bin' }, 600],
+      ['put', 'put_object', { Bucket: BUCKET, Key: 'put/v4only.bin' }, 600],
+    ]);
+    expect(refusal(await send(urls.get!))).toEqual(V4_ONLY);
+    expect(refusal(await send(urls.put!, { method: 'PUT', body: other }))).toEqual(V4_ONLY);
+    const steps = await runPython<Record<string, { error?: unknown }>>('sigv2.py', {
+      do: 'header-auth', endpoint: v4only.s3Url, ...DEMO, bucket: 'sigv2-refused', data: data.toString('base64'),
+    });
+    expect(steps.put!.error).toEqual(V4_ONLY);
+    expect(steps.list!.error).toEqual(V4_ONLY);
+    expect(await backendHas(direct, BUCKET, 'put/v4only.bin')).toBe(false);
+    const buckets = await direct.send(new ListBucketsCommand({}));
+    expect(buckets.Buckets?.map((b) => b.Name)).not.toContain('sigv2-refused');
+  });
+});
