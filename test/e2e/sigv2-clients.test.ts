@@ -27,19 +27,22 @@ let dir: string;
 const BUCKET = 'sigv2-urls';
 const data = randomBytes(70_001);
 const other = Buffer.from('another object: a tampered key must not reach it');
+/** A key every client must percent-encode (space, +, =, &, non-ASCII); its presigned URLs must still verify. */
+const ODD = 'odd/a b+c=d&ü €.txt';
 
 beforeAll(async () => {
   requirePython();
   pyAws.require();
   s3cmd.require();
   dir = tempDir('s3bridge-e2e-sigv2-');
-  moto = await startMoto();
+  moto = await startMoto({ env: { S3_UPLOAD_PART_MIN_SIZE: '1024' } });
   const config = { backends: [remoteBackend('moto', moto)], routes: [{ bucket: '*', backend: 'moto' }] };
   [bridge, v4only] = await Promise.all([startBridge(config), startBridge({ ...config, server: { signatureV2: false } })]);
   direct = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: moto, maxAttempts: 1 });
   await direct.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'obj.bin', Body: data }));
   await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'other.bin', Body: other }));
+  await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: ODD, Body: ODD }));
 }, 60_000);
 
 afterAll(async () => {
@@ -82,6 +85,14 @@ describe('boto3 with signature_version="s3" (header auth)', () => {
     expect(steps.list_v2).toMatchObject({ Contents: ['dir/obj.bin', 'dir/sub/other.txt'], KeyCount: 2 });
     expect(steps.get_deleted!.error).toEqual({ status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.' });
     expect(steps.list_after_delete!.Contents).toEqual(['dir/obj.bin']);
+    // Sub-resources (tagging, uploads, uploadId, partNumber, delete) and a signed x-amz-copy-source.
+    expect(steps.copy!.CopyObjectResult).toMatchObject({ ETag: steps.put!.ETag });
+    expect(steps.get_tagging!.TagSet).toEqual([{ Key: 'k', Value: 'v w' }]);
+    expect((steps.list_parts!.Parts as Array<{ Size: number }>).map((p) => p.Size)).toEqual([2 * data.length, data.length]);
+    expect(steps.complete!.ETag).toMatch(/^"[0-9a-f]{32}-2"$/);
+    expect(steps.get_multi).toMatchObject(steps.multi_sha256!);
+    expect(steps.delete_objects!.Deleted).toEqual([{ Key: 'copy/obj.bin' }, { Key: 'multi/obj.bin' }]);
+    expect(steps.list_end!.Contents).toEqual(['dir/obj.bin']);
     // What moto holds, read around s3bridge.
     expect(await objectDigest(direct, Bucket, 'dir/obj.bin')).toEqual({ sha256: sha256(data), length: data.length });
     expect(await backendHas(direct, Bucket, 'dir/sub/other.txt')).toBe(false);
@@ -100,6 +111,7 @@ describe('presigned SigV2 URLs fetched with a plain HTTP client', () => {
       ['putTampered', 'put_object', { Bucket: BUCKET, Key: 'put/tampered.bin' }, 600],
       ['expiredGet', 'get_object', { Bucket: BUCKET, Key: 'obj.bin' }, -60],
       ['expiredPut', 'put_object', { Bucket: BUCKET, Key: 'put/expired.bin' }, -60],
+      ['odd', 'get_object', { Bucket: BUCKET, Key: ODD }, 600],
     ]);
   });
 
@@ -119,6 +131,12 @@ describe('presigned SigV2 URLs fetched with a plain HTTP client', () => {
     expect(sha256(overridden.body)).toBe(sha256(data));
     const unsigned = await send(urls.getOverride!.replace('text%2Fx-override', 'text%2Fhtml'));
     expect(refusal(unsigned).code).toBe('SignatureDoesNotMatch');
+  });
+
+  it('a key with characters that must be percent-encoded verifies as the client encoded it', async () => {
+    expect(new URL(urls.odd!).pathname).toBe(`/${BUCKET}/odd/a%20b%2Bc%3Dd%26%C3%BC%20%E2%82%AC.txt`);
+    const got = await send(urls.odd!);
+    expect([got.status, got.text]).toEqual([200, ODD]);
   });
 
   it('PUT stores the body, read back from moto byte-exact', async () => {
@@ -171,6 +189,9 @@ describe('presigned URLs of the command-line clients', () => {
     expect(got.status).toBe(200);
     expect(sha256(got.body)).toBe(sha256(data));
     expect(refusal(await send(withParam(url, 'Signature', flipped(param(url, 'Signature')))))).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+    const odd = await runOk(pyAws.require(), ['s3', 'presign', `s3://${BUCKET}/${ODD}`, '--endpoint-url', bridge.s3Url], { env });
+    const gotOdd = await send(odd.stdout.trim());
+    expect([gotOdd.status, gotOdd.text]).toEqual([200, ODD]);
   });
 
   it('`s3cmd signurl` makes a SigV2 URL that downloads the object; one whose expiry has passed is refused', async () => {
@@ -184,6 +205,9 @@ describe('presigned URLs of the command-line clients', () => {
     const got = await send(url.replace(/^https?:\/\/[^/]+/, bridge.s3Url));
     expect(got.status, got.text).toBe(200);
     expect(sha256(got.body)).toBe(sha256(data));
+    const odd = await runOk(s3cmd.require(), ['-c', cfg, 'signurl', `s3://${BUCKET}/${ODD}`, String(expiry)], { env });
+    const gotOdd = await send(odd.stdout.trim().replace(/^https?:\/\/[^/]+/, bridge.s3Url));
+    expect([gotOdd.status, gotOdd.text]).toEqual([200, ODD]);
     const past = await runOk(s3cmd.require(), ['-c', cfg, 'signurl', `s3://${BUCKET}/obj.bin`, String(expiry - 3600)], { env });
     const expired = await send(past.stdout.trim().replace(/^https?:\/\/[^/]+/, bridge.s3Url));
     expect(refusal(expired)).toEqual({ status: 403, code: 'AccessDenied', message: 'Request has expired' });

@@ -59,6 +59,25 @@ def header_auth(inp):
     steps['delete'] = call(s3.delete_object, Bucket=bucket, Key='dir/sub/other.txt')
     steps['get_deleted'] = call(s3.get_object, Bucket=bucket, Key='dir/sub/other.txt')
     steps['list_after_delete'] = call(s3.list_objects_v2, Bucket=bucket)
+    # Sub-resources: each is part of the SigV2 string to sign (sigv2.md §4.2).
+    steps['copy'] = call(s3.copy_object, Bucket=bucket, Key='copy/obj.bin', CopySource={'Bucket': bucket, 'Key': 'dir/obj.bin'})
+    steps['put_tagging'] = call(s3.put_object_tagging, Bucket=bucket, Key='copy/obj.bin', Tagging={'TagSet': [{'Key': 'k', 'Value': 'v w'}]})
+    steps['get_tagging'] = call(s3.get_object_tagging, Bucket=bucket, Key='copy/obj.bin')
+    part = data + data  # moto runs with S3_UPLOAD_PART_MIN_SIZE=1024
+    created = call(s3.create_multipart_upload, Bucket=bucket, Key='multi/obj.bin')
+    if 'error' in created:
+        steps['create_multipart'] = created
+        return steps
+    upload = created['UploadId']
+    p1 = call(s3.upload_part, Bucket=bucket, Key='multi/obj.bin', UploadId=upload, PartNumber=1, Body=part)
+    p2 = call(s3.upload_part, Bucket=bucket, Key='multi/obj.bin', UploadId=upload, PartNumber=2, Body=data)
+    steps['list_parts'] = call(s3.list_parts, Bucket=bucket, Key='multi/obj.bin', UploadId=upload)
+    steps['complete'] = call(s3.complete_multipart_upload, Bucket=bucket, Key='multi/obj.bin', UploadId=upload,
+                             MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': p1.get('ETag')}, {'PartNumber': 2, 'ETag': p2.get('ETag')}]})
+    steps['get_multi'] = call(s3.get_object, Bucket=bucket, Key='multi/obj.bin')
+    steps['multi_sha256'] = {'sha256': hashlib.sha256(part + data).hexdigest(), 'length': len(part) + len(data)}
+    steps['delete_objects'] = call(s3.delete_objects, Bucket=bucket, Delete={'Objects': [{'Key': 'copy/obj.bin'}, {'Key': 'multi/obj.bin'}]})
+    steps['list_end'] = call(s3.list_objects_v2, Bucket=bucket)
     return steps
 
 
