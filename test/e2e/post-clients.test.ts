@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectAclCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { XMLParser } from 'fast-xml-parser';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
@@ -63,8 +63,12 @@ describe('boto3 generate_presigned_post, sent with python requests', () => {
       endpoint: bridge.s3Url, ...DEMO,
       forms: [
         form('v4', v4, {
-          key: 'boto3/v4.png', filename: 'v4.png', fields: { 'Content-Type': 'image/png', 'x-amz-meta-owner': 'alice' },
-          conditions: [{ 'Content-Type': 'image/png' }, ['starts-with', '$x-amz-meta-owner', ''], ['content-length-range', 1, MB]],
+          key: 'boto3/v4.png', filename: 'v4.png',
+          fields: { 'Content-Type': 'image/png', 'x-amz-meta-owner': 'alice', acl: 'public-read', 'Cache-Control': 'max-age=60', 'Content-Disposition': 'inline' },
+          conditions: [
+            { 'Content-Type': 'image/png' }, ['starts-with', '$x-amz-meta-owner', ''], ['content-length-range', 1, MB], { acl: 'public-read' },
+            { 'Cache-Control': 'max-age=60' }, ['starts-with', '$Content-Disposition', ''],
+          ],
         }),
         form('v2', v2, {
           signatureVersion: 's3', key: 'boto3/v2-${filename}', filename: 'report 1.txt', fields: { success_action_status: '201' },
@@ -80,15 +84,17 @@ describe('boto3 generate_presigned_post, sent with python requests', () => {
     results = out.results;
   });
 
-  it('a SigV4 form (the default) stores the file with its Content-Type and metadata; 204 with ETag and Location', async () => {
+  it('a SigV4 form (the default) stores the file with its headers, metadata and ACL; 204 with ETag and Location', async () => {
     const r = results.v4!;
     expect(Object.keys(r.fields)).toEqual(expect.arrayContaining(['x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-signature', 'policy']));
     expect([r.status, r.body]).toEqual([204, '']);
     expect(r.headers.location).toBe(location('boto3/v4.png'));
     expect(r.headers.etag).toBe(await etagOf('boto3/v4.png'));
     const got = await direct.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'boto3/v4.png' }));
-    expect([got.ContentType, got.Metadata]).toEqual(['image/png', { owner: 'alice' }]);
+    expect([got.ContentType, got.Metadata, got.CacheControl, got.ContentDisposition]).toEqual(['image/png', { owner: 'alice' }, 'max-age=60', 'inline']);
     expect(await digestStream(got.Body as never)).toEqual({ sha256: sha256(v4), length: v4.length });
+    const acl = await direct.send(new GetObjectAclCommand({ Bucket: BUCKET, Key: 'boto3/v4.png' }));
+    expect(acl.Grants?.filter((g) => g.Grantee?.URI === 'http://acs.amazonaws.com/groups/global/AllUsers').map((g) => g.Permission)).toEqual(['READ']);
   });
 
   it('a SigV2 form (signature_version="s3") with ${filename} and success_action_status 201 answers PostResponse XML', async () => {
