@@ -3,7 +3,7 @@
 // Results are read in the page (page.evaluate) and on moto directly. Each test gets a fresh browser context, so no
 // preflight answer is cached from one test to the next.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketCorsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetBucketCorsCommand, GetObjectCommand, HeadObjectCommand, PutBucketCorsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { Browser, Page } from 'playwright-core';
@@ -91,6 +91,16 @@ describe('a route with cors rules, from an allowed origin', () => {
     await page.context().close();
   });
 
+  it('error answers carry the CORS headers too, so the page can read them (a backend 404, s3bridge\'s own 403)', async () => {
+    const page = await pageOn(app);
+    const missing = await pageFetch(page, await presignGet(RULED, 'no/such/key'));
+    expect(missing).toMatchObject({ status: 404, text: expect.stringContaining('<Code>NoSuchKey</Code>') });
+    const tampered = (await presignGet(RULED, 'hello.txt')).replace(/X-Amz-Signature=./, (m) => `${m.slice(0, -1)}${m.endsWith('0') ? '1' : '0'}`);
+    const refused = await pageFetch(page, tampered);
+    expect(refused).toMatchObject({ status: 403, text: expect.stringContaining('<Code>SignatureDoesNotMatch</Code>') });
+    await page.context().close();
+  });
+
   it('uploads a file with a presigned POST form through fetch and FormData', async () => {
     const page = await pageOn(app);
     const { url, fields } = await createPresignedPost(presigner, { Bucket: RULED, Key: 'browser/${filename}', Fields: { success_action_status: '201' } });
@@ -129,6 +139,19 @@ describe('a route with cors rules, from an allowed origin', () => {
     expect(await page.textContent('#where')).toBe(`app ${landed.pathname}${landed.search}`);
     expect(await objectDigest(direct, RULED, 'form/chosen.txt')).toEqual({ sha256: sha256('picked in a file dialog'), length: 23 });
     await page.context().close();
+  });
+});
+
+describe('the bucket CORS operations on a route with cors rules', () => {
+  it('GetBucketCors answers the configured rules (as the JS SDK reads them); PutBucketCors is 405 MethodNotAllowed', async () => {
+    const s3 = bridge.client();
+    const got = await s3.send(new GetBucketCorsCommand({ Bucket: RULED }));
+    expect(got.CORSRules).toEqual([{
+      AllowedOrigins: [app.origin], AllowedMethods: ['GET', 'PUT', 'POST', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag', 'x-amz-request-id'], MaxAgeSeconds: 600,
+    }]);
+    const put = await s3.send(new PutBucketCorsCommand({ Bucket: RULED, CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }] } }))
+      .then(() => undefined, (e: { name: string; $metadata: { httpStatusCode: number } }) => [e.name, e.$metadata.httpStatusCode]);
+    expect(put).toEqual(['MethodNotAllowed', 405]);
   });
 });
 
