@@ -4,16 +4,16 @@
 // directly: nothing may have been written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
 import { DEMO, remoteBackend, startBridge, tempDir, type TestBridge } from '../helpers/bridge.js';
 import { awsEnv, findPyenvAws, findS3cmd, writeAwsConfig, writeS3cmdConfig } from './helpers/clients.js';
 import { runOk } from './helpers/run.js';
 import { requirePython, runPython } from './helpers/python.js';
 import { refusal, s3Error, send } from './helpers/http.js';
-import { backendHas, objectDigest, sha256 } from './helpers/stack.js';
+import { backendHas, captureRequests, fileDigest, objectDigest, sha256, type SeenRequest } from './helpers/stack.js';
 
 const pyAws = findPyenvAws();
 const s3cmd = findS3cmd();
@@ -54,7 +54,7 @@ afterAll(async () => {
 type Presigned = Record<string, string>;
 
 /** boto3's default presigner (SigV2) for `urls` = [name, ClientMethod, Params, ExpiresIn]. */
-function boto3Presign(base: string, urls: Array<[string, string, Record<string, string>, number]>): Promise<Presigned> {
+function boto3Presign(base: string, urls: Array<[string, string, Record<string, unknown>, number]>): Promise<Presigned> {
   return runPython<Presigned>('sigv2.py', { do: 'presign', endpoint: base, ...DEMO, urls });
 }
 
@@ -101,6 +101,31 @@ describe('boto3 with signature_version="s3" (header auth)', () => {
   });
 });
 
+describe('s3cmd with signature_v2 = True (header auth dated by x-amz-date)', () => {
+  it('puts, lists, gets and deletes; every request is SigV2-signed', async () => {
+    const seen: SeenRequest[] = captureRequests(bridge);
+    const cfg = writeS3cmdConfig(join(dir, 's3cmd-v2.cfg'), DEMO, bridge.s3Url);
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('signature_v2 = False', 'signature_v2 = True'));
+    const env = { ...process.env, HOME: dir };
+    const src = join(dir, 's3cmd-v2.bin');
+    writeFileSync(src, data);
+    const s3cmdRun = (...args: string[]) => runOk(s3cmd.require(), ['-c', cfg, ...args], { env });
+    await s3cmdRun('put', src, `s3://${BUCKET}/s3cmd v2/obj.bin`);
+    expect((await s3cmdRun('ls', `s3://${BUCKET}/s3cmd v2/`)).stdout).toContain(`s3://${BUCKET}/s3cmd v2/obj.bin`);
+    await s3cmdRun('get', `s3://${BUCKET}/s3cmd v2/obj.bin`, join(dir, 's3cmd-v2.out'));
+    expect(await fileDigest(join(dir, 's3cmd-v2.out'))).toEqual({ sha256: sha256(data), length: data.length });
+    expect(await objectDigest(direct, BUCKET, 's3cmd v2/obj.bin')).toEqual({ sha256: sha256(data), length: data.length });
+    await s3cmdRun('del', `s3://${BUCKET}/s3cmd v2/obj.bin`);
+    expect(await backendHas(direct, BUCKET, 's3cmd v2/obj.bin')).toBe(false);
+    const mine = seen.filter((r) => r.url.startsWith(`/${BUCKET}/`));
+    expect(mine.length).toBeGreaterThanOrEqual(4);
+    for (const r of mine) {
+      expect(r.headers.authorization).toMatch(new RegExp(`^AWS ${DEMO.accessKeyId}:[A-Za-z0-9+/]{27}=$`));
+      expect(r.headers['x-amz-date']).toMatch(/^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000$/);
+    }
+  });
+});
+
 describe('presigned SigV2 URLs fetched with a plain HTTP client', () => {
   let urls: Presigned;
   beforeAll(async () => {
@@ -112,6 +137,7 @@ describe('presigned SigV2 URLs fetched with a plain HTTP client', () => {
       ['expiredGet', 'get_object', { Bucket: BUCKET, Key: 'obj.bin' }, -60],
       ['expiredPut', 'put_object', { Bucket: BUCKET, Key: 'put/expired.bin' }, -60],
       ['odd', 'get_object', { Bucket: BUCKET, Key: ODD }, 600],
+      ['putTyped', 'put_object', { Bucket: BUCKET, Key: 'put/typed.txt', ContentType: 'text/plain', Metadata: { owner: 'bob' } }, 600],
     ]);
   });
 
@@ -143,6 +169,18 @@ describe('presigned SigV2 URLs fetched with a plain HTTP client', () => {
     const put = await send(urls.put!, { method: 'PUT', body: other });
     expect(put.status, put.text).toBe(200);
     expect(await objectDigest(direct, BUCKET, 'put/boto3.bin')).toEqual({ sha256: sha256(other), length: other.length });
+  });
+
+  it('PUT with a signed Content-Type and metadata (sent as query parameters by boto3) stores both; another Content-Type is refused', async () => {
+    const url = urls.putTyped!;
+    expect([param(url, 'content-type'), param(url, 'x-amz-meta-owner')]).toEqual(['text/plain', 'bob']);
+    const wrong = await send(url, { method: 'PUT', headers: { 'content-type': 'text/html' }, body: 'typed' });
+    expect(refusal(wrong).code).toBe('SignatureDoesNotMatch');
+    expect(await backendHas(direct, BUCKET, 'put/typed.txt')).toBe(false);
+    const put = await send(url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'typed' });
+    expect(put.status, put.text).toBe(200);
+    const head = await direct.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'put/typed.txt' }));
+    expect([head.ContentType, head.Metadata, head.ContentLength]).toEqual(['text/plain', { owner: 'bob' }, 5]);
   });
 
   it('a tampered signature, key or expiry is 403 SignatureDoesNotMatch, and a tampered PUT writes nothing', async () => {
