@@ -85,7 +85,11 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
   let bb: busboy.Busboy;
   try {
     // preservePath: the policy stage applies S3's own basename rule to ${filename} (post-object.md §2).
-    bb = busboy({ headers: { 'content-type': contentType }, preservePath: true, limits: { fieldSize: limits.maxPreDataBytes, fields: limits.maxFields } });
+    // defParamCharset: browsers send the file name as raw UTF-8 in Content-Disposition; busboy would read it as latin1.
+    bb = busboy({
+      headers: { 'content-type': contentType }, preservePath: true, defParamCharset: 'utf8',
+      limits: { fieldSize: limits.maxPreDataBytes, fields: limits.maxFields },
+    });
   } catch {
     return Promise.reject(malformed()); // e.g. no boundary parameter
   }
