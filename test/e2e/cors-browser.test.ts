@@ -131,13 +131,14 @@ describe('a route with cors rules, from an allowed origin', () => {
       form.append(Object.assign(document.createElement('button'), { type: 'submit', id: 'go', textContent: 'Upload' }));
       document.body.append(form);
     }, { url, fields });
-    await page.setInputFiles('#file', { name: 'chosen.txt', mimeType: 'text/plain', buffer: Buffer.from('picked in a file dialog') });
+    // A non-ASCII name: Chromium sends it as raw UTF-8 in Content-Disposition.
+    await page.setInputFiles('#file', { name: 'chosen naïve €.txt', mimeType: 'text/plain', buffer: Buffer.from('picked in a file dialog') });
     await Promise.all([page.waitForURL(`${app.origin}/done?**`), page.click('#go')]);
     const landed = new URL(page.url());
-    const etag = await etagOf(RULED, 'form/chosen.txt');
-    expect(Object.fromEntries(landed.searchParams)).toEqual({ bucket: RULED, key: 'form/chosen.txt', etag });
+    const etag = await etagOf(RULED, 'form/chosen naïve €.txt');
+    expect(Object.fromEntries(landed.searchParams)).toEqual({ bucket: RULED, key: 'form/chosen naïve €.txt', etag });
     expect(await page.textContent('#where')).toBe(`app ${landed.pathname}${landed.search}`);
-    expect(await objectDigest(direct, RULED, 'form/chosen.txt')).toEqual({ sha256: sha256('picked in a file dialog'), length: 23 });
+    expect(await objectDigest(direct, RULED, 'form/chosen naïve €.txt')).toEqual({ sha256: sha256('picked in a file dialog'), length: 23 });
     await page.context().close();
   });
 });
