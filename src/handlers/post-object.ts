@@ -24,7 +24,8 @@ export async function postObject(ctx: RequestContext, s3: S3Request): Promise<vo
   const headers = Object.fromEntries(upload.headers);
   // The form stands for a PutObject of the policy's key: authorized like one, with the policy as its signature.
   const put: S3Request = { ...s3, operation: 'PutObject', spec: operationSpec('PutObject')!, key: upload.key, params: [], query: new Map(), headers, hoisted: [] };
-  ctx.s3 = put;
+  // Logged and counted as the PostObject it is, as a refused form already is, with the key the form names.
+  ctx.s3 = { ...put, operation: s3.operation };
   const principal = { client: upload.client, accessKeyId: upload.accessKeyId, payload: { kind: 'unsigned' } as const, signedHeaders: Object.keys(headers) };
   ctx.auth = principal;
   const access = authorize(put, principal, app);

@@ -175,6 +175,33 @@ describe('what the backend receives', () => {
   });
 });
 
+describe('observability', () => {
+  it('uploads are logged and counted as PostObject with the form\'s key, stored or refused (regression: stored ones were PutObject)', async () => {
+    const s3 = bridge.client();
+    const upload = async (Key: string, data: string, Conditions?: never[]) => {
+      const post = await createPresignedPost(s3, { Bucket: BUCKET, Key, Conditions });
+      const form = new FormData();
+      for (const [k, v] of Object.entries(post.fields)) form.append(k, v);
+      form.append('file', new Blob([data]), 'x');
+      const res = await fetch(post.url, { method: 'POST', body: form });
+      await res.arrayBuffer();
+      return res;
+    };
+    const ok = await upload('obs/stored', 'stored');
+    const refused = await upload('obs/refused', 'too long for the range', [['content-length-range', 1, 4]] as never[]);
+    expect([ok.status, refused.status]).toEqual([204, 400]);
+    const line = async (id: string | null) => {
+      await waitFor(() => bridge.lines.some((l) => l.requestId === id && 'status' in l), 5000, `the access-log line of ${id}`);
+      return bridge.lines.find((l) => l.requestId === id && 'status' in l);
+    };
+    expect(await line(ok.headers.get('x-amz-request-id'))).toMatchObject({ operation: 'PostObject', bucket: BUCKET, key: 'obs/stored', backend: 'moto', status: 204, accessKeyId: DEMO.accessKeyId, bytesIn: 6 });
+    expect(await line(refused.headers.get('x-amz-request-id'))).toMatchObject({ operation: 'PostObject', key: 'obs/refused', status: 400, errorCode: 'EntityTooLarge' });
+    const metrics = await (await fetch(`${bridge.adminUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^s3bridge_requests_total\{operation="PostObject",backend="moto",status="204"\} \d+$/m);
+    expect(metrics).not.toMatch(/^s3bridge_requests_total\{operation="PutObject",backend="moto",status="204"\}/m);
+  });
+});
+
 describe('a 50 MB file', () => {
   const size = 50 * MB;
   let file: { path: string; sha256: string; length: number };
