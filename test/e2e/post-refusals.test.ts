@@ -184,8 +184,8 @@ describe('malformed and oversized bodies', () => {
     });
     expect(refusal(reply)).toEqual(PRE_DATA);
     expect(reply.headers.connection).toBe('close');
-    expect(reply.sent).toBeLessThan(64 * 1024 * 1024);
-    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(128 * 1024 * 1024);
+    expect(reply.sent).toBeLessThan(32 * 1024 * 1024);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
   });
 
   it('a body that ends before its closing boundary is 400 MalformedPOSTRequest', async () => {
