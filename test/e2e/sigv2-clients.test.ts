@@ -65,6 +65,21 @@ function withParam(url: string, name: string, value: string): string {
   return url.replace(re, `$1${encodeURIComponent(value)}`);
 }
 
+/** Every URL the tests fetch, presigned by boto3 in one run (a python start costs about a second). */
+const PRESIGN: Array<[string, string, Record<string, unknown>, number]> = [
+  ['get', 'get_object', { Bucket: BUCKET, Key: 'obj.bin' }, 600],
+  ['getOverride', 'get_object', { Bucket: BUCKET, Key: 'obj.bin', ResponseContentType: 'text/x-override' }, 600],
+  ['put', 'put_object', { Bucket: BUCKET, Key: 'put/boto3.bin' }, 600],
+  ['putTampered', 'put_object', { Bucket: BUCKET, Key: 'put/tampered.bin' }, 600],
+  ['expiredGet', 'get_object', { Bucket: BUCKET, Key: 'obj.bin' }, -60],
+  ['expiredPut', 'put_object', { Bucket: BUCKET, Key: 'put/expired.bin' }, -60],
+  ['odd', 'get_object', { Bucket: BUCKET, Key: ODD }, 600],
+  ['putTyped', 'put_object', { Bucket: BUCKET, Key: 'put/typed.txt', ContentType: 'text/plain', Metadata: { owner: 'bob' } }, 600],
+  ['v4onlyPut', 'put_object', { Bucket: BUCKET, Key: 'put/v4only.bin' }, 600],
+];
+let presigning: Promise<Presigned> | undefined;
+const presigned = () => (presigning ??= boto3Presign(bridge.s3Url, PRESIGN));
+
 const param = (url: string, name: string) => new URL(url).searchParams.get(name) ?? '';
 
 /** One character of a base64 signature changed. */
@@ -129,16 +144,7 @@ describe('s3cmd with signature_v2 = True (header auth dated by x-amz-date)', () 
 describe('presigned SigV2 URLs fetched with a plain HTTP client', () => {
   let urls: Presigned;
   beforeAll(async () => {
-    urls = await boto3Presign(bridge.s3Url, [
-      ['get', 'get_object', { Bucket: BUCKET, Key: 'obj.bin' }, 600],
-      ['getOverride', 'get_object', { Bucket: BUCKET, Key: 'obj.bin', ResponseContentType: 'text/x-override' }, 600],
-      ['put', 'put_object', { Bucket: BUCKET, Key: 'put/boto3.bin' }, 600],
-      ['putTampered', 'put_object', { Bucket: BUCKET, Key: 'put/tampered.bin' }, 600],
-      ['expiredGet', 'get_object', { Bucket: BUCKET, Key: 'obj.bin' }, -60],
-      ['expiredPut', 'put_object', { Bucket: BUCKET, Key: 'put/expired.bin' }, -60],
-      ['odd', 'get_object', { Bucket: BUCKET, Key: ODD }, 600],
-      ['putTyped', 'put_object', { Bucket: BUCKET, Key: 'put/typed.txt', ContentType: 'text/plain', Metadata: { owner: 'bob' } }, 600],
-    ]);
+    urls = await presigned();
   });
 
   it('boto3 generate_presigned_url makes SigV2 URLs (AWSAccessKeyId, Signature, Expires)', () => {
@@ -227,9 +233,6 @@ describe('presigned URLs of the command-line clients', () => {
     expect(got.status).toBe(200);
     expect(sha256(got.body)).toBe(sha256(data));
     expect(refusal(await send(withParam(url, 'Signature', flipped(param(url, 'Signature')))))).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
-    const odd = await runOk(pyAws.require(), ['s3', 'presign', `s3://${BUCKET}/${ODD}`, '--endpoint-url', bridge.s3Url], { env });
-    const gotOdd = await send(odd.stdout.trim());
-    expect([gotOdd.status, gotOdd.text]).toEqual([200, ODD]);
   });
 
   it('`s3cmd signurl` makes a SigV2 URL that downloads the object; one whose expiry has passed is refused', async () => {
@@ -256,12 +259,13 @@ describe('server.signatureV2: false', () => {
   const V4_ONLY = { status: 400, code: 'InvalidRequest', message: 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.' };
 
   it('refuses SigV2 presigned GET and PUT and header-signed requests with 400 InvalidRequest; nothing is written', async () => {
-    const urls = await boto3Presign(v4only.s3Url, [
-      ['get', 'get_object', { Bucket: BUCKET, Key: 'obj.bin' }, 600],
-      ['put', 'put_object', { Bucket: BUCKET, Key: 'put/v4only.bin' }, 600],
-    ]);
-    expect(refusal(await send(urls.get!))).toEqual(V4_ONLY);
-    expect(refusal(await send(urls.put!, { method: 'PUT', body: other }))).toEqual(V4_ONLY);
+    // SigV2 does not sign the host: boto3's URLs for the other bridge are valid URLs for this one.
+    const urls = await presigned();
+    const here = (url: string) => url.replace(bridge.s3Url, v4only.s3Url);
+    expect(refusal(await send(here(urls.get!)))).toEqual(V4_ONLY);
+    expect(refusal(await send(here(urls.v4onlyPut!), { method: 'PUT', body: other }))).toEqual(V4_ONLY);
+    // The same URLs are good on the bridge that takes SigV2.
+    expect((await send(urls.get!)).status).toBe(200);
     const steps = await runPython<Record<string, { error?: unknown }>>('sigv2.py', {
       do: 'header-auth', endpoint: v4only.s3Url, ...DEMO, bucket: 'sigv2-refused', data: data.toString('base64'),
     });
