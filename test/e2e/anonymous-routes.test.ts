@@ -126,7 +126,7 @@ describe('anonymous: backend', () => {
 
   it('a signed request on the same route is re-signed with the backend\'s keys', async () => {
     await bridge.client().send(new PutObjectCommand({ Bucket: OPEN, Key: 'signed.txt', Body: 'signed' }));
-    const put = rec.requests.findLast((r) => r.method === 'PUT' && r.url.startsWith(`/${OPEN}/signed.txt`))!;
+    const put = [...rec.requests].reverse().find((r) => r.method === 'PUT' && r.url.startsWith(`/${OPEN}/signed.txt`))!;
     expect(put.auth).toMatchObject({ ok: true, form: 'header' });
     expect(put.headers.authorization).toContain(`Credential=${REC_CREDS.accessKeyId}/`);
   });

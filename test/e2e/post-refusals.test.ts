@@ -1,47 +1,67 @@
-// End to end: browser POST forms s3bridge must refuse — one hand-made form per violated policy condition, broken signatures and policies, malformed and oversized bodies, restricted keys — each with S3's error, and nothing stored on moto.
+// End to end: browser POST forms s3bridge must refuse — one hand-made form per violated policy condition, broken signatures and policies, malformed and oversized bodies, restricted keys — each with S3's error, and nothing stored on moto or the embedded store.
 //
 // Every form here is built byte by byte (helpers/post-form.ts) and signed as AWS documents it; after each case the
-// bucket on moto, read directly, must still be empty.
+// buckets, read directly, must hold nothing new. The embedded store (s3rver) keeps whatever bytes reach it, so a
+// body that ends wrong must never reach it whole.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
-import { DEMO, remoteBackend, startBridge, type TestBridge } from '../helpers/bridge.js';
+import { DEMO, remoteBackend, startBridge, tempDir, type TestBridge } from '../helpers/bridge.js';
+import { assertChildBuilt } from '../helpers/embedded.js';
+import { waitFor } from '../helpers/wait.js';
 import { refusal, s3Error, send, type Reply } from './helpers/http.js';
 import { multipart, policy, signatureConditions, signedPolicyFields, type Fields, type FilePart } from './helpers/post-form.js';
 import type { Creds } from './helpers/clients.js';
+import { objectDigest, sha256 } from './helpers/stack.js';
 
 const BUCKET = 'post-refused';
+const LOCAL = 'l-post';
 const ELSEWHERE: Creds = { accessKeyId: 'elsewhere', secretAccessKey: 'elsewhere-secret' };
 const READER: Creds = { accessKeyId: 'reader', secretAccessKey: 'reader-secret' };
 let moto: MotoServer;
 let bridge: TestBridge;
 let direct: S3Client;
+/** The embedded store, read around s3bridge. */
+let local: S3Client;
+let embeddedDir: string;
 
 beforeAll(async () => {
+  assertChildBuilt();
+  embeddedDir = tempDir('s3bridge-e2e-post-embedded-');
   moto = await startMoto();
   bridge = await startBridge({
     clients: [{ ...DEMO, buckets: ['*'] }, { ...ELSEWHERE, buckets: ['other-*'] }, { ...READER, buckets: ['*'], readOnly: true }],
-    backends: [remoteBackend('moto', moto)],
-    routes: [{ bucket: '*', backend: 'moto' }],
+    backends: [remoteBackend('moto', moto), { name: 'local', embedded: { dir: embeddedDir } }],
+    routes: [{ bucket: 'l-*', backend: 'local' }, { bucket: '*', backend: 'moto' }],
   });
   direct = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: moto, maxAttempts: 1 });
+  const embedded = bridge.app.backends.get('local')!.embedded!;
+  local = new S3Client({ endpoint: embedded.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: embedded, maxAttempts: 1 });
   await direct.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await local.send(new CreateBucketCommand({ Bucket: LOCAL }));
 }, 60_000);
 
 afterAll(async () => {
   await bridge?.close(1000);
   await moto?.stop();
+  if (embeddedDir) rmSync(embeddedDir, { recursive: true, force: true });
 });
 
-// Nothing a refused form carried may be on the backend.
+const keysIn = async (client: S3Client, Bucket: string) => (await client.send(new ListObjectsV2Command({ Bucket }))).Contents?.map((c) => c.Key) ?? [];
+
+// Nothing a refused form carried may be on a backend (the embedded bucket holds only the reference upload).
 afterEach(async () => {
-  const listed = await direct.send(new ListObjectsV2Command({ Bucket: BUCKET }));
-  expect(listed.KeyCount).toBe(0);
+  expect(await keysIn(direct, BUCKET)).toEqual([]);
+  expect((await keysIn(local, LOCAL)).filter((k) => k !== 'in/reference.bin')).toEqual([]);
 });
 
 const FILE: FilePart = { filename: 'f.txt', data: Buffer.from('0123456789') };
 
 interface FormSpec {
+  bucket?: string;
   conditions?: unknown[];
   /** Fields besides key and the signature fields. */
   fields?: Fields;
@@ -55,7 +75,7 @@ interface FormSpec {
 /** The standard conditions (bucket, key prefix, signature fields) plus `conditions`, signed by `creds`. */
 function form(spec: FormSpec = {}): { fields: Fields; file?: FilePart; after?: Fields } {
   const creds = spec.creds ?? DEMO;
-  const conditions = [{ bucket: BUCKET }, ['starts-with', '$key', 'in/'], ...signatureConditions(creds), ...(spec.conditions ?? [])];
+  const conditions = [{ bucket: spec.bucket ?? BUCKET }, ['starts-with', '$key', 'in/'], ...signatureConditions(creds), ...(spec.conditions ?? [])];
   return {
     fields: [['key', spec.key ?? 'in/obj'], ...(spec.fields ?? []), ...signedPolicyFields(policy(conditions, spec.expiresIn), creds)],
     file: spec.file === null ? undefined : (spec.file ?? FILE),
@@ -217,5 +237,43 @@ describe('restricted keys cannot upload with a policy they signed', () => {
   it('an unknown key is 403 InvalidAccessKeyId', async () => {
     const reply = await post(form({ creds: { accessKeyId: 'nobody', secretAccessKey: 'x' } }));
     expect(refusal(reply)).toEqual({ status: 403, code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' });
+  });
+});
+
+describe('bodies that end wrong, on the embedded store', () => {
+  const big: FilePart = { filename: 'big.bin', data: randomBytes(1024 * 1024 + 3) };
+
+  it('a whole form is stored byte-exact (the reference)', async () => {
+    const reply = await post(form({ bucket: LOCAL, key: 'in/reference.bin', file: big }), LOCAL);
+    expect([reply.status, reply.text]).toEqual([204, '']);
+    expect(await objectDigest(local, LOCAL, 'in/reference.bin')).toEqual({ sha256: sha256(big.data), length: big.data.length });
+  });
+
+  it('cut short inside the file: 400 MalformedPOSTRequest', async () => {
+    const body = multipart(form({ bucket: LOCAL, file: big }).fields, big);
+    const cut = body.body.subarray(0, body.head.length + 600_000);
+    const reply = await send(`${bridge.s3Url}/${LOCAL}`, { method: 'POST', headers: { 'content-type': body.contentType }, body: cut });
+    expect(refusal(reply)).toMatchObject({ status: 400, code: 'MalformedPOSTRequest' });
+  });
+
+  it('going on after the file: 400 MalformedPOSTRequest', async () => {
+    const reply = await post(form({ bucket: LOCAL, file: big, after: [['x-ignore-late', 'v']] }), LOCAL);
+    expect(refusal(reply)).toMatchObject({ status: 400, code: 'MalformedPOSTRequest' });
+  });
+
+  it('past content-length-range in the middle of the file: 400 EntityTooLarge', async () => {
+    const reply = await post(form({ bucket: LOCAL, file: big, conditions: [['content-length-range', 0, 512 * 1024]] }), LOCAL);
+    expect(refusal(reply)).toMatchObject({ status: 400, code: 'EntityTooLarge' });
+    expect(s3Error(reply.text).elements.MaxSizeAllowed).toBe(String(512 * 1024));
+  });
+
+  it('a client that goes away in the middle of the file leaves nothing', async () => {
+    const body = multipart(form({ bucket: LOCAL, key: 'in/abandoned', file: big }).fields, big);
+    const u = new URL(`${bridge.s3Url}/${LOCAL}`);
+    const req = request({ host: u.hostname, port: u.port, method: 'POST', path: u.pathname, headers: { 'content-type': body.contentType, 'content-length': body.body.length } });
+    req.on('error', () => {});
+    req.write(body.body.subarray(0, body.head.length + 700_000), () => req.destroy());
+    await waitFor(() => bridge.lines.some((l) => l.key === 'in/abandoned' && 'status' in l), 10_000, 'the abandoned upload to be logged');
+    expect(bridge.lines.find((l) => l.key === 'in/abandoned' && 'status' in l)).toMatchObject({ operation: 'PostObject', errorCode: 'ClientDisconnected' });
   });
 });
