@@ -4,10 +4,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 /** Fails with a clear message when Debian's chromium is missing (CI installs it: apt-get install -y chromium). */
-export function requireChromium(): string {
+function requireChromium(): string {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is not installed (Debian package chromium); the browser tests need it`);
   return CHROMIUM;
 }

@@ -29,7 +29,7 @@ function unshim(path: string): string {
 }
 
 /** The first python3 on PATH that imports boto3; undefined when there is none. */
-export function findPython(): Python | undefined {
+function findPython(): Python | undefined {
   if (cached !== null) return cached;
   cached = undefined;
   for (const onPath of whichAll('python3')) {
