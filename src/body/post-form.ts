@@ -57,14 +57,21 @@ function fileCount(n: number): S3Error {
  * the rest of the body is left unread.
  */
 /**
- * Where the file part's data starts in the bytes read so far: just after the header block that follows the last
- * delimiter (a delimiter cannot occur inside part data, so the last one seen opens the file part).
+ * Where the file part's data starts in the bytes read so far, given that it is part number `partIndex` (0-based):
+ * just after the header block that follows its delimiter. Delimiters are found as busboy finds them, `CRLF--boundary`
+ * (the first may open the body without the CRLF), and counted from the start: the bytes read so far may reach past
+ * the file's header — into its data, the closing delimiter, fields after it — when the form arrives in one chunk.
  */
-export function fileDataOffset(head: Buffer, boundary: string): number | undefined {
-  const delimiter = head.lastIndexOf(`--${boundary}`);
-  if (delimiter < 0) return undefined;
-  const end = head.indexOf('\r\n\r\n', delimiter);
-  return end < 0 ? undefined : end + 4;
+export function fileDataOffset(head: Buffer, boundary: string, partIndex: number): number | undefined {
+  const delimiter = Buffer.from(`\r\n--${boundary}`);
+  const body = Buffer.concat([Buffer.from('\r\n'), head]); // the first delimiter may have no CRLF before it
+  let at = -1;
+  for (let i = 0; i <= partIndex; i++) {
+    at = body.indexOf(delimiter, at + 1);
+    if (at < 0) return undefined;
+  }
+  const end = body.indexOf('\r\n\r\n', at + delimiter.length);
+  return end < 0 ? undefined : end + 4 - 2;
 }
 
 function boundaryOf(contentType: string): string | undefined {
@@ -78,7 +85,11 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
   let bb: busboy.Busboy;
   try {
     // preservePath: the policy stage applies S3's own basename rule to ${filename} (post-object.md §2).
-    bb = busboy({ headers: { 'content-type': contentType }, preservePath: true, limits: { fieldSize: limits.maxPreDataBytes, fields: limits.maxFields } });
+    // defParamCharset: browsers send the file name as raw UTF-8 in Content-Disposition; busboy would read it as latin1.
+    bb = busboy({
+      headers: { 'content-type': contentType }, preservePath: true, defParamCharset: 'utf8',
+      limits: { fieldSize: limits.maxPreDataBytes, fields: limits.maxFields },
+    });
   } catch {
     return Promise.reject(malformed()); // e.g. no boundary parameter
   }
@@ -91,6 +102,8 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
     out.on('error', () => {});
     let started = false; // the file part has begun: the promise is settled
     let files = 0;
+    /** Parts seen before the file (fields and skipped file inputs), to find the file part's delimiter. */
+    let parts = 0;
     let preBytes = 0;
     let failed = false;
     // The bytes before the file (bounded by maxPreDataBytes) and the chunk being parsed: where the file's data starts.
@@ -117,6 +130,7 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
 
     bb.on('field', (name, value, info) => {
       if (started || failed) return; // S3 ignores what follows the file
+      parts++;
       // A value cut at the field bound must never pass for the whole, least of all as the object.
       if (info.nameTruncated || info.valueTruncated) return stop(tooLarge(limits));
       if (name.toLowerCase() === 'file') {
@@ -132,6 +146,7 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
     bb.on('file', (name, stream, info) => {
       const isFile = name?.toLowerCase() === 'file';
       if (failed || started || !isFile) {
+        if (!started) parts++;
         // A second file is counted (S3 refuses it); a file input under another name before the file
         // is still a field the policy must allow, its bytes skipped (post-object.md §6 [?]).
         if (isFile) files++;
@@ -140,7 +155,7 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
         return;
       }
       files++;
-      const offset = boundary === undefined ? undefined : fileDataOffset(Buffer.concat(current ? [...head, current] : head), boundary);
+      const offset = boundary === undefined ? undefined : fileDataOffset(Buffer.concat(current ? [...head, current] : head), boundary, parts);
       const closing = Buffer.byteLength(`\r\n--${boundary}--\r\n`);
       const expected = contentLength !== undefined && offset !== undefined ? contentLength - offset - closing : undefined;
       begin(info.filename ?? '', info.mimeType, expected !== undefined && expected >= 0 ? expected : undefined);

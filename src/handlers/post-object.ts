@@ -18,13 +18,17 @@ import { destinationError } from '../copy/destination.js';
  */
 export async function postObject(ctx: RequestContext, s3: S3Request): Promise<void> {
   const { req, app } = ctx;
+  // The form authenticates itself from its body, so there is nothing to check before asking for it: answer
+  // "100 Continue" at once, as S3 does (curl sends Expect: 100-continue with any form over 1 MB and would wait).
+  if (/(?:^|\W)100-continue(?:$|\W)/i.test(req.headers.expect ?? '') && !ctx.res.headersSent) ctx.res.writeContinue();
   const declared = req.headers['content-length'];
   const form = await parsePostForm(req, req.headers['content-type'], undefined, declared === undefined ? undefined : Number(declared));
   const upload = verifyPostPolicy({ fields: form.fields, filename: form.filename, bucket: s3.bucket! }, app.keys, { regions: app.regions, now: new Date() });
   const headers = Object.fromEntries(upload.headers);
   // The form stands for a PutObject of the policy's key: authorized like one, with the policy as its signature.
   const put: S3Request = { ...s3, operation: 'PutObject', spec: operationSpec('PutObject')!, key: upload.key, params: [], query: new Map(), headers, hoisted: [] };
-  ctx.s3 = put;
+  // Logged and counted as the PostObject it is, as a refused form already is, with the key the form names.
+  ctx.s3 = { ...put, operation: s3.operation };
   const principal = { client: upload.client, accessKeyId: upload.accessKeyId, payload: { kind: 'unsigned' } as const, signedHeaders: Object.keys(headers) };
   ctx.auth = principal;
   const access = authorize(put, principal, app);

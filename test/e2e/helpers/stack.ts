@@ -147,5 +147,6 @@ export function captureRequests(bridge: TestBridge): SeenRequest[] {
   const record = (req: IncomingMessage) => seen.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers } });
   bridge.s3Server.on('request', record);
   bridge.s3Server.on('checkContinue', record);
+  bridge.s3Server.on('checkExpectation', record);
   return seen;
 }
