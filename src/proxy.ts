@@ -14,17 +14,19 @@ import { authorize } from './auth/authorize.js';
 export async function handleRequest(ctx: RequestContext, expectContinue = false): Promise<void> {
   const { app, req, res } = ctx;
   watchIdleClient(ctx);
+  // Until the access decision is made, a refusal counts as an authentication failure (s3bridge_auth_failures_total).
   let authenticating = true;
+  const decided = () => void (authenticating = false);
   try {
     const s3 = (ctx.s3 = parseS3Request({ method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders }, app.parseOptions));
     const route = s3.bucket === undefined ? undefined : app.router.lookup(s3.bucket);
     markCorsAnswer(res, route, s3);
     if (s3.operation === 'OptionsObject') return await answerPreflight(ctx, s3, route);
     // A form upload authenticates with its policy, never with headers: the key it writes is inside the form.
-    if (s3.operation === 'PostObject') return await postObject(ctx, s3);
+    if (s3.operation === 'PostObject') return await postObject(ctx, s3, decided);
     const auth = (ctx.auth = authenticate(s3, req.rawHeaders, { keys: app.keys, regions: app.regions, now: new Date(), signatureV2: app.config.server.signatureV2 }));
     const access = authorize(s3, auth, app);
-    authenticating = false;
+    decided();
     // boto3 waits for "100 Continue" before sending a body: send it only once the request is authorised.
     if (expectContinue) res.writeContinue();
     if (!access.target) return await listBuckets(Object.assign(ctx, { s3, auth, headers: access.headers }));

@@ -16,7 +16,7 @@ import { destinationError } from '../copy/destination.js';
  * access decision on the PutObject the form asks for, stream the file (its length checked, its end held back until
  * the whole form checked out) to the backend, and answer as S3 does (204, 200, 201 PostResponse, 303 redirect).
  */
-export async function postObject(ctx: RequestContext, s3: S3Request): Promise<void> {
+export async function postObject(ctx: RequestContext, s3: S3Request, authorized: () => void = () => undefined): Promise<void> {
   const { req, app } = ctx;
   // The form authenticates itself from its body, so there is nothing to check before asking for it: answer
   // "100 Continue" at once, as S3 does (curl sends Expect: 100-continue with any form over 1 MB and would wait).
@@ -32,6 +32,7 @@ export async function postObject(ctx: RequestContext, s3: S3Request): Promise<vo
   const principal = { client: upload.client, accessKeyId: upload.accessKeyId, payload: { kind: 'unsigned' } as const, signedHeaders: Object.keys(headers) };
   ctx.auth = principal;
   const access = authorize(put, principal, app);
+  authorized();
   const { route, backend } = access.target!;
   ctx.backend = backend;
   const length = form.expectedLength;

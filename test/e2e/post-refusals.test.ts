@@ -10,7 +10,6 @@ import { request } from 'node:http';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
 import { DEMO, remoteBackend, startBridge, tempDir, type TestBridge } from '../helpers/bridge.js';
-import { assertChildBuilt } from '../helpers/embedded.js';
 import { waitFor } from '../helpers/wait.js';
 import { refusal, s3Error, send, type Reply } from './helpers/http.js';
 import { multipart, policy, signatureConditions, signedPolicyFields, type Fields, type FilePart } from './helpers/post-form.js';
@@ -29,7 +28,6 @@ let local: S3Client;
 let embeddedDir: string;
 
 beforeAll(async () => {
-  assertChildBuilt();
   embeddedDir = tempDir('s3bridge-e2e-post-embedded-');
   moto = await startMoto();
   bridge = await startBridge({
