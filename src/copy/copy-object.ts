@@ -1,6 +1,6 @@
 // Emulated CopyObject: directives, metadata and tags from the source or the request, encryption and checksum from the request, one PUT or a multipart upload (copy-semantics.md §5, §8.1, §11.5, §12).
 import type { Routed } from '../context.js';
-import { copyObjectResultXml } from './result-xml.js';
+import { copyObjectResultXml } from '../s3/copy-result.js';
 import { S3Error } from '../s3/errors.js';
 import { xmlBlocks, xmlText } from '../s3/xml.js';
 import { uriEncode } from '../s3/uri.js';
@@ -12,7 +12,7 @@ import { etagIsMd5, md5OfEtag, requestsOpaqueEtag } from './digests.js';
 import { multipartCopy, type ObjectChecksum } from './multipart-copy.js';
 import { headSource, type SourceObject } from './source.js';
 import { copyRange, writePlan, type CopyAnswer, type CopyStats } from './transfer.js';
-import { copyPreconditionsFrom, evaluateCopyPreconditions } from './preconditions.js';
+import { copyPreconditionsFrom, evaluateCopyPreconditions } from '../s3/copy-preconditions.js';
 import type { CopyPlan } from './plan.js';
 
 /** Metadata that the COPY directive takes from the source and REPLACE from the request (§5.1). */

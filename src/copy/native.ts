@@ -6,7 +6,7 @@ import { readText, sendUpstream } from '../upstream/client.js';
 import { committedAt, destinationError, resultHeaders, type Destination } from './destination.js';
 import type { CopyPlan } from './plan.js';
 import { CopyResponder } from './responder.js';
-import { copyObjectResultXml, copyPartResultXml, parseCopyResult } from './result-xml.js';
+import { copyObjectResultXml, copyPartResultXml, parseCopyResult } from '../s3/copy-result.js';
 
 /**
  * The backend copies; s3bridge reads its answer. A 200 may carry an <Error> document (S3 does this for copies that

@@ -1,8 +1,8 @@
 // Embedded store, server-side copies: CopyObject (metadata and tagging directives) and UploadPartCopy (x-amz-copy-source-range), both with x-amz-copy-source-if-*.
 import { createHash } from 'node:crypto';
 import { createChecksum, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../s3/checksums.js';
-import { copyPreconditionsFrom, evaluateCopyPreconditions } from '../../copy/preconditions.js';
-import { copyObjectResultXml, copyPartResultXml } from '../../copy/result-xml.js';
+import { copyPreconditionsFrom, evaluateCopyPreconditions } from '../../s3/copy-preconditions.js';
+import { copyObjectResultXml, copyPartResultXml } from '../../s3/copy-result.js';
 import { assertCopySourceSize, parseCopySource, resolveCopySourceRange } from '../../s3/copy-source.js';
 import { S3Error } from '../../s3/errors.js';
 import { parsePartNumber } from '../../s3/names.js';

@@ -1,6 +1,6 @@
 // Unit tests for the CopyObjectResult / CopyPartResult documents (src/copy/result-xml.ts): what s3bridge writes, and every shape of backend answer it reads.
 import { describe, expect, it } from 'vitest';
-import { copyObjectResultXml, copyPartResultXml, parseCopyResult } from '../../../src/copy/result-xml.js';
+import { copyObjectResultXml, copyPartResultXml, parseCopyResult } from '../../../src/s3/copy-result.js';
 import { S3Error } from '../../../src/s3/errors.js';
 import { xmlText } from '../../../src/s3/xml.js';
 

@@ -1,7 +1,7 @@
 // Unit tests for x-amz-copy-source-if-* evaluation (src/copy/preconditions.ts), driven by test/fixtures/s3-copy/cases.json.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { copyPreconditionsFrom, evaluateCopyPreconditions, type CopyPreconditions } from '../../../src/copy/preconditions.js';
+import { copyPreconditionsFrom, evaluateCopyPreconditions, type CopyPreconditions } from '../../../src/s3/copy-preconditions.js';
 import { headerMap } from '../../../src/parse/request.js';
 import { parseHttpDate as httpDate, parseIsoDateTime } from '../../../src/s3/dates.js';
 import { etagListMatches } from '../../../src/s3/etag.js';

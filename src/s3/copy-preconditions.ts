@@ -1,7 +1,7 @@
-// Copy handlers, after the source HEAD and before any byte moves: x-amz-copy-source-if-* evaluation (copy-semantics.md §4), pure.
-import { parseHttpDate, parseIsoDateTime } from '../s3/dates.js';
-import { S3Error } from '../s3/errors.js';
-import { etagListMatches } from '../s3/etag.js';
+// x-amz-copy-source-if-* evaluation, after the source HEAD and before any byte moves (copy-semantics.md §4); pure, shared by copy emulation and the embedded store.
+import { parseHttpDate, parseIsoDateTime } from './dates.js';
+import { S3Error } from './errors.js';
+import { etagListMatches } from './etag.js';
 
 export interface CopyPreconditions {
   ifMatch?: string;

@@ -1,7 +1,7 @@
-// Copy response bodies: the result documents s3bridge sends to clients, and the backend's result it reads after a native copy (copy-semantics.md §5.2, §6.1, §10, §11.6).
-import { ERROR_CODES, S3Error } from '../s3/errors.js';
-import type { S3ErrorCode } from '../s3/errors.js';
-import { isoTimestamp, xmlEscape, xmlText } from '../s3/xml.js';
+// Copy result documents: the ones s3bridge and its store send, and the backend answer read after a native copy (copy-semantics.md §5.2, §6.1, §10); pure.
+import { ERROR_CODES, S3Error } from './errors.js';
+import type { S3ErrorCode } from './errors.js';
+import { isoTimestamp, xmlEscape, xmlText } from './xml.js';
 
 const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
