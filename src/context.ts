@@ -117,6 +117,8 @@ class Context implements RequestContext {
   closed(): void {
     if (this.res.writableFinished) return;
     this.aborted = true;
+    // The access line is written now, possibly before the handler has heard of it.
+    this.errorCode ??= 'ClientDisconnected';
     this.#abort?.abort();
   }
 }
