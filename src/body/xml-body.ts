@@ -1,6 +1,6 @@
 // Request bodies that are XML documents, not object data: bounded as S3 bounds them, and the two that name keys or parts re-written from what we checked (security.md §3.4).
 import type { Readable } from 'node:stream';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { childNamed, childrenNamed, parseXml, type XmlElement } from '../s3/xml-read.js';
 import type { ByteBudget } from './budget.js';
 import { S3Error } from '../s3/errors.js';
 import { assertToken } from '../s3/names.js';
@@ -37,40 +37,25 @@ export async function readBounded(body: Readable, limit: number, budget: ByteBud
   }
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  parseTagValue: false,
-  trimValues: false,
-  processEntities: true,
-  // Decodes numeric character references (Go's encoder writes &#34;); named ones beyond XML's five are refused in parseRoot.
-  htmlEntities: true,
-  ignoreDeclaration: true,
-  isArray: (name) => name === 'Object' || name === 'Part',
-});
-
 const malformed = (detail?: string) => new S3Error('MalformedXML', detail ? `The XML you provided was not well-formed or did not validate against our published schema: ${detail}` : undefined);
 
 /**
- * Parses strictly: well-formed, no DTD (entity tricks), one root of the expected name. What comes back is what we
- * authorize and what the backend receives once re-serialized, so a parser difference between us and the
- * backend cannot smuggle a key past the checks.
+ * Parses strictly (s3/xml-read.ts: well-formed, no DTD, only XML's own entities), one root of the expected name. What
+ * comes back is what we authorize and what the backend receives once re-serialized, so a parser difference between us
+ * and the backend cannot smuggle a key past the checks.
  */
-function parseRoot(text: string, root: string): Record<string, unknown> {
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw malformed('document type declarations are not allowed');
-  if (XMLValidator.validate(text) !== true) throw malformed();
-  if (/&(?!(?:amp|lt|gt|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6});)/.test(text)) throw malformed('unknown entity');
-  const doc = parser.parse(text) as Record<string, unknown>;
-  const names = Object.keys(doc).filter((k) => k !== '?xml');
-  if (names.length !== 1 || names[0] !== root) throw malformed(`the root element must be ${root}`);
-  const body = doc[root];
-  return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+function parseRoot(body: string, root: string): XmlElement {
+  const doc = parseXml(body);
+  if (doc.name !== root) throw malformed(`the root element must be ${root}`);
+  return doc;
 }
 
-function text(v: unknown): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'object' && v !== null && Object.keys(v).length === 0) return '';
-  throw malformed('an element that should hold text holds elements');
+/** The text of the only child of that name; an element that holds elements is not text. */
+function text(el: XmlElement, name: string): string | undefined {
+  const child = childNamed(el, name);
+  if (child === undefined) return undefined;
+  if (child.children.length > 0) throw malformed('an element that should hold text holds elements');
+  return child.text;
 }
 
 const el = (name: string, value: string | undefined) => (value === undefined ? '' : `<${name}>${xmlEscape(value)}</${name}>`);
@@ -83,22 +68,20 @@ const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
  */
 export function canonicalDeleteObjects(body: string, checkKey: (key: string) => void): string {
   const doc = parseRoot(body, 'Delete');
-  const objects = (doc.Object ?? []) as unknown[];
+  const objects = childrenNamed(doc, 'Object');
   if (objects.length === 0) throw malformed('Delete names no Object');
   if (objects.length > MAX_DELETE_KEYS) throw malformed(`Delete names ${objects.length} objects; the limit is ${MAX_DELETE_KEYS}`);
-  const quiet = text(doc.Quiet);
+  const quiet = text(doc, 'Quiet');
   if (quiet !== undefined && !/^(true|false)$/i.test(quiet.trim())) throw malformed('Quiet must be true or false');
   let out = `<?xml version="1.0" encoding="UTF-8"?>\n<Delete xmlns="${XMLNS}">${quiet !== undefined ? el('Quiet', quiet.trim().toLowerCase()) : ''}`;
-  for (const o of objects) {
-    if (typeof o !== 'object' || o === null) throw malformed('an Object has no Key');
-    const obj = o as Record<string, unknown>;
-    const key = text(obj.Key);
+  for (const obj of objects) {
+    const key = text(obj, 'Key');
     if (key === undefined || key === '') throw malformed('an Object has no Key');
     if (Buffer.byteLength(key) > 1024) throw new S3Error('KeyTooLongError', undefined, { Key: key });
     checkKey(key);
-    const versionId = text(obj.VersionId);
+    const versionId = text(obj, 'VersionId');
     if (versionId !== undefined) assertToken(versionId, 'versionId');
-    out += `<Object>${el('Key', key)}${el('VersionId', versionId)}${el('ETag', text(obj.ETag))}${el('LastModifiedTime', text(obj.LastModifiedTime))}${el('Size', text(obj.Size))}</Object>`;
+    out += `<Object>${el('Key', key)}${el('VersionId', versionId)}${el('ETag', text(obj, 'ETag'))}${el('LastModifiedTime', text(obj, 'LastModifiedTime'))}${el('Size', text(obj, 'Size'))}</Object>`;
   }
   return `${out}</Delete>`;
 }
@@ -112,13 +95,9 @@ const BUCKET_ELEMENTS = new Set(['TargetBucket', 'Bucket']);
 /** Every bucket a configuration document names, anywhere in it: `TargetBucket`, or `Bucket` as a name or an S3 ARN. */
 export function bucketsNamedIn(body: string, root: string): string[] {
   const found: string[] = [];
-  const walk = (node: unknown, name?: string): void => {
-    if (typeof node === 'string') {
-      if (name !== undefined && BUCKET_ELEMENTS.has(name)) found.push(node.trim().replace(/^arn:aws[a-z-]*:s3:::/, '').split('/')[0]!);
-      return;
-    }
-    if (Array.isArray(node)) return node.forEach((n) => walk(n, name));
-    if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(v, k);
+  const walk = (el: XmlElement): void => {
+    if (BUCKET_ELEMENTS.has(el.name)) found.push(el.text.trim().replace(/^arn:aws[a-z-]*:s3:::/, '').split('/')[0]!);
+    el.children.forEach(walk);
   };
   walk(parseRoot(body, root));
   return found;
@@ -132,19 +111,17 @@ const PART_CHECKSUMS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 
  */
 export function canonicalCompleteMultipartUpload(body: string): string {
   const doc = parseRoot(body, 'CompleteMultipartUpload');
-  const parts = (doc.Part ?? []) as unknown[];
+  const parts = childrenNamed(doc, 'Part');
   if (parts.length > MAX_PARTS) throw malformed(`the upload lists ${parts.length} parts; the limit is ${MAX_PARTS}`);
   let out = `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUpload xmlns="${XMLNS}">`;
-  for (const p of parts) {
-    if (typeof p !== 'object' || p === null) throw malformed('a Part has no PartNumber');
-    const part = p as Record<string, unknown>;
-    const number = text(part.PartNumber)?.trim();
+  for (const part of parts) {
+    const number = text(part, 'PartNumber')?.trim();
     if (number === undefined || !/^\d{1,5}$/.test(number) || +number < 1 || +number > MAX_PARTS) throw malformed('PartNumber must be an integer between 1 and 10000');
-    const etag = text(part.ETag);
+    const etag = text(part, 'ETag');
     if (etag === undefined || !/^[\x20-\x7e]{1,1024}$/.test(etag)) throw malformed('a Part has no valid ETag');
     let checksums = '';
     for (const name of PART_CHECKSUMS) {
-      const value = text(part[name]);
+      const value = text(part, name);
       if (value !== undefined && !/^[A-Za-z0-9+/=]{1,128}$/.test(value.trim())) throw malformed(`${name} is not base64`);
       checksums += el(name, value?.trim());
     }

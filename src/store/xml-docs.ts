@@ -1,7 +1,7 @@
 // Embedded store, request bodies: the S3 request documents (CompleteMultipartUpload, Delete, Tagging, AccessControlPolicy, CreateBucketConfiguration) → plain values; pure.
 import { S3Error } from '../s3/errors.js';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from '../s3/checksums.js';
-import { childNamed, childText, childrenNamed, parseXml, type XmlElement } from './xml-read.js';
+import { childNamed, childText, childrenNamed, parseXml, type XmlElement } from '../s3/xml-read.js';
 
 const malformed = (): S3Error => new S3Error('MalformedXML');
 

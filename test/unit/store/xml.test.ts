@@ -4,7 +4,7 @@ import { S3Error } from '../../../src/s3/errors.js';
 import {
   isOwnerOnlyPolicy, parseCompleteMultipartUpload, parseCreateBucketConfiguration, parseDelete, parseTagging,
 } from '../../../src/store/xml-docs.js';
-import { parseXml } from '../../../src/store/xml-read.js';
+import { parseXml } from '../../../src/s3/xml-read.js';
 
 function codeOf(fn: () => unknown): string {
   try {

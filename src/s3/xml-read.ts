@@ -1,9 +1,9 @@
-// Embedded store, request bodies: a small strict XML reader for the few documents S3 requests carry (Delete, CompleteMultipartUpload, Tagging, ACLs, bucket configuration); pure.
+// A small strict XML reader for the few documents S3 requests carry (Delete, CompleteMultipartUpload, Tagging, ACLs, bucket configurations), for the proxy and the embedded store alike; pure.
 //
 // Why not a library: these bodies are small and their shape is fixed, but keys must survive byte-exact
 // (leading/trailing spaces, "123" staying a string, &#13; staying a CR), which general parsers' defaults break.
 // No DTDs (so no entity expansion), no external anything.
-import { S3Error } from '../s3/errors.js';
+import { S3Error } from './errors.js';
 
 export interface XmlElement {
   /** Local name: a namespace prefix ("s3:Key") is dropped. */
