@@ -123,9 +123,13 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
       else reject(err);
     };
 
+    /** Fields sent as file parts, still being read when the file begins. */
+    const pendingFields: Array<Promise<void>> = [];
     const begin = (filename: string, mimeType: string, expectedLength?: number): void => {
       started = true;
-      resolve({ fields, file: out, filename, fileContentType: mimeType, expectedLength });
+      const form = { fields, file: out, filename, fileContentType: mimeType, expectedLength };
+      if (pendingFields.length === 0) resolve(form);
+      else void Promise.all(pendingFields).then(() => resolve(form));
     };
 
     bb.on('field', (name, value, info) => {
@@ -147,10 +151,24 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
       const isFile = name?.toLowerCase() === 'file';
       if (failed || started || !isFile) {
         if (!started) parts++;
-        // A second file is counted (S3 refuses it); a file input under another name before the file
-        // is still a field the policy must allow, its bytes skipped (post-object.md §6 [?]).
+        // A second file is counted (S3 refuses it). A part with a filename under another name before the file is
+        // a field like any other, its content the value (Python requests sends every field that way, and S3 and
+        // Ceph read it so; post-object.md §6); it is bounded like the other fields by maxPreDataBytes.
         if (isFile) files++;
-        else if (!started && !failed && name) fields.push([name, '']);
+        else if (!started && !failed && name) {
+          const entry: [string, string] = [name, ''];
+          fields.push(entry);
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          pendingFields.push(new Promise<void>((done) => {
+            stream.once('end', () => {
+              entry[1] = Buffer.concat(chunks).toString('utf8');
+              done();
+            });
+            stream.once('error', () => done());
+          }));
+          return;
+        }
         stream.resume();
         return;
       }
