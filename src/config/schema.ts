@@ -96,6 +96,8 @@ export const configSchema = z.object({
     idleTimeoutSeconds: z.number().positive().default(60),
     // All bytes held before their signature or checksum is verified, across connections (security.md §6).
     maxBufferedBytes: size.default('256MiB'),
+    // Processes sharing the S3 listener (node:cluster); auto = os.availableParallelism(). 1 = a single process.
+    workers: z.custom<'auto' | number>((v) => v === 'auto' || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 256), 'must be auto or a number of processes (1-256)').default('auto'),
   }).strict().default({}),
   admin: z.object({
     host: host.default('127.0.0.1'),

@@ -2,7 +2,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Metrics } from '../metrics.js';
-import { isEmbedded, type BackendConfig } from '../config/schema.js';
+import { isEmbedded, type BackendConfig, type EmbeddedBackendConfig } from '../config/schema.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 
 export interface Credentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
@@ -26,12 +26,37 @@ export interface Backend {
   readonly timeoutMs: number;
   /** Where upstream calls record their metrics; undefined when metrics are off. */
   readonly metrics?: Metrics;
+  /** The embedded store this backend started and stops on close (absent when attached to one it does not own). */
   readonly embedded?: EmbeddedServer;
 }
 
 export interface BackendEvents {
   metrics?: Metrics;
   onEmbeddedEvent?: (e: { event: string; name: string; code?: number | null; signal?: string | null; port?: number }) => void;
+  /**
+   * Embedded stores another process started and owns (the cluster primary, src/workers/), by backend name. When
+   * given, an embedded backend attaches to its entry instead of starting a store, and closing it leaves the store
+   * running; a backend missing from it is an error, never a second store on the same directory.
+   */
+  embeddedStores?: ReadonlyMap<string, EmbeddedEndpoint>;
+}
+
+/** Where a running embedded store listens and the key pair it accepts (generated per start, never logged). */
+export type EmbeddedEndpoint = Pick<EmbeddedServer, 'endpoint' | 'accessKeyId' | 'secretAccessKey'>;
+
+/** The one place an embedded backend's store is started: by createBackend, or by the cluster primary for its workers. */
+export function startEmbeddedStore(cfg: EmbeddedBackendConfig, events: Pick<BackendEvents, 'onEmbeddedEvent'> = {}): Promise<EmbeddedServer> {
+  return startEmbedded({ name: cfg.name, dir: cfg.embedded.dir, onEvent: events.onEmbeddedEvent });
+}
+
+async function embeddedStoreFor(cfg: EmbeddedBackendConfig, events: BackendEvents): Promise<{ store: EmbeddedEndpoint; owned?: EmbeddedServer }> {
+  if (!events.embeddedStores) {
+    const owned = await startEmbeddedStore(cfg, events);
+    return { store: owned, owned };
+  }
+  const store = events.embeddedStores.get(cfg.name);
+  if (!store) throw new Error(`embedded backend "${cfg.name}": no store was started for it`);
+  return { store };
 }
 
 /** One keep-alive agent per backend; LIFO so that idle connections beyond what the load needs time out. */
@@ -44,15 +69,15 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
   let endpoint: string;
   let settings: Pick<Backend, 'region' | 'addressing' | 'credentials' | 'capabilities' | 'embedded'>;
   if (isEmbedded(cfg)) {
-    const server = await startEmbedded({ name: cfg.name, dir: cfg.embedded.dir, onEvent: events.onEmbeddedEvent });
-    endpoint = server.endpoint;
+    const { store, owned } = await embeddedStoreFor(cfg, events);
+    endpoint = store.endpoint;
     settings = {
       region: 'us-east-1',
       addressing: 'path',
-      credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+      credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
       // The embedded store cannot copy parts (s3rver answers 501), so copies into it are emulated.
       capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? false, awsChunked: false, literalKeys: false },
-      embedded: server,
+      embedded: owned,
     };
   } else {
     endpoint = cfg.endpoint;
