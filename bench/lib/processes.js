@@ -63,13 +63,15 @@ export async function spawnOrigin(originScript) {
  * else the same origin under another backend name. Either way a copy between the two is cross-backend, so s3bridge
  * emulates it. observability: { accessLog, metrics } (both on when absent, s3bridge's defaults).
  */
-export function proxyConfigYaml({ port, adminPort, originUrl, originBUrl = originUrl, observability = {} }) {
+export function proxyConfigYaml({ port, adminPort, originUrl, originBUrl = originUrl, observability = {}, workers = 1 }) {
   const endpoints = { origin: originUrl, 'origin-b': originBUrl };
   return [
     'server:',
     '  host: 127.0.0.1',
     `  port: ${port}`,
     '  region: us-east-1',
+    // Always explicit: s3bridge's default (auto) would depend on the machine.
+    `  workers: ${workers}`,
     ...(observability.accessLog === false ? ['  accessLog: false'] : []),
     'admin:',
     '  host: 127.0.0.1',
@@ -100,20 +102,27 @@ export function proxyConfigYaml({ port, adminPort, originUrl, originBUrl = origi
 /**
  * Starts a proxy (`node SCRIPT --config FILE`) and waits until GET /healthz on its admin port answers 200.
  * stdout (the access log) and stderr go to files in workDir: a file costs the proxy what a real log sink would,
- * without the bench process having to drain a pipe.
+ * without the bench process having to drain a pipe. workers: s3bridge's server.workers.
  */
-export async function startProxy({ name, script, originUrl, originBUrl, observability, mallocTuning, workDir, timeoutMs = 30_000 }) {
+export async function startProxy({ name, script, originUrl, originBUrl, observability, workers, mallocTuning, workDir, timeoutMs = 30_000 }) {
   const port = await freePort();
   const adminPort = await freePort();
   const configFile = join(workDir, `${name}.yaml`);
-  writeFileSync(configFile, proxyConfigYaml({ port, adminPort, originUrl, originBUrl, observability }));
+  writeFileSync(configFile, proxyConfigYaml({ port, adminPort, originUrl, originBUrl, observability, workers }));
+  const proc = await launch({ name, command: process.execPath, args: [script, '--config', configFile], env: envWith(mallocTuning), port, adminPort, workDir, timeoutMs });
+  return { ...proc, configFile };
+}
+
+/**
+ * Runs `command args` with stdout and stderr to files in workDir and waits until http://127.0.0.1:adminPort/healthz
+ * answers 200. Returns { name, port, adminPort, pid, url, outFile, errFile, alive(), stderrTail(), stop() }.
+ */
+export async function launch({ name, command, args, env, port, adminPort, workDir, timeoutMs = 30_000 }) {
   const outFile = join(workDir, `${name}.stdout.log`);
   const errFile = join(workDir, `${name}.stderr.log`);
   const out = openSync(outFile, 'w');
   const err = openSync(errFile, 'w');
-  const child = spawn(process.execPath, [script, '--config', configFile], {
-    env: envWith(mallocTuning), stdio: ['ignore', out, err],
-  });
+  const child = spawn(command, args, { env, stdio: ['ignore', out, err] });
   closeSync(out);
   closeSync(err);
   let exit;
@@ -135,7 +144,7 @@ export async function startProxy({ name, script, originUrl, originBUrl, observab
     await sleep(100);
   }
   return {
-    name, port, adminPort, pid: child.pid, url: `http://127.0.0.1:${port}`, configFile, outFile, errFile,
+    name, port, adminPort, pid: child.pid, url: `http://127.0.0.1:${port}`, outFile, errFile,
     alive: () => exit === undefined,
     stderrTail: tail,
     stop: () => stop(child),

@@ -8,6 +8,7 @@ import { ConfigError, type Config } from '../config/schema.js';
 import { batchedStdout, createLogger, type Logger } from '../log.js';
 import { AGGREGATE_CONTENT_TYPE, aggregateMetrics } from '../metrics.js';
 import { closeBackends, createBackend, type Backend } from '../upstream/backends.js';
+import type { EmbeddedServer } from '../upstream/embedded.js';
 import type { StoreTable } from './messages.js';
 import { WorkerPool } from './pool.js';
 import { PrimaryStores } from './stores.js';
@@ -111,7 +112,7 @@ export async function runPrimary(file: string, config: Config, count: number): P
       log.error('config reload refused; keeping the running config', { file, problems });
       return;
     }
-    let retired;
+    let retired: EmbeddedServer[];
     try {
       retired = await stores.update(next);
     } catch (err) {

@@ -12,7 +12,7 @@ import { DEMO, tempDir } from '../helpers/bridge.js';
 import { startRecordingBackend, type RecordingBackend } from '../helpers/recording-backend.js';
 import { signedHeaders } from '../helpers/sign.js';
 import { waitFor } from '../helpers/wait.js';
-import { parseExposition, valueOf } from '../unit/metrics/exposition.js';
+import { parseExposition, valueOf as sampleValue } from '../unit/metrics/exposition.js';
 
 const MAIN = join(import.meta.dirname, '../../dist/main.js');
 const NEWCOMER = { accessKeyId: 'newcomer', secretAccessKey: 'newcomer-secret' };
@@ -113,7 +113,7 @@ async function untilServedBy(p: Proc, pids: Set<number>, method: string, path: s
 async function requestsTotal(p: Proc, labels: Record<string, string>): Promise<number> {
   const { status, text } = await get(`${p.adminUrl}/metrics`);
   expect(status).toBe(200);
-  return valueOf(parseExposition(text), 's3bridge_requests_total', labels) ?? 0;
+  return sampleValue(parseExposition(text), 's3bridge_requests_total', labels) ?? 0;
 }
 
 /** Pids of the workers serving now: the latest "worker ready" of each worker slot. */
