@@ -68,12 +68,18 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * node:cluster's default scheduling on Linux is round-robin: the primary accepts each connection and hands it to
+   * the next worker, which spreads keep-alive connections evenly (the kernel's own choice favours a few processes).
+   */
   private fork(slot: Slot): void {
     const worker = cluster.fork();
     Object.assign(slot, { worker, started: false, ready: false, restartTimer: undefined });
     worker.on('message', (msg: unknown) => {
       if (isOurs<FromWorker>(msg)) this.onMessage(slot, worker, msg);
     });
+    // A send to a worker that died a moment ago fails here; its exit is handled in onExit. Unhandled, it would end the primary.
+    worker.on('error', (err: Error) => this.opts.log.warn('worker IPC error', { worker: slot.index, workerPid: worker.process.pid, error: err.message }));
   }
 
   private onMessage(slot: Slot, worker: Worker, msg: FromWorker): void {
