@@ -9,9 +9,10 @@ import { checkContender } from './lib/checks.js';
 import { closeClient, makeTarget } from './lib/client.js';
 import { closeSdkClients } from './lib/scenarios-transfer.js';
 import { wrkAvailable } from './lib/loadgen.js';
-import { cpuSeconds, machineCpu, memory, resetPeak } from './lib/procfs.js';
+import { cpuSeconds, cpuSecondsOf, machineCpu, memoryOf, processTree, resetPeak } from './lib/procfs.js';
 import { MALLOC_TUNING, spawnOrigin, startProxy } from './lib/processes.js';
-import { deriveCosts, formatChecks, formatNoise, formatTable, summarize } from './lib/report.js';
+import { deriveCosts, formatChecks, formatNoise, formatTable, formatYardsticks, summarize } from './lib/report.js';
+import { nginxBinary, startNginx } from './lib/nginx.js';
 import { SCENARIOS } from './lib/scenarios.js';
 import { USAGE, parseOptions } from './lib/options.js';
 
@@ -32,6 +33,8 @@ if (opts.loadgen === 'wrk' && !wrkAvailable()) {
   console.error('bench: --loadgen wrk, but wrk is not installed');
   process.exit(2);
 }
+// auto: wrk when installed (less CPU per request than autocannon on the shared cores), else autocannon.
+if (opts.loadgen === 'auto') opts.loadgen = wrkAvailable() ? 'wrk' : 'autocannon';
 
 // The load-generating client runs in this process: give it the same allocator settings as the origin, so the
 // client is never the part that suffers from glibc trimming (docs/performance.md, "Memory allocator").
@@ -62,39 +65,51 @@ function mallocVariants() {
 /** Whether contender c is timed in scenario s (scenario-owned proxies only in the scenarios that list them). */
 const appliesTo = (s, c) => (c.ownedBy ? c.ownedBy.includes(s.name) : (s.appliesTo ? s.appliesTo(c) : true));
 
+/** The common contenders a scenario's --contenders filter keeps: by kind (s3bridge, s3bridge-w2, pipe, nginx). */
+const wanted = (kind) => opts.contenders.length === 0 || opts.contenders.includes(kind);
+
 async function startContenders(originUrl, originBUrl) {
   const variants = mallocVariants();
-  const contenders = [{ id: 'direct', label: 'direct (no proxy)', target: makeTarget(originUrl) }];
+  const contenders = wanted('direct') ? [{ id: 'direct', kind: 'direct', label: 'direct (no proxy)', target: makeTarget(originUrl) }] : [];
   const notes = [];
-  const start = async (kind, script, variant, own) => {
+  const add = (proxy, fields) => {
+    cleanups.push(proxy.stop);
+    contenders.push({ ...fields, target: makeTarget(proxy.url), proxy, idle: memoryOf(processTree(proxy.pid)) });
+  };
+  const start = async (kind, script, variant, own, extra = {}) => {
     const id = own ? `${own.id}/${variant.suffix}` : `${kind}/${variant.suffix}`;
     const proxy = await startProxy({
-      name: id.replace('/', '-'), script, originUrl, originBUrl, observability: own?.observability, store: own?.store, mallocTuning: variant.env, workDir,
+      name: id.replace('/', '-'), script, originUrl, originBUrl, observability: own?.observability, store: own?.store, workers: extra.workers, mallocTuning: variant.env, workDir,
     });
-    cleanups.push(proxy.stop);
-    contenders.push({
-      id, label: `${own?.label ?? kind} (${variant.label})`, kind, mallocEnv: variant.env || {}, target: makeTarget(proxy.url), proxy,
-      idle: memory(proxy.pid), ...(own ? { ownedBy: scenarios.filter((s) => s.proxies?.some((p) => p.id === own.id)).map((s) => s.name) } : {}),
+    add(proxy, {
+      id, label: `${own?.label ?? extra.label ?? kind} (${variant.label})`, kind, workers: extra.workers ?? 1, mallocEnv: variant.env || {},
+      ...(own ? { ownedBy: scenarios.filter((s) => s.proxies?.some((p) => p.id === own.id)).map((s) => s.name) } : {}),
     });
   };
   const dist = join(ROOT, 'dist', 'main.js');
-  const passthrough = join(HERE, 'lib', 'passthrough-proxy.js');
-  const scripts = { s3bridge: dist, passthrough, 'http-proxy': join(HERE, 'lib', 'http-proxy-proxy.js') };
+  const pipe = join(HERE, 'lib', 'pipe-proxy.js');
+  const scripts = { s3bridge: dist, pipe, 'http-proxy': join(HERE, 'lib', 'http-proxy-proxy.js') };
   let subject = 's3bridge';
-  if (opts.proxy === 'passthrough') subject = 'passthrough';
+  if (opts.proxy === 'pipe') subject = 'pipe';
   else {
     try {
       if (!existsSync(dist)) throw new Error(`${dist} does not exist (npm run build)`);
-      for (const v of variants) await start('s3bridge', dist, v);
+      if (wanted('s3bridge')) for (const v of variants) await start('s3bridge', dist, v, undefined, { label: 's3bridge, workers=1' });
+      // The "all cores" variant: the same config with two workers sharing the port (tuned allocator only).
+      if (wanted('s3bridge-w2')) await start('s3bridge-w2', dist, variants[0], undefined, { workers: 2, label: 's3bridge, workers=2' });
     } catch (err) {
       if (opts.proxy === 'dist') throw err;
-      notes.push(`s3bridge not measured: ${err.message.split('\n')[0]}; measuring the minimal undici pass-through instead`);
+      notes.push(`s3bridge not measured: ${err.message.split('\n')[0]}; measuring the node:http pipe proxy instead`);
       log(`bench: WARNING ${notes.at(-1)}\n${err.message}`);
-      subject = 'passthrough';
+      subject = 'pipe';
     }
   }
-  if (subject === 'passthrough') for (const v of variants) await start('passthrough', passthrough, v);
-  else if (opts.baseline) for (const v of variants) await start('passthrough', passthrough, v);
+  // Yardsticks: the bare node:http pipe proxy and nginx, with the first allocator variant (tuned by default).
+  if ((subject === 'pipe' || opts.yardsticks.includes('pipe')) && wanted('pipe')) await start('pipe', pipe, variants[0], undefined, { label: 'node:http pipe proxy' });
+  if (opts.yardsticks.includes('nginx') && wanted('nginx')) {
+    if (!nginxBinary()) notes.push('nginx not measured: not installed (apt-get install -y nginx-light)');
+    else add(await startNginx({ name: 'nginx', originUrl, workDir }), { id: 'nginx', kind: 'nginx', label: 'nginx (1 worker, proxy_pass, buffering off, keepalive upstream)', mallocEnv: {} });
+  }
   // Proxies owned by the selected scenarios: one process each, with the first allocator variant (tuned by default).
   const owned = new Map(scenarios.flatMap((s) => s.proxies ?? []).map((p) => [p.id, p]));
   for (const own of owned.values()) {
@@ -122,11 +137,10 @@ async function waitForQuiet() {
 async function measure(ctx, s, c, params, rep) {
   const loadBefore = opts.waitQuiet > 0 ? await waitForQuiet() : undefined;
   const pid = c.proxy?.pid;
-  // A contender may be several processes (s3bridge and its store child, or s3bridge and s3rver): count them all.
-  const pids = c.proxy ? c.proxy.pids() : [];
-  const peakReset = pids.map((p) => resetPeak(p)).every(Boolean);
-  const cpuOf = () => pids.reduce((sum, p) => { try { return sum + cpuSeconds(p); } catch { return sum; } }, 0);
-  const proxyCpu0 = cpuOf();
+  // Every process of the contender: a cluster's primary and workers, nginx's master and worker, the s3rver yardstick.
+  const pids = pid ? [...processTree(pid), ...(c.proxy?.extraPids?.() ?? [])] : [];
+  const peakReset = pids.map(resetPeak).every(Boolean);
+  const proxyCpu0 = cpuSecondsOf(pids);
   const originCpu = () => cpuSeconds(ctx.originPid) + cpuSeconds(ctx.originBPid);
   const originCpu0 = originCpu();
   const clientCpu0 = process.cpuUsage();
@@ -144,9 +158,11 @@ async function measure(ctx, s, c, params, rep) {
   run.wallSeconds = (performance.now() - t0) / 1000;
   const machine1 = machineCpu();
   if (pid && c.proxy.alive()) {
-    run.proxyCpuSeconds = cpuOf() - proxyCpu0;
-    run.proxyPeakRssMB = pids.reduce((sum, p) => { try { return sum + memory(p).peakMB; } catch { return sum; } }, 0);
+    run.proxyCpuSeconds = cpuSecondsOf(pids) - proxyCpu0;
+    const mem = memoryOf(pids);
+    run.proxyPeakRssMB = mem.peakMB;
     run.proxyPeakIsLifetime = !peakReset;
+    if (pids.length > 1) run.proxyProcesses = pids.length;
   } else if (pid) {
     run.ok = false;
     run.error = `proxy exited: ${c.proxy.stderrTail().split('\n').slice(-3).join(' | ')}`;
@@ -173,7 +189,7 @@ function describe(run, s) {
 }
 
 async function main() {
-  log(`bench: ${opts.quick ? 'quick' : 'full'} run, scenarios ${scenarios.map((s) => s.name).join(',')}, work dir ${workDir}`);
+  log(`bench: ${opts.quick ? 'quick' : 'full'} run, scenarios ${scenarios.map((s) => s.name).join(',')}, load generator ${opts.loadgen}, work dir ${workDir}`);
   const origin = await spawnOrigin(join(HERE, 'origin.js'));
   cleanups.push(origin.stop);
   // Origin B: backend "origin-b" (bucket bench-b), the destination of cross-backend copies.
@@ -217,6 +233,8 @@ async function main() {
   for (const s of scenarios) if (s.budget) notes.push(`${s.name} budget: ${s.budget}`);
   const tableText = formatTable(scenarios, contenders, summary);
   console.log(`\n${tableText}\n`);
+  const yardsticks = formatYardsticks(contenders, summary);
+  if (yardsticks) console.log(`${yardsticks}\n`);
   console.log(formatNoise(scenarios, runs));
   for (const n of notes) console.log(`note: ${n}`);
 
@@ -230,12 +248,13 @@ async function main() {
     options: { ...opts, outDir: undefined },
     subject,
     notes,
-    contenders: all.map((c) => ({ id: c.id, label: c.label, mallocEnv: c.mallocEnv, idleRssMB: c.idle?.rssMB, timed: contenders.includes(c), ownedBy: c.ownedBy })),
+    contenders: all.map((c) => ({ id: c.id, kind: c.kind, workers: c.workers, label: c.label, mallocEnv: c.mallocEnv, idleRssMB: c.idle?.rssMB, timed: contenders.includes(c), ownedBy: c.ownedBy })),
     params: paramsUsed,
     checks,
     summary,
     runs,
     table: tableText,
+    yardsticks,
   };
   mkdirSync(opts.outDir, { recursive: true });
   const file = join(opts.outDir, `${started.toISOString().replace(/[:.]/g, '-')}.json`);

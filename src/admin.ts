@@ -7,7 +7,11 @@ import type { Backend } from './upstream/backends.js';
 import type { Metrics } from './metrics.js';
 
 /** What the admin listener needs from the App: its backends to probe and its metrics to serve. */
-export type AdminApp = Pick<Services, 'backends'> & { readonly metrics?: Pick<Metrics, 'metricsText' | 'contentType'> };
+export type AdminApp = Pick<Services, 'backends'> & {
+  readonly metrics?: Pick<Metrics, 'metricsText' | 'contentType'>;
+  /** Cluster primary only: workers serving now and configured; /readyz is 503 while none serves. */
+  readonly workers?: () => { ready: number; configured: number };
+};
 
 export type BackendState = { state: 'up'; latencyMs: number } | { state: 'down'; error: string };
 
@@ -66,7 +70,11 @@ export function createAdminServer(app: AdminApp): Server {
     }
     if (path === '/readyz') {
       readiness().then(
-        (backends) => json(Object.values(backends).every((b) => b.state === 'up') ? 200 : 503, { backends }),
+        (backends) => {
+          const workers = app.workers?.();
+          const ready = Object.values(backends).every((b) => b.state === 'up') && (workers === undefined || workers.ready > 0);
+          json(ready ? 200 : 503, workers ? { backends, workers } : { backends });
+        },
         (err) => json(503, { error: String(err) }),
       );
       return;

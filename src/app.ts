@@ -1,4 +1,4 @@
-// createApp builds the singletons once (keys, router, backends); startS3Bridge adds the S3 and admin listeners and SIGHUP reloads.
+// createApp builds the singletons once (keys, router, backends); startS3Listener adds the S3 listener and reloads, startS3Bridge the admin listener too.
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -12,7 +12,7 @@ import { handleRequest, recordRequest } from './proxy.js';
 import { createContext } from './context.js';
 import { globToRegExp, Router } from './route/router.js';
 import type { ParseOptions } from './parse/request.js';
-import { closeBackends, createBackend, type Backend } from './upstream/backends.js';
+import { closeBackends, createBackend, type Backend, type EmbeddedEndpoint } from './upstream/backends.js';
 import { createAdminServer } from './admin.js';
 
 export interface App {
@@ -53,15 +53,19 @@ function assembleApp(config: Config, parts: AppParts): App {
  * Backends for a config; those whose settings did not change are taken over from `previous`
  * (a reload must not restart an embedded store or drop warm connections).
  */
-async function buildBackends(config: Config, log: Logger, metrics: Metrics, previous?: App): Promise<Map<string, Backend>> {
+async function buildBackends(config: Config, log: Logger, metrics: Metrics, embeddedStores?: ReadonlyMap<string, EmbeddedEndpoint>, previous?: App): Promise<Map<string, Backend>> {
   const backends = new Map<string, Backend>();
   try {
     for (const cfg of config.backends) {
       const old = previous?.config.backends.find((b) => b.name === cfg.name);
-      const reuse = old && JSON.stringify(old) === JSON.stringify(cfg) ? previous!.backends.get(cfg.name) : undefined;
+      const reusable = old && JSON.stringify(old) === JSON.stringify(cfg) ? previous!.backends.get(cfg.name) : undefined;
+      // An attached embedded store may have been replaced by its owner (a new start, new port and keys).
+      const attached = embeddedStores?.get(cfg.name);
+      const reuse = attached && reusable && reusable.origin !== new URL(attached.endpoint).origin ? undefined : reusable;
       backends.set(cfg.name, reuse ?? (await createBackend(cfg, {
         metrics,
         log,
+        embeddedStores,
         onEmbeddedEvent: (e) => (e.event === 'ready' ? log.info('embedded backend ready', e) : log.warn(`embedded backend ${e.event}`, e)),
       })));
     }
@@ -73,10 +77,17 @@ async function buildBackends(config: Config, log: Logger, metrics: Metrics, prev
   return backends;
 }
 
-export async function createApp(config: Config, opts: { log?: Logger; metrics?: Metrics } = {}): Promise<App> {
+export interface AppOptions {
+  log?: Logger;
+  metrics?: Metrics;
+  /** Embedded stores started by the cluster primary, to attach to instead of starting them (BackendEvents). */
+  embeddedStores?: ReadonlyMap<string, EmbeddedEndpoint>;
+}
+
+export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const log = opts.log ?? createLogger();
   const metrics = opts.metrics ?? (config.admin.metrics ? createMetrics() : disabledMetrics());
-  return assembleApp(config, { log, metrics, backends: await buildBackends(config, log, metrics) });
+  return assembleApp(config, { log, metrics, backends: await buildBackends(config, log, metrics, opts.embeddedStores) });
 }
 
 /** What the listeners read on every request: the current App (swapped by reload) and the in-flight count. */
@@ -135,16 +146,30 @@ export function createS3Server(current: Current): Server {
   return server as Server;
 }
 
-export interface RunningBridge {
+/** What a reload changed, for the caller to log (one line per reload, also across cluster workers). */
+export interface ReloadSummary {
+  backends: string[];
+  /** Backends that left the config; they close after shutdownGraceSeconds. */
+  closing: string[];
+  /** Changed settings that only a restart applies (listener addresses, TLS, the admin listener). */
+  needsRestart: string[];
+}
+
+/** The S3 listener and the App behind it: all a cluster worker runs (its primary serves the admin listener). */
+export interface S3Listener {
   readonly app: App;
   readonly inflight: number;
   s3Server: Server;
-  adminServer: Server;
   s3Url: string;
-  adminUrl: string;
   /** Applies a new config; listener addresses and TLS stay as they were (restart to change them). */
-  reload(config: Config): Promise<void>;
+  reload(config: Config, opts?: Pick<AppOptions, 'embeddedStores'>): Promise<ReloadSummary>;
+  /** Stops accepting, lets in-flight requests finish within graceMs, then closes the backends. */
   close(graceMs?: number): Promise<void>;
+}
+
+export interface RunningBridge extends S3Listener {
+  adminServer: Server;
+  adminUrl: string;
 }
 
 function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -164,54 +189,75 @@ function urlOf(proto: string, a: AddressInfo): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function startS3Bridge(config: Config, opts: { log?: Logger; metrics?: Metrics } = {}): Promise<RunningBridge> {
+export async function startS3Listener(config: Config, opts: AppOptions = {}): Promise<S3Listener> {
   const current: Current = { app: await createApp(config, opts), inflight: 0 };
   const s3Server = createS3Server(current);
-  const adminServer = createAdminServer({ get backends() { return current.app.backends; }, metrics: current.app.metrics });
   const retired: Array<Map<string, Backend>> = [];
+  let s3Addr: AddressInfo;
   try {
-    const s3Addr = await listen(s3Server, config.server.host, config.server.port);
-    const adminAddr = await listen(adminServer, config.admin.host, config.admin.port);
-    return {
-      get app() { return current.app; },
-      get inflight() { return current.inflight; },
-      s3Server,
-      adminServer,
-      s3Url: urlOf(current.app.tls ? 'https' : 'http', s3Addr),
-      adminUrl: urlOf('http', adminAddr),
-      async reload(next: Config) {
-        const previous = current.app;
-        const backends = await buildBackends(next, previous.log, previous.metrics, previous);
-        current.app = assembleApp(next, { log: previous.log, metrics: previous.metrics, backends });
-        // Backends that left the config close once the requests still using them had time to finish.
-        const kept = new Set(backends.values());
-        const gone = new Map([...previous.backends].filter(([, b]) => !kept.has(b)));
-        if (gone.size) {
-          retired.push(gone);
-          const timer = setTimeout(() => void closeBackends(gone), next.server.shutdownGraceSeconds * 1000);
-          timer.unref();
-        }
-        const ignored = ['host', 'port', 'tls'].filter((k) => JSON.stringify((previous.config.server as Record<string, unknown>)[k]) !== JSON.stringify((next.server as Record<string, unknown>)[k]));
-        if (JSON.stringify(previous.config.admin) !== JSON.stringify(next.admin)) ignored.push('admin');
-        previous.log.info('config reloaded', { backends: [...backends.keys()], closing: [...gone.keys()], needsRestart: ignored.map((k) => (k === 'admin' ? 'admin' : `server.${k}`)) });
-      },
-      async close(graceMs = current.app.config.server.shutdownGraceSeconds * 1000) {
-        const closed = new Promise<void>((resolve) => s3Server.close(() => resolve()));
-        s3Server.closeIdleConnections();
-        const deadline = Date.now() + graceMs;
-        while (current.inflight > 0 && Date.now() < deadline) await sleep(50);
-        s3Server.closeAllConnections();
-        await closed;
-        await new Promise<void>((resolve) => adminServer.close(() => resolve()));
-        adminServer.closeAllConnections();
-        await closeBackends(current.app.backends);
-        await Promise.all(retired.map((gone) => closeBackends(gone)));
-      },
-    };
+    s3Addr = await listen(s3Server, config.server.host, config.server.port);
   } catch (err) {
-    s3Server.close();
-    adminServer.close();
     await closeBackends(current.app.backends);
     throw err;
   }
+  return {
+    get app() { return current.app; },
+    get inflight() { return current.inflight; },
+    s3Server,
+    s3Url: urlOf(current.app.tls ? 'https' : 'http', s3Addr),
+    async reload(next, reloadOpts = {}) {
+      const previous = current.app;
+      const backends = await buildBackends(next, previous.log, previous.metrics, reloadOpts.embeddedStores, previous);
+      current.app = assembleApp(next, { log: previous.log, metrics: previous.metrics, backends });
+      // Backends that left the config close once the requests still using them had time to finish.
+      const kept = new Set(backends.values());
+      const gone = new Map([...previous.backends].filter(([, b]) => !kept.has(b)));
+      if (gone.size) {
+        retired.push(gone);
+        const timer = setTimeout(() => void closeBackends(gone), next.server.shutdownGraceSeconds * 1000);
+        timer.unref();
+      }
+      const ignored = ['host', 'port', 'tls'].filter((k) => JSON.stringify((previous.config.server as Record<string, unknown>)[k]) !== JSON.stringify((next.server as Record<string, unknown>)[k]));
+      if (JSON.stringify(previous.config.admin) !== JSON.stringify(next.admin)) ignored.push('admin');
+      return { backends: [...backends.keys()], closing: [...gone.keys()], needsRestart: ignored.map((k) => (k === 'admin' ? 'admin' : `server.${k}`)) };
+    },
+    async close(graceMs = current.app.config.server.shutdownGraceSeconds * 1000) {
+      const closed = new Promise<void>((resolve) => s3Server.close(() => resolve()));
+      s3Server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (current.inflight > 0 && Date.now() < deadline) await sleep(50);
+      s3Server.closeAllConnections();
+      await closed;
+      await closeBackends(current.app.backends);
+      await Promise.all(retired.map((gone) => closeBackends(gone)));
+    },
+  };
+}
+
+/** The whole proxy in one process: the S3 listener and the admin listener (workers: 1, and the test helper). */
+export async function startS3Bridge(config: Config, opts: AppOptions = {}): Promise<RunningBridge> {
+  const listener = await startS3Listener(config, opts);
+  const adminServer = createAdminServer({ get backends() { return listener.app.backends; }, get metrics() { return listener.app.metrics; } });
+  let adminAddr: AddressInfo;
+  try {
+    adminAddr = await listen(adminServer, config.admin.host, config.admin.port);
+  } catch (err) {
+    adminServer.close();
+    await listener.close(0);
+    throw err;
+  }
+  return {
+    get app() { return listener.app; },
+    get inflight() { return listener.inflight; },
+    s3Server: listener.s3Server,
+    s3Url: listener.s3Url,
+    adminServer,
+    adminUrl: urlOf('http', adminAddr),
+    reload: (next, reloadOpts) => listener.reload(next, reloadOpts),
+    async close(graceMs) {
+      await listener.close(graceMs);
+      await new Promise<void>((resolve) => adminServer.close(() => resolve()));
+      adminServer.closeAllConnections();
+    },
+  };
 }

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// Entry point: parse the CLI → loadConfig → startS3Bridge; SIGTERM/SIGINT drain and exit.
+// Entry point: parse the CLI → loadConfig → startS3Bridge (one process) or the cluster primary (workers/primary.ts);
+// a cluster worker goes straight to workers/worker.ts. SIGTERM/SIGINT drain and exit, SIGHUP reloads.
+import cluster from 'node:cluster';
 import { loadConfig } from './config/load.js';
 import { ConfigError, isEmbedded, type Config } from './config/schema.js';
 import { Router } from './route/router.js';
 import { startS3Bridge } from './app.js';
 import { createLogger } from './log.js';
+import { runPrimary, workerCount } from './workers/primary.js';
+import { runWorker } from './workers/worker.js';
 
 const USAGE = `usage: s3bridge --config FILE         start the proxy (or set S3BRIDGE_CONFIG)
        s3bridge --check-config FILE   validate FILE and print the route table`;
@@ -30,6 +34,7 @@ export function describeConfig(cfg: Config): string {
   for (const b of cfg.backends) lines.push(`  ${b.name}: ${isEmbedded(b) ? `embedded (dir ${b.embedded.dir})` : `${b.endpoint} region ${b.region}, ${b.addressing}-style`}`);
   lines.push('routes (first match wins):');
   for (const r of new Router(cfg.routes).describe()) lines.push(`  ${r}`);
+  lines.push(`workers: ${cfg.server.workers === 'auto' ? `auto (${workerCount('auto')} here)` : cfg.server.workers}`);
   lines.push(`clients: ${cfg.clients.map((c) => `${c.accessKeyId}${c.readOnly ? ' (read-only)' : ''} → ${c.buckets.join(',')}`).join('; ')}`);
   return lines.join('\n');
 }
@@ -65,6 +70,12 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  const workers = workerCount(config.server.workers);
+  if (workers > 1) {
+    await runPrimary(cli.file, config, workers);
+    return -1; // keep running
+  }
+
   const log = createLogger(undefined, { access: config.server.accessLog, pretty: process.stdout.isTTY === true });
   const bridge = await startS3Bridge(config, { log });
   log.info('s3bridge listening', { s3: bridge.s3Url, admin: bridge.adminUrl, backends: [...bridge.app.backends.keys()] });
@@ -95,14 +106,18 @@ async function main(): Promise<number> {
       log.error('config reload refused; keeping the running config', { file: cli.file, problems });
       return;
     }
-    bridge.reload(next).catch((err) => log.error('config reload failed; keeping the running config', { error: (err as Error).message }));
+    bridge.reload(next).then(
+      (summary) => log.info('config reloaded', { ...summary }),
+      (err) => log.error('config reload failed; keeping the running config', { error: (err as Error).message }),
+    );
   });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   return -1; // keep running
 }
 
-main().then(
+if (cluster.isWorker) runWorker();
+else main().then(
   (code) => {
     if (code >= 0) process.exit(code);
   },

@@ -1,5 +1,5 @@
 // Metrics: the prom-client registry and every metric s3bridge exposes (contract "Metrics"); fed by proxy.ts finish() and upstream/instrument.ts.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ERROR_CODES } from './s3/errors.js';
 import { OPERATION_NAMES } from './s3/operations.js';
 
@@ -208,4 +208,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     metricsText: () => registry.metrics(),
   };
+}
+
+/** One process's metrics as plain data (prom-client's JSON form): what a cluster worker sends its primary. */
+export type MetricsSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+export function metricsSnapshot(metrics: Metrics): Promise<MetricsSnapshot> {
+  return metrics.registry.getMetricsAsJSON();
+}
+
+/** The Content-Type of aggregateMetrics(): Prometheus text format 0.0.4, as a single process serves it. */
+export const AGGREGATE_CONTENT_TYPE: string = Registry.PROMETHEUS_CONTENT_TYPE;
+
+/**
+ * The primary's /metrics: every worker's snapshot merged by prom-client's AggregatorRegistry (counters, histograms
+ * and the in-flight gauge summed per label set), so names and labels are exactly those of a single process.
+ */
+export function aggregateMetrics(snapshots: MetricsSnapshot[]): Promise<string> {
+  return AggregatorRegistry.aggregate<typeof Registry.PROMETHEUS_CONTENT_TYPE>(snapshots).metrics();
 }

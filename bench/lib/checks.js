@@ -43,7 +43,7 @@ async function checkStoreContender(contender, results) {
 
 /**
  * Runs the checks for one contender; returns [{ name, ok, detail }]. `required: false` checks are informative
- * (whether a proxy rejects a bad signature is reported, not required: the pass-through baseline checks nothing).
+ * (whether a proxy rejects a bad signature is reported, not required: the yardstick proxies check nothing).
  */
 export async function checkContender(contender, originUrl) {
   const t = contender.target;

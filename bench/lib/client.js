@@ -7,8 +7,9 @@ import { BENCH_CLIENT } from './processes.js';
 
 export const REGION = 'us-east-1';
 
-// One pool for the streaming scenarios: keep-alive, and no body/header deadline a slow contender could trip.
-const agent = new Agent({ connections: 8, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
+// One pool for the streaming scenarios: keep-alive, and no body/header deadline a slow contender could trip;
+// 16 connections per target for parallel-get's 16 streams.
+const agent = new Agent({ connections: 16, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
 
 /** Generated object bytes as an iterable of pattern slices (no copies), for upload bodies of any size. */
 export function* generatedBody(size) {

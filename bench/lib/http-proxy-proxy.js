@@ -1,6 +1,6 @@
 // Benchmark yardstick: a minimal pass-through proxy on the `http-proxy` package (no SigV4, no routing, no metrics),
-// measured beside the undici pass-through (passthrough-proxy.js) to decide whether s3bridge should forward with it
-// (docs/design.md, "http-proxy vs undici"). Same CLI and config file as s3bridge:
+// measured beside the node:http pipe proxy (pipe-proxy.js); it once decided that s3bridge forwards on node:http
+// rather than undici (docs/design.md, "http-proxy vs undici"). Same CLI and config file as s3bridge:
 //   node bench/lib/http-proxy-proxy.js --config FILE   (forwards everything to backends[0].endpoint)
 import { readFileSync } from 'node:fs';
 import { Agent, createServer } from 'node:http';
@@ -14,9 +14,9 @@ if (i < 0 || !process.argv[i + 1]) {
 }
 const config = parse(readFileSync(process.argv[i + 1], 'utf8'));
 const backend = config.backends[0];
-// Keep-alive towards the origin, as the undici Pool does; without an agent http-proxy opens a connection per request.
+// Keep-alive towards the origin, as the pipe proxy does; without an agent http-proxy opens a connection per request.
 const agent = new Agent({ keepAlive: true, maxSockets: backend.maxConnections ?? 64, keepAliveMsecs: 60_000 });
-// changeOrigin: Host becomes the upstream's own (the origin checks no signature, as for the undici pass-through).
+// changeOrigin: Host becomes the upstream's own (the origin checks no signature).
 const proxy = httpProxy.createProxyServer({ target: backend.endpoint, agent, changeOrigin: true, xfwd: false, proxyTimeout: 0 });
 proxy.on('error', (err, req, res) => {
   if (res.headersSent || typeof res.writeHead !== 'function') { res.destroy?.(); return; }

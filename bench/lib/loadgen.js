@@ -13,6 +13,9 @@ export function wrkAvailable() {
   }
 }
 
+/** A request not answered within this long counts as an error (timeout), with either load generator. */
+const LOADGEN_TIMEOUT_SECONDS = 10;
+
 function cpuNow() {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -20,7 +23,7 @@ function cpuNow() {
 
 async function runAutocannon({ url, connections, seconds }) {
   const cpu0 = cpuNow();
-  const r = await autocannon({ url, connections, duration: seconds, pipelining: 1, timeout: 10 });
+  const r = await autocannon({ url, connections, duration: seconds, pipelining: 1, timeout: LOADGEN_TIMEOUT_SECONDS });
   return {
     requests: r.requests.total, seconds: r.duration, rps: r.requests.total / r.duration,
     p50Ms: r.latency.p50, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts,
@@ -60,7 +63,8 @@ export function parseWrk(out) {
 async function runWrk({ url, connections, seconds }) {
   const script = 'wrk "$@"; status=$?; echo "@@stat $(cat /proc/$$/stat)"; exit $status';
   const stdout = await new Promise((resolve, reject) => {
-    execFile('sh', ['-c', script, 'sh', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], (err, out) => {
+    // --timeout as autocannon's: wrk's default 2 s counts slow answers on a loaded machine as socket errors.
+    execFile('sh', ['-c', script, 'sh', '-t1', `-c${connections}`, `-d${seconds}s`, `--timeout=${LOADGEN_TIMEOUT_SECONDS}s`, '--latency', url], (err, out) => {
       if (err) reject(err);
       else resolve(out);
     });

@@ -64,13 +64,15 @@ export async function spawnOrigin(originScript) {
  * else the same origin under another backend name. Either way a copy between the two is cross-backend, so s3bridge
  * emulates it. observability: { accessLog, metrics } (both on when absent, s3bridge's defaults).
  */
-export function proxyConfigYaml({ port, adminPort, originUrl, originBUrl = originUrl, observability = {} }) {
+export function proxyConfigYaml({ port, adminPort, originUrl, originBUrl = originUrl, observability = {}, workers = 1 }) {
   const endpoints = { origin: originUrl, 'origin-b': originBUrl };
   return [
     'server:',
     '  host: 127.0.0.1',
     `  port: ${port}`,
     '  region: us-east-1',
+    // Always explicit: s3bridge's default (auto) would depend on the machine.
+    `  workers: ${workers}`,
     ...(observability.accessLog === false ? ['  accessLog: false'] : []),
     'admin:',
     '  host: 127.0.0.1',
@@ -118,15 +120,6 @@ function storeConfigYaml({ port, adminPort, backend }) {
   ].join('\n');
 }
 
-/** Pids of the direct children of pid (an embedded store child process, for instance). */
-function childPids(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 /** s3rver (bench/lib/s3rver-server.js) on a folder in workDir: the yardstick the embedded store replaced. */
 async function startS3rver({ name, workDir }) {
   const dir = join(workDir, `${name}-s3rver`);
@@ -144,9 +137,9 @@ async function startS3rver({ name, workDir }) {
 /**
  * Starts a proxy (`node SCRIPT --config FILE`) and waits until GET /healthz on its admin port answers 200.
  * stdout (the access log) and stderr go to files in workDir: a file costs the proxy what a real log sink would,
- * without the bench process having to drain a pipe.
+ * without the bench process having to drain a pipe. workers: s3bridge's server.workers.
  */
-export async function startProxy({ name, script, originUrl, originBUrl, observability, mallocTuning, workDir, store, timeoutMs = 30_000 }) {
+export async function startProxy({ name, script, originUrl, originBUrl, observability, workers, mallocTuning, workDir, store, timeoutMs = 30_000 }) {
   const port = await freePort();
   const adminPort = await freePort();
   const configFile = join(workDir, `${name}.yaml`);
@@ -155,14 +148,35 @@ export async function startProxy({ name, script, originUrl, originBUrl, observab
   if (store?.kind === 's3rver') yardstick = await startS3rver({ name, workDir });
   writeFileSync(configFile, store
     ? storeConfigYaml({ port, adminPort, backend: yardstick ? { url: yardstick.url } : { dir: join(workDir, `${name}-data`) } })
-    : proxyConfigYaml({ port, adminPort, originUrl, originBUrl, observability }));
+    : proxyConfigYaml({ port, adminPort, originUrl, originBUrl, observability, workers }));
+  let proc;
+  try {
+    proc = await launch({ name, command: process.execPath, args: [script, '--config', configFile], env: envWith(mallocTuning), port, adminPort, workDir, timeoutMs });
+  } catch (err) {
+    await yardstick?.stop();
+    throw err;
+  }
+  return {
+    ...proc, configFile, store: store?.kind,
+    /** Processes outside the proxy's own tree that do this contender's work (the s3rver yardstick). */
+    extraPids: () => (yardstick ? [yardstick.pid] : []),
+    stop: async () => {
+      await proc.stop();
+      await yardstick?.stop();
+    },
+  };
+}
+
+/**
+ * Runs `command args` with stdout and stderr to files in workDir and waits until http://127.0.0.1:adminPort/healthz
+ * answers 200. Returns { name, port, adminPort, pid, url, outFile, errFile, alive(), stderrTail(), stop() }.
+ */
+export async function launch({ name, command, args, env, port, adminPort, workDir, timeoutMs = 30_000 }) {
   const outFile = join(workDir, `${name}.stdout.log`);
   const errFile = join(workDir, `${name}.stderr.log`);
   const out = openSync(outFile, 'w');
   const err = openSync(errFile, 'w');
-  const child = spawn(process.execPath, [script, '--config', configFile], {
-    env: envWith(mallocTuning), stdio: ['ignore', out, err],
-  });
+  const child = spawn(command, args, { env, stdio: ['ignore', out, err] });
   closeSync(out);
   closeSync(err);
   let exit;
@@ -179,21 +193,14 @@ export async function startProxy({ name, script, originUrl, originBUrl, observab
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       await stop(child);
-      await yardstick?.stop();
       throw new Error(`${name} not healthy after ${timeoutMs} ms:\n${tail()}`);
     }
     await sleep(100);
   }
   return {
-    name, port, adminPort, pid: child.pid, url: `http://127.0.0.1:${port}`, configFile, outFile, errFile,
+    name, port, adminPort, pid: child.pid, url: `http://127.0.0.1:${port}`, outFile, errFile,
     alive: () => exit === undefined,
     stderrTail: tail,
-    /** Every process doing this contender's work: the proxy, any child of it, the s3rver yardstick. */
-    pids: () => [child.pid, ...childPids(child.pid), ...(yardstick ? [yardstick.pid] : [])],
-    store: store?.kind,
-    stop: async () => {
-      await stop(child);
-      await yardstick?.stop();
-    },
+    stop: () => stop(child),
   };
 }

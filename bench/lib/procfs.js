@@ -1,5 +1,5 @@
 // Benchmark harness: reads a process's CPU time and peak RSS from /proc, so proxy cost is measured from outside it.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 let ticksPerSecond;
@@ -19,7 +19,7 @@ export function cpuSeconds(pid) {
 }
 
 /** { rssMB, peakMB } from /proc/PID/status (VmRSS, VmHWM). */
-export function memory(pid) {
+function memory(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
@@ -43,4 +43,42 @@ export function machineCpu() {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
   const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
   return { busy: (user + nice + system + irq + softirq + steal) / clockTicks(), steal: steal / clockTicks() };
+}
+
+/** pid and all its descendants (a cluster primary and its workers, nginx's master and workers), from /proc/PID/stat. */
+export function processTree(pid) {
+  const children = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat;
+    try { stat = readFileSync(`/proc/${name}/stat`, 'utf8'); } catch { continue; } // exited meanwhile
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(Number(name));
+  }
+  const out = [];
+  const visit = (p) => { out.push(p); for (const c of children.get(p) ?? []) visit(c); };
+  visit(pid);
+  return out;
+}
+
+/** Sum over processes of cpuSeconds; one that exited in between counts 0 (its CPU is lost, as in `ps`). */
+export function cpuSecondsOf(pids) {
+  let total = 0;
+  for (const pid of pids) { try { total += cpuSeconds(pid); } catch { /* exited */ } }
+  return total;
+}
+
+/** Summed VmRSS and VmHWM: the processes' peaks need not coincide, so peakMB is an upper bound of the tree's. */
+export function memoryOf(pids) {
+  let rssMB = 0;
+  let peakMB = 0;
+  for (const pid of pids) {
+    try {
+      const m = memory(pid);
+      rssMB += m.rssMB;
+      peakMB += m.peakMB;
+    } catch { /* exited */ }
+  }
+  return { rssMB, peakMB };
 }

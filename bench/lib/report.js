@@ -107,3 +107,59 @@ export function formatNoise(scenarios, runs) {
     return `${s.name}: other load on the machine median ${fmt(median(loads))} cores, max ${fmt(max(loads))}; steal median ${fmt(median(steal))} cores`;
   }).join('\n') + `\n(a run is noisy when other load exceeds ${NOISY_CORES} cores; compare only quiet runs, or re-run)`;
 }
+
+/** The scenarios of the yardstick table, and the columns it takes from each. */
+const YARDSTICK_SCENARIOS = ['get', 'put', 'small', 'parallel-get'];
+
+/**
+ * The yardstick table: one row per common contender across get, put, small and parallel-get, in the units of
+ * docs/performance.md, then s3bridge against the node:http pipe proxy (and workers=2 against workers=1) as ratios.
+ * '' when none of those scenarios ran.
+ */
+export function formatYardsticks(contenders, summary) {
+  if (!YARDSTICK_SCENARIOS.some((s) => summary[s])) return '';
+  const at = (s, c) => summary[s]?.[c.id];
+  const rows = contenders.filter((c) => !c.ownedBy && YARDSTICK_SCENARIOS.some((s) => at(s, c)));
+  const n = (v, unit = '') => (Number.isFinite(v) ? `${fmt(v)}${unit}` : '–');
+  const pair = (a, b) => (Number.isFinite(a) || Number.isFinite(b) ? `${n(a)} / ${n(b)}` : '–');
+  const kilo = (v) => (Number.isFinite(v) ? (v >= 1000 ? `${fmt(v / 1000)}k` : fmt(v)) : '–');
+  const body = rows.map((c) => [
+    c.label,
+    n(at('get', c)?.median), n(at('put', c)?.median),
+    kilo(at('small', c)?.median), pair(at('small', c)?.extra.p50Ms, at('small', c)?.extra.p99Ms),
+    n(at('small', c)?.proxyCpuUsPerRequest),
+    pair(at('get', c)?.proxyCpuSecondsPerGiB, at('put', c)?.proxyCpuSecondsPerGiB),
+    pair(at('get', c)?.proxyPeakRssMB, at('small', c)?.proxyPeakRssMB),
+    n(at('parallel-get', c)?.median), n(at('parallel-get', c)?.proxyCpuSecondsPerGiB), n(at('parallel-get', c)?.proxyPeakRssMB),
+  ]);
+  const text = [table([
+    'contender', '1 GiB GET MB/s', '1 GiB PUT MB/s', '1 KiB GET req/s (64 conns)', 'p50 / p99 ms', 'proxy CPU µs/req',
+    'proxy CPU s/GiB (GET / PUT)', 'peak RSS MB (1 GiB GET / small)', '16 × 256 MiB GET MB/s', '… proxy CPU s/GiB', '… peak RSS MB',
+  ], body)];
+
+  // Ratios: throughput as a percentage of the reference, costs as a multiple of it.
+  const ratio = (c, ref, pick, asCost) => {
+    const a = pick(c);
+    const b = pick(ref);
+    if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return undefined;
+    return asCost ? `${fmt(a / b)}×` : `${fmt((a / b) * 100)}%`;
+  };
+  const FIGURES = [
+    ['1 GiB GET', (c) => at('get', c)?.median], ['1 GiB PUT', (c) => at('put', c)?.median],
+    ['1 KiB req/s', (c) => at('small', c)?.median], ['16 × 256 MiB GET', (c) => at('parallel-get', c)?.median],
+    ['CPU µs/req', (c) => at('small', c)?.proxyCpuUsPerRequest, true],
+    ['CPU s/GiB GET', (c) => at('get', c)?.proxyCpuSecondsPerGiB, true], ['CPU s/GiB PUT', (c) => at('put', c)?.proxyCpuSecondsPerGiB, true],
+    ['CPU s/GiB 16 × 256 MiB', (c) => at('parallel-get', c)?.proxyCpuSecondsPerGiB, true],
+  ];
+  const line = (c, ref) => {
+    const parts = FIGURES.map(([name, pick, cost]) => [name, ratio(c, ref, pick, cost)]).filter(([, r]) => r !== undefined);
+    return parts.length ? `${c.label} / ${ref.label}: ${parts.map(([name, r]) => `${name} ${r}`).join(', ')}` : undefined;
+  };
+  const pipe = rows.find((c) => c.kind === 'pipe');
+  const w1 = rows.find((c) => c.kind === 's3bridge');
+  const lines = [];
+  if (pipe) for (const c of rows.filter((r) => r.kind === 's3bridge' || r.kind === 's3bridge-w2')) lines.push(line(c, pipe));
+  if (w1) for (const c of rows.filter((r) => r.kind === 's3bridge-w2')) lines.push(line(c, w1));
+  if (lines.some(Boolean)) text.push('', 'ratios (throughput: % of the second; CPU: × the second):', ...lines.filter(Boolean).map((l) => `- ${l}`));
+  return text.join('\n');
+}

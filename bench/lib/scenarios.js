@@ -12,8 +12,9 @@
 //                               loadgenCpuSeconds? (when the load runs outside this process) }
 // ctx = { opts, originUrl, originBUrl, loadgen }, c = a contender { id, kind, label, target, proxy? }.
 // Optional fields:
-//   appliesTo(c)  which of the common contenders (direct, s3bridge/*, passthrough/*) take part (default: all)
-//   proxies       [{ id, kind, script: 's3bridge'|'passthrough'|'http-proxy', label, observability? }]: proxies
+//   appliesTo(c)  which of the common contenders take part (default: all); c.kind is direct, s3bridge,
+//                 s3bridge-w2 (server.workers: 2), pipe or nginx
+//   proxies       [{ id, kind, script: 's3bridge'|'pipe'|'http-proxy', label, observability? }]: proxies
 //                 started only for this scenario (when selected) and timed only in the scenarios that list them
 //   label(c)      the contender's name in this scenario's rows;  note()  a line printed under the table
 //   group         a name --only accepts for several scenarios at once;  budget  the target, printed with the title
@@ -39,6 +40,8 @@ const BASE_SCENARIOS = [
     primary: { key: 'MBps', unit: 'MB/s', better: 'higher' },
     costBasis: 'bytes',
     params: (opts) => ({ size: opts.size ?? (opts.quick ? 128 * MiB : GiB), reps: opts.reps ?? (opts.quick ? 2 : 5) }),
+    // One stream is one connection, served by one worker: a second worker changes nothing here.
+    appliesTo: (c) => c.kind !== 's3bridge-w2',
     async warmup(ctx, c) {
       await getObject(c.target, '/bench/warm-64MiB');
     },
@@ -57,6 +60,7 @@ const BASE_SCENARIOS = [
     primary: { key: 'MBps', unit: 'MB/s', better: 'higher' },
     costBasis: 'bytes',
     params: (opts) => ({ size: opts.size ?? (opts.quick ? 128 * MiB : GiB), reps: opts.reps ?? (opts.quick ? 2 : 5) }),
+    appliesTo: (c) => c.kind !== 's3bridge-w2',
     async warmup(ctx, c) {
       await putObject(c.target, '/bench/warm-put', 64 * MiB);
     },
@@ -93,6 +97,28 @@ const BASE_SCENARIOS = [
         bytes: r.requests * 1024, requests: r.requests,
         loadgenCpuSeconds: r.loadgenCpuSeconds,
         metrics: { rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms },
+      };
+    },
+  },
+  {
+    name: 'parallel-get',
+    title: 'GET 16 objects of 256 MiB at once, 16 connections',
+    primary: { key: 'MBps', unit: 'MB/s', better: 'higher' },
+    costBasis: 'bytes',
+    // Not scaled by --size (that is the single-stream object size): 16 × 256 MiB = 4 GiB per run, quick 16 × 32 MiB.
+    params: (opts) => ({ streams: 16, size: opts.quick ? 32 * MiB : 256 * MiB, reps: opts.reps ?? (opts.quick ? 1 : 3) }),
+    async warmup(ctx, c, { streams }) {
+      await Promise.all(Array.from({ length: streams }, (_, i) => getObject(c.target, `/bench/warm-par-${i}-4MiB`)));
+    },
+    async run(ctx, c, { streams, size }) {
+      const t0 = process.hrtime.bigint();
+      const rs = await Promise.all(Array.from({ length: streams }, (_, i) => getObject(c.target, `/bench/par-${i}-${sizeKey(size)}`)));
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const bytes = rs.reduce((n, r) => n + r.bytes, 0);
+      const bad = rs.filter((r) => r.status !== 200 || r.bytes !== size);
+      return {
+        ok: bad.length === 0, error: bad.length ? `${bad.length} of ${streams} streams failed (status ${bad[0].status}, ${bad[0].bytes} of ${size} bytes)` : undefined,
+        bytes, requests: streams, metrics: { MBps: mbps(bytes, seconds), seconds },
       };
     },
   },

@@ -49,6 +49,14 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   return parseConfig(text, env);
 }
 
+/**
+ * A config that was already loaded elsewhere and arrived as plain data (a cluster worker's, over IPC from its primary):
+ * validated again, which is idempotent on a validated config, for its types, and frozen like loadConfig's.
+ */
+export function reviveConfig(doc: unknown): Config {
+  return deepFreeze(validate(doc));
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const v of Object.values(value)) deepFreeze(v);

@@ -133,6 +133,8 @@ export const configSchema = z.object({
     maxBufferedBytes: size.default('256MiB'),
     // Accept Signature Version 2 (header and presigned URLs, as boto3 and the aws CLI v1 presign by default).
     signatureV2: z.boolean().default(true),
+    // Processes sharing the S3 listener (node:cluster); auto = os.availableParallelism(). 1 = a single process.
+    workers: z.custom<'auto' | number>((v) => v === 'auto' || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 256), 'must be auto or a number of processes (1-256)').default('auto'),
   }).strict().default({}),
   admin: z.object({
     host: host.default('127.0.0.1'),

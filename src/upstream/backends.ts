@@ -3,7 +3,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { isEmbedded, type BackendConfig } from '../config/schema.js';
+import { isEmbedded, type BackendConfig, type EmbeddedBackendConfig } from '../config/schema.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 
 export interface Credentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
@@ -27,6 +27,7 @@ export interface Backend {
   readonly timeoutMs: number;
   /** Where upstream calls record their metrics; undefined when metrics are off. */
   readonly metrics?: Metrics;
+  /** The embedded store this backend started and stops on close (absent when attached to one it does not own). */
   readonly embedded?: EmbeddedServer;
 }
 
@@ -35,6 +36,30 @@ export interface BackendEvents {
   /** Where the embedded store logs what goes wrong inside it (never a key or signature). */
   log?: Logger;
   onEmbeddedEvent?: (e: { event: string; name: string; port?: number }) => void;
+  /**
+   * Embedded stores another process started and owns (the cluster primary, src/workers/), by backend name. When
+   * given, an embedded backend attaches to its entry instead of starting a store, and closing it leaves the store
+   * running; a backend missing from it is an error, never a second store on the same directory.
+   */
+  embeddedStores?: ReadonlyMap<string, EmbeddedEndpoint>;
+}
+
+/** Where a running embedded store listens and the key pair it accepts (generated per start, never logged). */
+export type EmbeddedEndpoint = Pick<EmbeddedServer, 'endpoint' | 'accessKeyId' | 'secretAccessKey'>;
+
+/** The one place an embedded backend's store is started: by createBackend, or by the cluster primary for its workers. */
+export function startEmbeddedStore(cfg: EmbeddedBackendConfig, events: Pick<BackendEvents, 'onEmbeddedEvent' | 'log'> = {}): Promise<EmbeddedServer> {
+  return startEmbedded({ name: cfg.name, dir: cfg.embedded.dir, minPartSize: cfg.embedded.minPartSize, log: events.log, onEvent: events.onEmbeddedEvent });
+}
+
+async function embeddedStoreFor(cfg: EmbeddedBackendConfig, events: BackendEvents): Promise<{ store: EmbeddedEndpoint; owned?: EmbeddedServer }> {
+  if (!events.embeddedStores) {
+    const owned = await startEmbeddedStore(cfg, events);
+    return { store: owned, owned };
+  }
+  const store = events.embeddedStores.get(cfg.name);
+  if (!store) throw new Error(`embedded backend "${cfg.name}": no store was started for it`);
+  return { store };
 }
 
 /** One keep-alive agent per backend; LIFO so that idle connections beyond what the load needs time out. */
@@ -47,12 +72,12 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
   let endpoint: string;
   let settings: Pick<Backend, 'region' | 'addressing' | 'credentials' | 'capabilities' | 'embedded'>;
   if (isEmbedded(cfg)) {
-    const server = await startEmbedded({ name: cfg.name, dir: cfg.embedded.dir, minPartSize: cfg.embedded.minPartSize, log: events.log, onEvent: events.onEmbeddedEvent });
-    endpoint = server.endpoint;
+    const { store, owned } = await embeddedStoreFor(cfg, events);
+    endpoint = store.endpoint;
     settings = {
       region: 'us-east-1',
       addressing: 'path',
-      credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+      credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
       // The embedded store copies natively (UploadPartCopy included) and decodes aws-chunked itself (so a trailer
       // checksum reaches it re-framed and is kept with the object, as S3 would). It keeps "." and ".." key segments
       // literally too (keys are hashed into file names), but like every other backend it gets such keys only when
@@ -62,7 +87,7 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
         awsChunked: cfg.capabilities.awsChunked ?? true,
         literalKeys: cfg.capabilities.literalKeys ?? false,
       },
-      embedded: server,
+      embedded: owned,
     };
   } else {
     endpoint = cfg.endpoint;

@@ -18,7 +18,8 @@ afterEach(() => {
 });
 
 function config(dir: string, extraClient = ''): string {
-  return `server: { port: 0, shutdownGraceSeconds: 20 }
+  // One process, whatever the machine's core count: workers.test.ts covers the cluster.
+  return `server: { port: 0, shutdownGraceSeconds: 20, workers: 1 }
 admin: { port: 0 }
 clients:
   - { accessKeyId: demo, secretAccessKey: demo-secret-key }

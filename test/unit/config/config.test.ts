@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load.js';
+import { parseConfig, reviveConfig } from '../../../src/config/load.js';
 import { ConfigError, parseSize } from '../../../src/config/schema.js';
 
 const base = `
@@ -55,6 +55,21 @@ describe('config', () => {
     [base.replace('bucket: photos', 'bucket: "ph*"'), 'routes[0].backendBucket: an alias needs an exact bucket'],
   ])('reports the field path (%#)', (text, expected) => {
     expect(problems(text).join('\n')).toContain(expected);
+  });
+
+  it('takes server.workers as auto (the default) or a number of processes', () => {
+    expect(parseConfig(base, { AK: 'x' }).server.workers).toBe('auto');
+    expect(parseConfig(base.replace('clients:', 'server: { workers: 3 }\nclients:'), { AK: 'x' }).server.workers).toBe(3);
+    for (const bad of ['0', '1.5', 'many', '"2"']) {
+      expect(problems(base.replace('clients:', `server: { workers: ${bad} }\nclients:`))).toEqual(['server.workers: must be auto or a number of processes (1-256)']);
+    }
+  });
+
+  it('revives a config that travelled as plain data (cluster IPC) to an equal, frozen one', () => {
+    const cfg = parseConfig(base, { AK: 'x' });
+    const revived = reviveConfig(JSON.parse(JSON.stringify(cfg)));
+    expect(revived).toEqual(cfg);
+    expect(Object.isFrozen(revived.backends[0])).toBe(true);
   });
 
   it('names an unset environment variable with its field', () => {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  createMetrics, DURATION_BUCKETS, NO_BACKEND, UNKNOWN_CODE, UNKNOWN_OPERATION,
+  aggregateMetrics, createMetrics, DURATION_BUCKETS, metricsSnapshot, NO_BACKEND, UNKNOWN_CODE, UNKNOWN_OPERATION,
   authCodeLabel, backendLabel, operationLabel, statusLabel, type Metrics,
 } from '../../../src/metrics.js';
 import { OPERATIONS } from '../../../src/s3/operations.js';
@@ -206,6 +206,33 @@ describe('recordAuthFailure and in-flight requests', () => {
     expect(await inflight()).toBe(1);
     b();
     expect(await inflight()).toBe(0);
+  });
+});
+
+describe('across cluster workers', () => {
+  it('sums every worker\'s snapshot under the same names, types and labels', async () => {
+    const a = createMetrics({ defaultMetrics: false });
+    const b = createMetrics({ defaultMetrics: false });
+    a.recordRequest({ operation: 'GetObject', backend: 'aws', status: 200, durationSeconds: 0.003, bytesIn: 0, bytesOut: 100 });
+    a.recordRequest({ operation: 'GetObject', backend: 'aws', status: 200, durationSeconds: 0.2, bytesIn: 0, bytesOut: 50 });
+    b.recordRequest({ operation: 'GetObject', backend: 'aws', status: 200, durationSeconds: 0.003, bytesIn: 0, bytesOut: 1 });
+    b.recordRequest({ operation: 'PutObject', backend: 'aws', status: 403, durationSeconds: 0.001, bytesIn: 7, bytesOut: 0 });
+    b.trackInflight();
+    const snapshots = JSON.parse(JSON.stringify([await metricsSnapshot(a), await metricsSnapshot(b)]));
+    const sum = parseExposition(await aggregateMetrics(snapshots));
+    const single = await scrape(a);
+    expect(sum.types).toEqual(single.types);
+    expect(valueOf(sum, 's3bridge_requests_total', { operation: 'GetObject', backend: 'aws', status: '200' })).toBe(3);
+    expect(valueOf(sum, 's3bridge_requests_total', { operation: 'PutObject', backend: 'aws', status: '403' })).toBe(1);
+    expect(valueOf(sum, 's3bridge_sent_bytes_total', { backend: 'aws' })).toBe(151);
+    expect(valueOf(sum, 's3bridge_received_bytes_total', { backend: 'aws' })).toBe(7);
+    expect(valueOf(sum, 's3bridge_inflight_requests')).toBe(1);
+    expect(valueOf(sum, 's3bridge_request_duration_seconds_bucket', { operation: 'GetObject', backend: 'aws', le: '0.005' })).toBe(2);
+    expect(valueOf(sum, 's3bridge_request_duration_seconds_count', { operation: 'GetObject', backend: 'aws' })).toBe(3);
+  });
+
+  it('is empty with no worker to ask', async () => {
+    expect((await aggregateMetrics([])).trim()).toBe('');
   });
 });
 
