@@ -9,6 +9,7 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 /** docs/design.md "Folders and layers", top to bottom. */
 const LAYERS: ReadonlyArray<readonly string[]> = [
   ['main'],
+  ['workers'],
   ['app'],
   ['admin'],
   ['proxy'],
