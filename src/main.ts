@@ -2,6 +2,8 @@
 // Entry point: parse the CLI → loadConfig → startS3Bridge (one process) or the cluster primary (workers/primary.ts);
 // a cluster worker goes straight to workers/worker.ts. SIGTERM/SIGINT drain and exit, SIGHUP reloads.
 import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from './config/load.js';
 import { ConfigError, isEmbedded, type Config } from './config/schema.js';
 import { Router } from './route/router.js';
@@ -10,10 +12,17 @@ import { createLogger } from './log.js';
 import { runPrimary, workerCount } from './workers/primary.js';
 import { runWorker } from './workers/worker.js';
 
-const USAGE = `usage: s3bridge --config FILE         start the proxy (or set S3BRIDGE_CONFIG)
-       s3bridge --check-config FILE   validate FILE and print the route table`;
+/** The version in package.json, beside dist/ (or src/ when run from the sources). */
+function packageVersion(): string {
+  const file = fileURLToPath(new URL('../package.json', import.meta.url));
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
 
-interface Cli { mode: 'run' | 'check' | 'help'; file?: string }
+const USAGE = `usage: s3bridge --config FILE         start the proxy (or set S3BRIDGE_CONFIG)
+       s3bridge --check-config FILE   validate FILE and print the route table
+       s3bridge --version             print the version`;
+
+interface Cli { mode: 'run' | 'check' | 'help' | 'version'; file?: string }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Cli {
   let mode: Cli['mode'] = 'run';
@@ -24,6 +33,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Cli {
     if (flag === '--config' || flag === '-c') file = inline ?? argv[++i];
     else if (flag === '--check-config') { mode = 'check'; file = inline ?? argv[++i] ?? file; }
     else if (flag === '--help' || flag === '-h') mode = 'help';
+    else if (flag === '--version' || flag === '-v') mode = 'version';
     else throw new Error(`unknown argument: ${arg}`);
   }
   return { mode, file };
@@ -46,6 +56,10 @@ async function main(): Promise<number> {
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
+  }
+  if (cli.mode === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
   if (cli.mode === 'help') {
     process.stdout.write(USAGE + '\n');

@@ -1,4 +1,5 @@
 // The s3bridge command as users run it: --check-config, bad files, startup on the embedded default.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -54,5 +55,10 @@ routes: [{ bucket: "*", backend: nowhere }]
     expect(run(['--bogus']).code).toBe(2);
     expect(run([]).code).toBe(2);
     expect(run(['--help'])).toMatchObject({ code: 0 });
+  });
+
+  it('prints the package version', () => {
+    const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    expect(run(['--version'])).toMatchObject({ code: 0, out: `${version}\n` });
   });
 });
