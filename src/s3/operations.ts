@@ -167,9 +167,18 @@ function allowedMethods(level: Level): Method[] {
  * s3bridge does not serve), 400 InvalidRequest (subresources that form no operation, a copy source where no
  * copy is possible, a missing required parameter).
  */
+/** The table indexed by level and subresource set (sorted, joined with "&"): one lookup per request. */
+const BY_SHAPE = new Map<string, OperationSpec[]>();
+for (const o of OPERATIONS) {
+  const k = `${o.level}?${[...o.sub].sort().join('&')}`;
+  BY_SHAPE.set(k, [...(BY_SHAPE.get(k) ?? []), o]);
+}
+
 export function classifyOperation(method: Method, level: Level, names: ReadonlySet<string>, copy: boolean, listType?: string): OperationSpec {
-  const sub = [...names].filter((n) => SUBRESOURCES.has(n)).sort();
-  const candidates = OPERATIONS.filter((o) => o.level === level && sameSet(o.sub, sub));
+  const sub: string[] = [];
+  for (const n of names) if (SUBRESOURCES.has(n)) sub.push(n);
+  sub.sort();
+  const candidates = BY_SHAPE.get(`${level}?${sub.join('&')}`) ?? [];
   if (candidates.length === 0) {
     if (sub.length === 0 || (sub.length === 1 && !OPERATIONS.some((o) => o.sub.includes(sub[0]!)))) {
       if (sub.length === 1) throw new S3Error('NotImplemented', `s3bridge does not serve the "${sub[0]}" subresource.`);
@@ -193,9 +202,4 @@ export function classifyOperation(method: Method, level: Level, names: ReadonlyS
     if (!names.has(name)) throw new S3Error('InvalidRequest', `${spec.name} requires the "${name}" query parameter.`, { ArgumentName: name });
   }
   return spec;
-}
-
-function sameSet(a: readonly string[], sortedB: readonly string[]): boolean {
-  if (a.length !== sortedB.length) return false;
-  return [...a].sort().every((x, i) => x === sortedB[i]);
 }

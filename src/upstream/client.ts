@@ -115,7 +115,7 @@ function sendOnce(backend: Backend, req: UpstreamRequest): Promise<UpstreamRespo
   const headers = { ...req.headers };
   if (Buffer.isBuffer(req.body)) headers['content-length'] = String(req.body.length);
   const signed = req.unsigned
-    ? { path: target.path, headers: { ...headers, host: target.host } }
+    ? { path: target.path, headers: Object.assign(headers, { host: target.host }) }
     : signUpstream(backend, { method: req.method, host: target.host, path: target.path, headers, payloadHash: req.payloadHash });
   const started = performance.now();
   const record = (status: number | undefined, err?: unknown) => {

@@ -40,13 +40,17 @@ function amzDate(now: number): string {
 }
 
 /**
- * Returns the path and the headers to send, with x-amz-date, x-amz-content-sha256, the session token if any, and
- * Authorization over every header sent but the few a proxy may touch.
+ * Returns the path and the headers to send (`req.headers`, completed in place) with x-amz-date, x-amz-content-sha256,
+ * the session token if any, and Authorization over every header sent but the few a proxy may touch.
  */
 export function signUpstream(backend: Backend, req: UnsignedRequest): { path: string; headers: Record<string, string> } {
   const timestamp = amzDate(Date.now());
   const date = timestamp.slice(0, 8);
-  const headers: Record<string, string> = { ...req.headers, host: req.host, 'x-amz-date': timestamp, 'x-amz-content-sha256': req.payloadHash };
+  // The caller hands the headers over (upstream/client.ts copies them once per call): filled in place.
+  const headers = req.headers;
+  headers.host = req.host;
+  headers['x-amz-date'] = timestamp;
+  headers['x-amz-content-sha256'] = req.payloadHash;
   const token = backend.credentials.sessionToken;
   if (token) headers['x-amz-security-token'] = token;
   const names = Object.keys(headers).map((n) => n.toLowerCase()).filter((n) => !UNSIGNED.has(n)).sort();
