@@ -20,9 +20,11 @@ function makePattern(size) {
   const words = new Uint32Array(size / 4);
   let x = 0x9e3779b9;
   for (let i = 0; i < words.length; i++) {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     words[i] = x;
   }
   return Buffer.from(words.buffer);
@@ -31,7 +33,7 @@ function makePattern(size) {
 /** The bytes [start, end) of every generated object, copied out (for checks, not for serving). */
 export function expectedBytes(start, end) {
   const out = Buffer.allocUnsafe(end - start);
-  for (let pos = start; pos < end;) {
+  for (let pos = start; pos < end; ) {
     const off = pos % PATTERN_SIZE;
     const n = Math.min(PATTERN_SIZE - off, end - pos);
     PATTERN.copy(out, pos - start, off, off + n);
@@ -117,8 +119,14 @@ export async function startOrigin({ port = 0, host = '127.0.0.1', md5 = false, o
   /** Counts (and optionally hashes) a request body, discarding it. */
   const drain = (req, hash, done) => {
     let n = 0;
-    req.on('data', (chunk) => { n += chunk.length; if (hash) hash.update(chunk); });
-    req.on('end', () => { stats.bytesReceived += n; done(n); });
+    req.on('data', (chunk) => {
+      n += chunk.length;
+      if (hash) hash.update(chunk);
+    });
+    req.on('end', () => {
+      stats.bytesReceived += n;
+      done(n);
+    });
     req.on('error', () => undefined);
   };
 
@@ -128,25 +136,51 @@ export async function startOrigin({ port = 0, host = '127.0.0.1', md5 = false, o
     const rawPath = q < 0 ? req.url : req.url.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1));
     let path;
-    try { path = decodeURIComponent(rawPath.slice(1)); } catch { req.resume(); return fail(res, 400, 'InvalidURI'); }
+    try {
+      path = decodeURIComponent(rawPath.slice(1));
+    } catch {
+      req.resume();
+      return fail(res, 400, 'InvalidURI');
+    }
     const slash = path.indexOf('/');
     const bucket = slash < 0 ? path : path.slice(0, slash);
     const key = slash < 0 ? '' : path.slice(slash + 1);
     const m = req.method;
 
-    if (bucket === '__origin' && key === 'stats') { req.resume(); return send(res, 200, JSON.stringify(stats), 'application/json'); }
+    if (bucket === '__origin' && key === 'stats') {
+      req.resume();
+      return send(res, 200, JSON.stringify(stats), 'application/json');
+    }
     if (bucket === '') {
       req.resume();
       if (m !== 'GET') return fail(res, 405, 'MethodNotAllowed');
-      return send(res, 200, xml('<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>bench</ID><DisplayName>bench</DisplayName></Owner><Buckets></Buckets></ListAllMyBucketsResult>'));
+      return send(
+        res,
+        200,
+        xml(
+          '<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>bench</ID><DisplayName>bench</DisplayName></Owner><Buckets></Buckets></ListAllMyBucketsResult>',
+        ),
+      );
     }
     if (key === '') {
       req.resume();
-      if (m === 'HEAD' || m === 'PUT') { res.writeHead(200, { 'content-length': 0 }); return res.end(); }
-      if (m === 'DELETE') { res.writeHead(204); return res.end(); }
+      if (m === 'HEAD' || m === 'PUT') {
+        res.writeHead(200, { 'content-length': 0 });
+        return res.end();
+      }
+      if (m === 'DELETE') {
+        res.writeHead(204);
+        return res.end();
+      }
       if (m !== 'GET') return fail(res, 405, 'MethodNotAllowed');
       if (query.has('location')) return send(res, 200, xml('<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></LocationConstraint>'));
-      return send(res, 200, xml(`<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${esc(bucket)}</Name><Prefix></Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`));
+      return send(
+        res,
+        200,
+        xml(
+          `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${esc(bucket)}</Name><Prefix></Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`,
+        ),
+      );
     }
 
     if (m === 'GET' || m === 'HEAD') {
@@ -161,8 +195,12 @@ export async function startOrigin({ port = 0, host = '127.0.0.1', md5 = false, o
       }
       const [start, end] = range ?? [0, obj.size];
       const headers = {
-        'content-type': 'application/octet-stream', 'content-length': end - start, etag: obj.etag,
-        'last-modified': LAST_MODIFIED, 'accept-ranges': 'bytes', 'x-amz-request-id': `origin-${stats.requests}`,
+        'content-type': 'application/octet-stream',
+        'content-length': end - start,
+        etag: obj.etag,
+        'last-modified': LAST_MODIFIED,
+        'accept-ranges': 'bytes',
+        'x-amz-request-id': `origin-${stats.requests}`,
       };
       if (range) headers['content-range'] = `bytes ${start}-${end - 1}/${obj.size}`;
       res.writeHead(range ? 206 : 200, headers);
@@ -175,13 +213,25 @@ export async function startOrigin({ port = 0, host = '127.0.0.1', md5 = false, o
       req.resume();
       const id = `upload-${nextId++}-${randomBytes(4).toString('hex')}`;
       uploads.set(id, new Map());
-      return send(res, 200, xml(`<InitiateMultipartUploadResult><Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`));
+      return send(
+        res,
+        200,
+        xml(`<InitiateMultipartUploadResult><Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`),
+      );
     }
     const uploadId = query.get('uploadId');
     if (uploadId !== null) {
       const parts = uploads.get(uploadId);
-      if (!parts) { req.resume(); return fail(res, 404, 'NoSuchUpload'); }
-      if (m === 'DELETE') { req.resume(); uploads.delete(uploadId); res.writeHead(204); return res.end(); }
+      if (!parts) {
+        req.resume();
+        return fail(res, 404, 'NoSuchUpload');
+      }
+      if (m === 'DELETE') {
+        req.resume();
+        uploads.delete(uploadId);
+        res.writeHead(204);
+        return res.end();
+      }
       if (m === 'POST') {
         return drain(req, null, () => {
           uploads.delete(uploadId);
@@ -189,7 +239,13 @@ export async function startOrigin({ port = 0, host = '127.0.0.1', md5 = false, o
           for (const size of parts.values()) total += size;
           const etag = `"${createHash('md5').update(`mpu:${uploadId}`).digest('hex')}-${parts.size}"`;
           remember(path, total, etag);
-          send(res, 200, xml(`<CompleteMultipartUploadResult><Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><ETag>${esc(etag)}</ETag></CompleteMultipartUploadResult>`));
+          send(
+            res,
+            200,
+            xml(
+              `<CompleteMultipartUploadResult><Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><ETag>${esc(etag)}</ETag></CompleteMultipartUploadResult>`,
+            ),
+          );
         });
       }
     }
@@ -200,7 +256,11 @@ export async function startOrigin({ port = 0, host = '127.0.0.1', md5 = false, o
         // UploadPartCopy / CopyObject inside this origin: nothing moves, sizes are bookkept.
         req.resume();
         let src;
-        try { src = decodeURIComponent(String(copySource).replace(/^\//, '').split('?')[0]); } catch { return fail(res, 400, 'InvalidArgument'); }
+        try {
+          src = decodeURIComponent(String(copySource).replace(/^\//, '').split('?')[0]);
+        } catch {
+          return fail(res, 400, 'InvalidArgument');
+        }
         const obj = lookup(src);
         if (!obj) return fail(res, 404, 'NoSuchKey');
         const range = parseRange(req.headers['x-amz-copy-source-range'], obj.size);
@@ -223,7 +283,12 @@ export async function startOrigin({ port = 0, host = '127.0.0.1', md5 = false, o
         res.end();
       });
     }
-    if (m === 'DELETE') { req.resume(); known.delete(path); res.writeHead(204); return res.end(); }
+    if (m === 'DELETE') {
+      req.resume();
+      known.delete(path);
+      res.writeHead(204);
+      return res.end();
+    }
     req.resume();
     return fail(res, 405, 'MethodNotAllowed');
   });
@@ -242,13 +307,20 @@ export async function startOrigin({ port = 0, host = '127.0.0.1', md5 = false, o
     url: `http://${host}:${actualPort}`,
     stats,
     server,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
-  const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+  const opt = (name) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
   const origin = await startOrigin({ port: Number(opt('--port') ?? 0), host: opt('--host') ?? '127.0.0.1', md5: args.includes('--md5') });
   process.stdout.write(`${JSON.stringify({ event: 'listening', url: origin.url, port: origin.port })}\n`);
   const stop = () => origin.close().then(() => process.exit(0));

@@ -40,7 +40,8 @@ if (opts.loadgen === 'auto') opts.loadgen = wrkAvailable() ? 'wrk' : 'autocannon
 // client is never the part that suffers from glibc trimming (docs/performance.md, "Memory allocator").
 if (process.env.MALLOC_TRIM_THRESHOLD_ === undefined && process.env.BENCH_NO_REEXEC === undefined) {
   const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit', env: { ...process.env, ...MALLOC_TUNING, BENCH_NO_REEXEC: '1' },
+    stdio: 'inherit',
+    env: { ...process.env, ...MALLOC_TUNING, BENCH_NO_REEXEC: '1' },
   });
   process.exit(r.status ?? 1);
 }
@@ -57,13 +58,17 @@ const cleanups = [];
 /** Allocator variants of each proxy: one per --malloc-env set (or the default pair), plus glibc's defaults. */
 function mallocVariants() {
   const sets = opts.mallocEnv;
-  const tuned = sets.map((env, i) => ({ suffix: sets.length > 1 ? `tuned-${i + 1}` : 'tuned', label: sets.length > 1 ? `malloc ${i + 1}` : 'malloc tuned', env }));
+  const tuned = sets.map((env, i) => ({
+    suffix: sets.length > 1 ? `tuned-${i + 1}` : 'tuned',
+    label: sets.length > 1 ? `malloc ${i + 1}` : 'malloc tuned',
+    env,
+  }));
   const plain = { suffix: 'glibc-default', label: 'glibc default', env: false };
   return opts.mallocTuning === 'both' ? [...tuned, plain] : opts.mallocTuning === 'on' ? tuned : [plain];
 }
 
 /** Whether contender c is timed in scenario s (scenario-owned proxies only in the scenarios that list them). */
-const appliesTo = (s, c) => (c.ownedBy ? c.ownedBy.includes(s.name) : (s.appliesTo ? s.appliesTo(c) : true));
+const appliesTo = (s, c) => (c.ownedBy ? c.ownedBy.includes(s.name) : s.appliesTo ? s.appliesTo(c) : true);
 
 /** The common contenders a scenario's --contenders filter keeps: by kind (s3bridge, s3bridge-w2, pipe, nginx). */
 const wanted = (kind) => opts.contenders.length === 0 || opts.contenders.includes(kind);
@@ -79,10 +84,22 @@ async function startContenders(originUrl, originBUrl) {
   const start = async (kind, script, variant, own, extra = {}) => {
     const id = own ? `${own.id}/${variant.suffix}` : `${kind}/${variant.suffix}`;
     const proxy = await startProxy({
-      name: id.replace('/', '-'), script, originUrl, originBUrl, observability: own?.observability, store: own?.store, workers: extra.workers, mallocTuning: variant.env, workDir,
+      name: id.replace('/', '-'),
+      script,
+      originUrl,
+      originBUrl,
+      observability: own?.observability,
+      store: own?.store,
+      workers: extra.workers,
+      mallocTuning: variant.env,
+      workDir,
     });
     add(proxy, {
-      id, label: `${own?.label ?? extra.label ?? kind} (${variant.label})`, kind, workers: extra.workers ?? 1, mallocEnv: variant.env || {},
+      id,
+      label: `${own?.label ?? extra.label ?? kind} (${variant.label})`,
+      kind,
+      workers: extra.workers ?? 1,
+      mallocEnv: variant.env || {},
       ...(own ? { ownedBy: scenarios.filter((s) => s.proxies?.some((p) => p.id === own.id)).map((s) => s.name) } : {}),
     });
   };
@@ -105,15 +122,25 @@ async function startContenders(originUrl, originBUrl) {
     }
   }
   // Yardsticks: the bare node:http pipe proxy and nginx, with the first allocator variant (tuned by default).
-  if ((subject === 'pipe' || opts.yardsticks.includes('pipe')) && wanted('pipe')) await start('pipe', pipe, variants[0], undefined, { label: 'node:http pipe proxy' });
+  if ((subject === 'pipe' || opts.yardsticks.includes('pipe')) && wanted('pipe'))
+    await start('pipe', pipe, variants[0], undefined, { label: 'node:http pipe proxy' });
   if (opts.yardsticks.includes('nginx') && wanted('nginx')) {
     if (!nginxBinary()) notes.push('nginx not measured: not installed (apt-get install -y nginx-light)');
-    else add(await startNginx({ name: 'nginx', originUrl, workDir }), { id: 'nginx', kind: 'nginx', label: 'nginx (1 worker, proxy_pass, buffering off, keepalive upstream)', mallocEnv: {} });
+    else
+      add(await startNginx({ name: 'nginx', originUrl, workDir }), {
+        id: 'nginx',
+        kind: 'nginx',
+        label: 'nginx (1 worker, proxy_pass, buffering off, keepalive upstream)',
+        mallocEnv: {},
+      });
   }
   // Proxies owned by the selected scenarios: one process each, with the first allocator variant (tuned by default).
   const owned = new Map(scenarios.flatMap((s) => s.proxies ?? []).map((p) => [p.id, p]));
   for (const own of owned.values()) {
-    if (own.script === 's3bridge' && subject !== 's3bridge') { notes.push(`${own.id} not measured: s3bridge did not start`); continue; }
+    if (own.script === 's3bridge' && subject !== 's3bridge') {
+      notes.push(`${own.id} not measured: s3bridge did not start`);
+      continue;
+    }
     await start(own.kind, scripts[own.script], variants[0], own);
   }
   return { contenders, subject, notes };
@@ -149,8 +176,11 @@ async function measure(ctx, s, c, params, rep) {
   let timer;
   const result = await Promise.race([
     s.run(ctx, c, params),
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${RUN_TIMEOUT_MS} ms`)), RUN_TIMEOUT_MS); }),
-  ]).catch((err) => ({ ok: false, error: String(err?.message ?? err), bytes: 0, requests: 0, metrics: {} }))
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${RUN_TIMEOUT_MS} ms`)), RUN_TIMEOUT_MS);
+    }),
+  ])
+    .catch((err) => ({ ok: false, error: String(err?.message ?? err), bytes: 0, requests: 0, metrics: {} }))
     .finally(() => clearTimeout(timer));
   const client = process.cpuUsage(clientCpu0);
   const run = { scenario: s.name, contender: c.id, rep, ...result, clientCpuSeconds: (client.user + client.system) / 1e6 };
@@ -168,7 +198,7 @@ async function measure(ctx, s, c, params, rep) {
     run.error = `proxy exited: ${c.proxy.stderrTail().split('\n').slice(-3).join(' | ')}`;
   }
   // Load on the machine that is not this benchmark (other work on a shared VM): a noisy run shows here.
-  const external = run.externalCpuSeconds ?? (ctx.loadgen === 'wrk' ? run.loadgenCpuSeconds ?? 0 : 0);
+  const external = run.externalCpuSeconds ?? (ctx.loadgen === 'wrk' ? (run.loadgenCpuSeconds ?? 0) : 0);
   const ours = (run.proxyCpuSeconds ?? 0) + run.originCpuSeconds + run.clientCpuSeconds + (Number.isFinite(external) ? external : 0);
   run.otherLoadCores = Math.max(0, machine1.busy - machine0.busy - ours) / run.wallSeconds;
   run.stealCores = (machine1.steal - machine0.steal) / run.wallSeconds;
@@ -179,11 +209,17 @@ async function measure(ctx, s, c, params, rep) {
 function describe(run, s) {
   if (!run.ok) return `FAILED ${run.error}`;
   const v = run.metrics[s.primary.key];
-  const cost = run.proxyCpuSecondsPerGiB !== undefined ? ` proxy cpu ${run.proxyCpuSecondsPerGiB.toFixed(2)} s/GiB`
-    : run.proxyCpuUsPerRequest !== undefined ? ` proxy cpu ${run.proxyCpuUsPerRequest.toFixed(0)} µs/req` : '';
+  const cost =
+    run.proxyCpuSecondsPerGiB !== undefined
+      ? ` proxy cpu ${run.proxyCpuSecondsPerGiB.toFixed(2)} s/GiB`
+      : run.proxyCpuUsPerRequest !== undefined
+        ? ` proxy cpu ${run.proxyCpuUsPerRequest.toFixed(0)} µs/req`
+        : '';
   const rss = run.proxyPeakRssMB !== undefined ? ` peak ${run.proxyPeakRssMB.toFixed(0)} MB` : '';
-  const ext = run.externalCpuSeconds !== undefined && run.clientCpuSecondsPerGiB !== undefined
-    ? ` client process cpu ${run.clientCpuSecondsPerGiB.toFixed(2)} s/GiB, peak ${Number(run.metrics.clientPeakRssMB).toFixed(0)} MB` : '';
+  const ext =
+    run.externalCpuSeconds !== undefined && run.clientCpuSecondsPerGiB !== undefined
+      ? ` client process cpu ${run.clientCpuSecondsPerGiB.toFixed(2)} s/GiB, peak ${Number(run.metrics.clientPeakRssMB).toFixed(0)} MB`
+      : '';
   const other = run.otherLoadCores > 0.1 ? ` (other load ${run.otherLoadCores.toFixed(2)} cores)` : '';
   return `${v.toFixed(0)} ${s.primary.unit}${cost}${rss}${ext}${other}`;
 }
@@ -197,7 +233,10 @@ async function main() {
   cleanups.push(originB.stop);
   const { contenders: all, subject, notes } = await startContenders(origin.url, originB.url);
   const ctx = { opts, originUrl: origin.url, originPid: origin.pid, originBUrl: originB.url, originBPid: originB.pid, loadgen: opts.loadgen };
-  for (const s of scenarios) { const n = s.note?.(); if (n) notes.push(n); }
+  for (const s of scenarios) {
+    const n = s.note?.();
+    if (n) notes.push(n);
+  }
 
   const checks = {};
   let contenders = all;
@@ -239,7 +278,11 @@ async function main() {
   for (const n of notes) console.log(`note: ${n}`);
 
   let commit;
-  try { commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { commit = undefined; }
+  try {
+    commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    commit = undefined;
+  }
   const result = {
     startedAt: started.toISOString(),
     durationSeconds: (Date.now() - started.getTime()) / 1000,
@@ -248,7 +291,16 @@ async function main() {
     options: { ...opts, outDir: undefined },
     subject,
     notes,
-    contenders: all.map((c) => ({ id: c.id, kind: c.kind, workers: c.workers, label: c.label, mallocEnv: c.mallocEnv, idleRssMB: c.idle?.rssMB, timed: contenders.includes(c), ownedBy: c.ownedBy })),
+    contenders: all.map((c) => ({
+      id: c.id,
+      kind: c.kind,
+      workers: c.workers,
+      label: c.label,
+      mallocEnv: c.mallocEnv,
+      idleRssMB: c.idle?.rssMB,
+      timed: contenders.includes(c),
+      ownedBy: c.ownedBy,
+    })),
     params: paramsUsed,
     checks,
     summary,
@@ -272,7 +324,16 @@ async function cleanup(keepLogs) {
   else rmSync(workDir, { recursive: true, force: true });
 }
 
-process.on('SIGINT', () => { cleanup(false).finally(() => process.exit(130)); });
+process.on('SIGINT', () => {
+  cleanup(false).finally(() => process.exit(130));
+});
 main()
-  .then(async (code) => { await cleanup(code !== 0); process.exit(code); })
-  .catch(async (err) => { console.error(`bench: ${err.stack ?? err}`); await cleanup(true); process.exit(1); });
+  .then(async (code) => {
+    await cleanup(code !== 0);
+    process.exit(code);
+  })
+  .catch(async (err) => {
+    console.error(`bench: ${err.stack ?? err}`);
+    await cleanup(true);
+    process.exit(1);
+  });

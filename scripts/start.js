@@ -17,11 +17,7 @@ try {
   const s3 = `http://${cfg.server?.host ?? '127.0.0.1'}:${cfg.server?.port ?? 8080}`;
   const admin = `http://${cfg.admin?.host ?? '127.0.0.1'}:${cfg.admin?.port ?? 9090}`;
   const demo = (cfg.clients ?? []).find((c) => c.accessKeyId === 'demo');
-  const lines = [
-    '',
-    `  s3bridge S3 endpoint: ${s3}`,
-    `  admin endpoint:       ${admin}  (/healthz, /readyz, /metrics)`,
-  ];
+  const lines = ['', `  s3bridge S3 endpoint: ${s3}`, `  admin endpoint:       ${admin}  (/healthz, /readyz, /metrics)`];
   if (demo) {
     lines.push(
       `  demo credentials:     ${demo.accessKeyId} / ${demo.secretAccessKey}`,

@@ -32,7 +32,9 @@ const KINDS = {
 export function loadManifests(dir) {
   const manifests = [];
   let kustomization;
-  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     const text = readFileSync(join(dir, file), 'utf8');
     const docs = parseAllDocuments(text);
     for (const [i, d] of docs.entries()) {
@@ -43,7 +45,13 @@ export function loadManifests(dir) {
       else manifests.push({ file, doc });
     }
   }
-  return { manifests, kustomization, files: readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml').sort() };
+  return {
+    manifests,
+    kustomization,
+    files: readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml')
+      .sort(),
+  };
 }
 
 const label = ({ file, doc }) => `${file}: ${doc?.kind ?? '?'}/${doc?.metadata?.name ?? '?'}`;
@@ -77,8 +85,14 @@ function strictPass(manifests, problems) {
   typed.forEach((m, i) => lines.push(`export const doc${i}: T${i} = ${JSON.stringify(m.doc)};`));
   const source = lines.join('\n');
   const options = {
-    strict: true, noEmit: true, skipLibCheck: true, types: [], lib: ['lib.es2022.d.ts'],
-    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+    lib: ['lib.es2022.d.ts'],
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
   };
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;
@@ -110,23 +124,31 @@ function referencePass(manifests, kustomization, files, problems) {
   const podLabels = deployments.map((d) => d.doc.spec?.template?.metadata?.labels ?? {});
   for (const d of deployments) {
     const spec = d.doc.spec ?? {};
-    if (!matches(spec.selector?.matchLabels, spec.template?.metadata?.labels)) problems.push(`${label(d)}: spec.selector does not match the pod template's labels`);
+    if (!matches(spec.selector?.matchLabels, spec.template?.metadata?.labels))
+      problems.push(`${label(d)}: spec.selector does not match the pod template's labels`);
     const pod = spec.template?.spec ?? {};
     const volumes = new Set((pod.volumes ?? []).map((v) => v.name));
     for (const v of pod.volumes ?? []) {
-      if (v.configMap && !names('ConfigMap').has(v.configMap.name)) problems.push(`${label(d)}: volume ${v.name} uses ConfigMap ${v.configMap.name}, which no manifest defines`);
+      if (v.configMap && !names('ConfigMap').has(v.configMap.name))
+        problems.push(`${label(d)}: volume ${v.name} uses ConfigMap ${v.configMap.name}, which no manifest defines`);
       if (v.configMap?.items) {
         const cm = of('ConfigMap').find((c) => c.doc.metadata?.name === v.configMap.name);
-        for (const item of v.configMap.items) if (cm && !(item.key in (cm.doc.data ?? {}))) problems.push(`${label(d)}: volume ${v.name} wants key ${item.key}, which ConfigMap ${v.configMap.name} lacks`);
+        for (const item of v.configMap.items)
+          if (cm && !(item.key in (cm.doc.data ?? {})))
+            problems.push(`${label(d)}: volume ${v.name} wants key ${item.key}, which ConfigMap ${v.configMap.name} lacks`);
       }
-      if (v.secret && !names('Secret').has(v.secret.secretName)) problems.push(`${label(d)}: volume ${v.name} uses Secret ${v.secret.secretName}, which no manifest defines`);
+      if (v.secret && !names('Secret').has(v.secret.secretName))
+        problems.push(`${label(d)}: volume ${v.name} uses Secret ${v.secret.secretName}, which no manifest defines`);
     }
     for (const c of pod.containers ?? []) {
       const ports = new Set((c.ports ?? []).map((p) => p.name));
-      for (const vm of c.volumeMounts ?? []) if (!volumes.has(vm.name)) problems.push(`${label(d)}: container ${c.name} mounts volume ${vm.name}, which the pod does not define`);
+      for (const vm of c.volumeMounts ?? [])
+        if (!volumes.has(vm.name)) problems.push(`${label(d)}: container ${c.name} mounts volume ${vm.name}, which the pod does not define`);
       for (const e of c.envFrom ?? []) {
-        if (e.secretRef && !names('Secret').has(e.secretRef.name)) problems.push(`${label(d)}: container ${c.name} reads Secret ${e.secretRef.name}, which no manifest defines`);
-        if (e.configMapRef && !names('ConfigMap').has(e.configMapRef.name)) problems.push(`${label(d)}: container ${c.name} reads ConfigMap ${e.configMapRef.name}, which no manifest defines`);
+        if (e.secretRef && !names('Secret').has(e.secretRef.name))
+          problems.push(`${label(d)}: container ${c.name} reads Secret ${e.secretRef.name}, which no manifest defines`);
+        if (e.configMapRef && !names('ConfigMap').has(e.configMapRef.name))
+          problems.push(`${label(d)}: container ${c.name} reads ConfigMap ${e.configMapRef.name}, which no manifest defines`);
       }
       for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
         const port = c[probe]?.httpGet?.port;
@@ -135,14 +157,16 @@ function referencePass(manifests, kustomization, files, problems) {
     }
   }
   const containerPorts = new Map();
-  for (const d of deployments) for (const c of d.doc.spec?.template?.spec?.containers ?? []) for (const p of c.ports ?? []) containerPorts.set(p.name, p.containerPort);
+  for (const d of deployments)
+    for (const c of d.doc.spec?.template?.spec?.containers ?? []) for (const p of c.ports ?? []) containerPorts.set(p.name, p.containerPort);
   for (const s of of('Service')) {
     const spec = s.doc.spec ?? {};
     if (!podLabels.some((l) => matches(spec.selector, l))) problems.push(`${label(s)}: spec.selector matches no Deployment's pods`);
     for (const p of spec.ports ?? []) {
       const target = p.targetPort ?? p.port;
       if (typeof target === 'string' && !containerPorts.has(target)) problems.push(`${label(s)}: port ${p.name} targets ${target}, which no container names`);
-      if (typeof target === 'number' && ![...containerPorts.values()].includes(target)) problems.push(`${label(s)}: port ${p.name} targets ${target}, which no container exposes`);
+      if (typeof target === 'number' && ![...containerPorts.values()].includes(target))
+        problems.push(`${label(s)}: port ${p.name} targets ${target}, which no container exposes`);
     }
   }
   for (const sm of of('ServiceMonitor')) {
@@ -150,7 +174,8 @@ function referencePass(manifests, kustomization, files, problems) {
     const services = of('Service').filter((s) => matches(spec.selector?.matchLabels, s.doc.metadata?.labels));
     if (!services.length) problems.push(`${label(sm)}: spec.selector matches no Service's labels`);
     for (const e of spec.endpoints ?? []) {
-      if (!services.some((s) => (s.doc.spec?.ports ?? []).some((p) => p.name === e.port))) problems.push(`${label(sm)}: endpoint port ${e.port} is not a named port of the selected Service`);
+      if (!services.some((s) => (s.doc.spec?.ports ?? []).some((p) => p.name === e.port)))
+        problems.push(`${label(sm)}: endpoint port ${e.port} is not a named port of the selected Service`);
     }
   }
   for (const pdb of of('PodDisruptionBudget')) {
@@ -158,7 +183,8 @@ function referencePass(manifests, kustomization, files, problems) {
   }
   for (const hpa of of('HorizontalPodAutoscaler')) {
     const ref = hpa.doc.spec?.scaleTargetRef ?? {};
-    if (ref.kind !== 'Deployment' || !names('Deployment').has(ref.name)) problems.push(`${label(hpa)}: scaleTargetRef ${ref.kind}/${ref.name} is not a Deployment in these manifests`);
+    if (ref.kind !== 'Deployment' || !names('Deployment').has(ref.name))
+      problems.push(`${label(hpa)}: scaleTargetRef ${ref.kind}/${ref.name} is not a Deployment in these manifests`);
   }
   if (kustomization) {
     const listed = new Set(kustomization.resources ?? []);

@@ -23,7 +23,13 @@ const PROBE_CACHE_MS = 2_000;
 export async function probeBackend(backend: Backend): Promise<BackendState> {
   const started = performance.now();
   try {
-    const up = await sendUpstream(backend, { operation: 'ListBuckets', method: 'GET', headers: {}, payloadHash: EMPTY_SHA256, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    const up = await sendUpstream(backend, {
+      operation: 'ListBuckets',
+      method: 'GET',
+      headers: {},
+      payloadHash: EMPTY_SHA256,
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
     await drain(up.body);
     if (up.status >= 500) return { state: 'down', error: `HTTP ${up.status}` };
     return { state: 'up', latencyMs: Math.round(performance.now() - started) };

@@ -32,7 +32,11 @@ export interface App {
   clientBuckets(client: ClientConfig): RegExp[];
 }
 
-interface AppParts { log: Logger; metrics: Metrics; backends: Map<string, Backend> }
+interface AppParts {
+  log: Logger;
+  metrics: Metrics;
+  backends: Map<string, Backend>;
+}
 
 function assembleApp(config: Config, parts: AppParts): App {
   const allowLists = new Map<ClientConfig, RegExp[]>(config.clients.map((c) => [c, c.buckets.map(globToRegExp)]));
@@ -53,7 +57,13 @@ function assembleApp(config: Config, parts: AppParts): App {
  * Backends for a config; those whose settings did not change are taken over from `previous`
  * (a reload must not restart an embedded store or drop warm connections).
  */
-async function buildBackends(config: Config, log: Logger, metrics: Metrics, embeddedStores?: ReadonlyMap<string, EmbeddedEndpoint>, previous?: App): Promise<Map<string, Backend>> {
+async function buildBackends(
+  config: Config,
+  log: Logger,
+  metrics: Metrics,
+  embeddedStores?: ReadonlyMap<string, EmbeddedEndpoint>,
+  previous?: App,
+): Promise<Map<string, Backend>> {
   const backends = new Map<string, Backend>();
   try {
     for (const cfg of config.backends) {
@@ -62,12 +72,16 @@ async function buildBackends(config: Config, log: Logger, metrics: Metrics, embe
       // An attached embedded store may have been replaced by its owner (a new start, new port and keys).
       const attached = embeddedStores?.get(cfg.name);
       const reuse = attached && reusable && reusable.origin !== new URL(attached.endpoint).origin ? undefined : reusable;
-      backends.set(cfg.name, reuse ?? (await createBackend(cfg, {
-        metrics,
-        log,
-        embeddedStores,
-        onEmbeddedEvent: (e) => (e.event === 'ready' ? log.info('embedded backend ready', e) : log.warn(`embedded backend ${e.event}`, e)),
-      })));
+      backends.set(
+        cfg.name,
+        reuse ??
+          (await createBackend(cfg, {
+            metrics,
+            log,
+            embeddedStores,
+            onEmbeddedEvent: (e) => (e.event === 'ready' ? log.info('embedded backend ready', e) : log.warn(`embedded backend ${e.event}`, e)),
+          })),
+      );
     }
   } catch (err) {
     const reused = new Set(previous?.backends.values());
@@ -91,14 +105,19 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
 }
 
 /** What the listeners read on every request: the current App (swapped by reload) and the in-flight count. */
-interface Current { app: App; inflight: number }
+interface Current {
+  app: App;
+  inflight: number;
+}
 
 /**
  * The request in flight on each socket, and what waits behind it. Node hands over a pipelined request while the one
  * ahead of it is in flight; handling them one after another means a request never reaches a backend before the
  * (possibly unsafe) request ahead of it on the same connection has finished (security.md §7).
  */
-interface InFlight { queued: Array<() => void> }
+interface InFlight {
+  queued: Array<() => void>;
+}
 const inFlight = new WeakMap<object, InFlight>();
 
 export function createS3Server(current: Current): Server {
@@ -120,19 +139,18 @@ export function createS3Server(current: Current): Server {
       if (inFlight.get(socket) === mine) inFlight.delete(socket);
       for (const next of mine.queued) next();
     });
-    const run = () => void handleRequest(ctx, expectContinue).catch((err: unknown) => {
-      // handleRequest answers every error itself; reaching here is a bug, which must not take the process down.
-      app.log.error('unexpected failure in request handling', { error: (err as Error)?.stack ?? String(err) });
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
+    const run = () =>
+      void handleRequest(ctx, expectContinue).catch((err: unknown) => {
+        // handleRequest answers every error itself; reaching here is a bug, which must not take the process down.
+        app.log.error('unexpected failure in request handling', { error: (err as Error)?.stack ?? String(err) });
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
     if (ahead) ahead.queued.push(run);
     else run();
   };
   const tls = current.app.config.server.tls;
-  const server = tls
-    ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) })
-    : createHttpServer();
+  const server = tls ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }) : createHttpServer();
   server.on('request', onRequest(false));
   server.on('checkContinue', onRequest(true));
   // S3 ignores an Expect it does not know (`Expect: 200`, an empty one); Node would answer 417 by itself.
@@ -201,8 +219,12 @@ export async function startS3Listener(config: Config, opts: AppOptions = {}): Pr
     throw err;
   }
   return {
-    get app() { return current.app; },
-    get inflight() { return current.inflight; },
+    get app() {
+      return current.app;
+    },
+    get inflight() {
+      return current.inflight;
+    },
     s3Server,
     s3Url: urlOf(current.app.tls ? 'https' : 'http', s3Addr),
     async reload(next, reloadOpts = {}) {
@@ -217,7 +239,9 @@ export async function startS3Listener(config: Config, opts: AppOptions = {}): Pr
         const timer = setTimeout(() => void closeBackends(gone), next.server.shutdownGraceSeconds * 1000);
         timer.unref();
       }
-      const ignored = ['host', 'port', 'tls'].filter((k) => JSON.stringify((previous.config.server as Record<string, unknown>)[k]) !== JSON.stringify((next.server as Record<string, unknown>)[k]));
+      const ignored = ['host', 'port', 'tls'].filter(
+        (k) => JSON.stringify((previous.config.server as Record<string, unknown>)[k]) !== JSON.stringify((next.server as Record<string, unknown>)[k]),
+      );
       if (JSON.stringify(previous.config.admin) !== JSON.stringify(next.admin)) ignored.push('admin');
       return { backends: [...backends.keys()], closing: [...gone.keys()], needsRestart: ignored.map((k) => (k === 'admin' ? 'admin' : `server.${k}`)) };
     },
@@ -237,7 +261,14 @@ export async function startS3Listener(config: Config, opts: AppOptions = {}): Pr
 /** The whole proxy in one process: the S3 listener and the admin listener (workers: 1, and the test helper). */
 export async function startS3Bridge(config: Config, opts: AppOptions = {}): Promise<RunningBridge> {
   const listener = await startS3Listener(config, opts);
-  const adminServer = createAdminServer({ get backends() { return listener.app.backends; }, get metrics() { return listener.app.metrics; } });
+  const adminServer = createAdminServer({
+    get backends() {
+      return listener.app.backends;
+    },
+    get metrics() {
+      return listener.app.metrics;
+    },
+  });
   let adminAddr: AddressInfo;
   try {
     adminAddr = await listen(adminServer, config.admin.host, config.admin.port);
@@ -247,8 +278,12 @@ export async function startS3Bridge(config: Config, opts: AppOptions = {}): Prom
     throw err;
   }
   return {
-    get app() { return listener.app; },
-    get inflight() { return listener.inflight; },
+    get app() {
+      return listener.app;
+    },
+    get inflight() {
+      return listener.inflight;
+    },
     s3Server: listener.s3Server,
     s3Url: listener.s3Url,
     adminServer,

@@ -103,7 +103,11 @@ class Context implements RequestContext {
   copy?: CopyEmulationSample;
   upstreamRequestId?: string;
 
-  constructor(readonly app: Services, readonly req: IncomingMessage, readonly res: ServerResponse) {}
+  constructor(
+    readonly app: Services,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+  ) {}
 
   get abort(): AbortController {
     if (!this.#abort) {

@@ -104,11 +104,19 @@ export function createLogger(write: (line: string) => void = batchedStdout(), op
   const pid = opts.pid;
   // The access line stays one JSON.stringify of the entry; the pid is spliced in before its closing brace.
   const pidSuffix = pid === undefined ? '' : `,"pid":${pid}}`;
-  const event = (level: string) => (msg: string, fields: Record<string, unknown> = {}) => {
-    const safe = redact(fields);
-    if (opts.pretty) write(`${new Date().toISOString().slice(11, 23)} ${level.toUpperCase()}${pid === undefined ? '' : ` [${pid}]`} ${msg} ${JSON.stringify(safe)}\n`);
-    else write(JSON.stringify(pid === undefined ? { time: new Date().toISOString(), level, msg, ...safe } : { time: new Date().toISOString(), level, msg, ...safe, pid }) + '\n');
-  };
+  const event =
+    (level: string) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      const safe = redact(fields);
+      if (opts.pretty)
+        write(`${new Date().toISOString().slice(11, 23)} ${level.toUpperCase()}${pid === undefined ? '' : ` [${pid}]`} ${msg} ${JSON.stringify(safe)}\n`);
+      else
+        write(
+          JSON.stringify(
+            pid === undefined ? { time: new Date().toISOString(), level, msg, ...safe } : { time: new Date().toISOString(), level, msg, ...safe, pid },
+          ) + '\n',
+        );
+    };
   return {
     access(entry) {
       if (!accessOn) return;

@@ -22,7 +22,10 @@ const USAGE = `usage: s3bridge --config FILE         start the proxy (or set S3B
        s3bridge --check-config FILE   validate FILE and print the route table
        s3bridge --version             print the version`;
 
-interface Cli { mode: 'run' | 'check' | 'help' | 'version'; file?: string }
+interface Cli {
+  mode: 'run' | 'check' | 'help' | 'version';
+  file?: string;
+}
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Cli {
   let mode: Cli['mode'] = 'run';
@@ -31,8 +34,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Cli {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     if (flag === '--config' || flag === '-c') file = inline ?? argv[++i];
-    else if (flag === '--check-config') { mode = 'check'; file = inline ?? argv[++i] ?? file; }
-    else if (flag === '--help' || flag === '-h') mode = 'help';
+    else if (flag === '--check-config') {
+      mode = 'check';
+      file = inline ?? argv[++i] ?? file;
+    } else if (flag === '--help' || flag === '-h') mode = 'help';
     else if (flag === '--version' || flag === '-v') mode = 'version';
     else throw new Error(`unknown argument: ${arg}`);
   }
@@ -41,7 +46,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Cli {
 
 export function describeConfig(cfg: Config): string {
   const lines = ['backends:'];
-  for (const b of cfg.backends) lines.push(`  ${b.name}: ${isEmbedded(b) ? `embedded (dir ${b.embedded.dir})` : `${b.endpoint} region ${b.region}, ${b.addressing}-style`}`);
+  for (const b of cfg.backends)
+    lines.push(`  ${b.name}: ${isEmbedded(b) ? `embedded (dir ${b.embedded.dir})` : `${b.endpoint} region ${b.region}, ${b.addressing}-style`}`);
   lines.push('routes (first match wins):');
   for (const r of new Router(cfg.routes).describe()) lines.push(`  ${r}`);
   lines.push(`workers: ${cfg.server.workers === 'auto' ? `auto (${workerCount('auto')} here)` : cfg.server.workers}`);
@@ -131,13 +137,14 @@ async function main(): Promise<number> {
 }
 
 if (cluster.isWorker) runWorker();
-else main().then(
-  (code) => {
-    if (code >= 0) process.exit(code);
-  },
-  (err) => {
-    // Startup failures: say what failed without dumping config values (they may hold secrets).
-    process.stderr.write(`s3bridge failed to start: ${(err as Error)?.message ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+else
+  main().then(
+    (code) => {
+      if (code >= 0) process.exit(code);
+    },
+    (err) => {
+      // Startup failures: say what failed without dumping config values (they may hold secrets).
+      process.stderr.write(`s3bridge failed to start: ${(err as Error)?.message ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );

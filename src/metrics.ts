@@ -140,22 +140,71 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registers = [registry];
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
-  const requests = new Counter({ name: 's3bridge_requests_total', help: 'Client requests by S3 operation, backend and HTTP status.', labelNames: ['operation', 'backend', 'status'], registers });
-  const requestDuration = new Histogram({ name: 's3bridge_request_duration_seconds', help: 'Client request duration, from the request line to the response closing.', labelNames: ['operation', 'backend'], buckets: [...DURATION_BUCKETS], registers });
-  const upstreamDuration = new Histogram({ name: 's3bridge_upstream_request_duration_seconds', help: 'Backend call duration, from dispatch to the end of the response body.', labelNames: ['backend', 'operation'], buckets: [...DURATION_BUCKETS], registers });
-  const receivedBytes = new Counter({ name: 's3bridge_received_bytes_total', help: 'Object body bytes received from clients, by backend.', labelNames: ['backend'], registers });
-  const sentBytes = new Counter({ name: 's3bridge_sent_bytes_total', help: 'Object body bytes sent to clients, by backend.', labelNames: ['backend'], registers });
+  const requests = new Counter({
+    name: 's3bridge_requests_total',
+    help: 'Client requests by S3 operation, backend and HTTP status.',
+    labelNames: ['operation', 'backend', 'status'],
+    registers,
+  });
+  const requestDuration = new Histogram({
+    name: 's3bridge_request_duration_seconds',
+    help: 'Client request duration, from the request line to the response closing.',
+    labelNames: ['operation', 'backend'],
+    buckets: [...DURATION_BUCKETS],
+    registers,
+  });
+  const upstreamDuration = new Histogram({
+    name: 's3bridge_upstream_request_duration_seconds',
+    help: 'Backend call duration, from dispatch to the end of the response body.',
+    labelNames: ['backend', 'operation'],
+    buckets: [...DURATION_BUCKETS],
+    registers,
+  });
+  const receivedBytes = new Counter({
+    name: 's3bridge_received_bytes_total',
+    help: 'Object body bytes received from clients, by backend.',
+    labelNames: ['backend'],
+    registers,
+  });
+  const sentBytes = new Counter({
+    name: 's3bridge_sent_bytes_total',
+    help: 'Object body bytes sent to clients, by backend.',
+    labelNames: ['backend'],
+    registers,
+  });
   const inflightGauge = new Gauge({ name: 's3bridge_inflight_requests', help: 'Client requests being served now.', registers });
-  const copyEmulations = new Counter({ name: 's3bridge_copy_emulations_total', help: 'Copies s3bridge carried out itself (GET from the source, PUT to the destination).', labelNames: ['operation', 'source_backend', 'destination_backend', 'outcome'], registers });
-  const copyBytes = new Counter({ name: 's3bridge_copy_emulated_bytes_total', help: 'Object bytes moved by emulated copies.', labelNames: ['source_backend', 'destination_backend'], registers });
-  const authFailures = new Counter({ name: 's3bridge_auth_failures_total', help: 'Requests refused by authentication or authorisation, by S3 error code.', labelNames: ['code'], registers });
-  const upstreamErrors = new Counter({ name: 's3bridge_upstream_errors_total', help: 'Failed backend calls: connect, timeout, reset, or a 5xx answer.', labelNames: ['backend', 'kind'], registers });
+  const copyEmulations = new Counter({
+    name: 's3bridge_copy_emulations_total',
+    help: 'Copies s3bridge carried out itself (GET from the source, PUT to the destination).',
+    labelNames: ['operation', 'source_backend', 'destination_backend', 'outcome'],
+    registers,
+  });
+  const copyBytes = new Counter({
+    name: 's3bridge_copy_emulated_bytes_total',
+    help: 'Object bytes moved by emulated copies.',
+    labelNames: ['source_backend', 'destination_backend'],
+    registers,
+  });
+  const authFailures = new Counter({
+    name: 's3bridge_auth_failures_total',
+    help: 'Requests refused by authentication or authorisation, by S3 error code.',
+    labelNames: ['code'],
+    registers,
+  });
+  const upstreamErrors = new Counter({
+    name: 's3bridge_upstream_errors_total',
+    help: 'Failed backend calls: connect, timeout, reset, or a 5xx answer.',
+    labelNames: ['backend', 'kind'],
+    registers,
+  });
 
   // Hot path: one nested Map lookup per label, no label object or string key built per request.
-  const requestChildren = memo((op: string) => memo((backend: string) => {
-    const duration: Observe = requestDuration.labels(op, backend);
-    return memo((status: number): { count: Inc; duration: Observe } => ({ count: requests.labels(op, backend, String(status)), duration }));
-  }));
+  const requestChildren = memo((op: string) =>
+    memo((backend: string) => {
+      const duration: Observe = requestDuration.labels(op, backend);
+      return memo((status: number): { count: Inc; duration: Observe } => ({ count: requests.labels(op, backend, String(status)), duration }));
+    }),
+  );
   const bytesChildren = memo((backend: string): { received: Inc; sent: Inc } => ({ received: receivedBytes.labels(backend), sent: sentBytes.labels(backend) }));
   const upstreamChildren = memo((backend: string) => {
     const errors = memo((kind: UpstreamErrorKind): Inc => upstreamErrors.labels(backend, kind));

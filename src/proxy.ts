@@ -24,7 +24,12 @@ export async function handleRequest(ctx: RequestContext, expectContinue = false)
     if (s3.operation === 'OptionsObject') return await answerPreflight(ctx, s3, route);
     // A form upload authenticates with its policy, never with headers: the key it writes is inside the form.
     if (s3.operation === 'PostObject') return await postObject(ctx, s3, decided);
-    const auth = (ctx.auth = authenticate(s3, req.rawHeaders, { keys: app.keys, regions: app.regions, now: new Date(), signatureV2: app.config.server.signatureV2 }));
+    const auth = (ctx.auth = authenticate(s3, req.rawHeaders, {
+      keys: app.keys,
+      regions: app.regions,
+      now: new Date(),
+      signatureV2: app.config.server.signatureV2,
+    }));
     const access = authorize(s3, auth, app);
     decided();
     // boto3 waits for "100 Continue" before sending a body: send it only once the request is authorised.
@@ -33,11 +38,27 @@ export async function handleRequest(ctx: RequestContext, expectContinue = false)
     const { backend } = access.target;
     ctx.backend = backend;
     const body = (ctx.body = await prepareBody({
-      req, operation: s3.operation, headers: s3.headers, payload: auth.payload, signing: auth.signing,
-      awsChunked: backend.capabilities.awsChunked, literalKeys: backend.capabilities.literalKeys, budget: app.budget, checkNamedBucket: access.checkNamedBucket,
+      req,
+      operation: s3.operation,
+      headers: s3.headers,
+      payload: auth.payload,
+      signing: auth.signing,
+      awsChunked: backend.capabilities.awsChunked,
+      literalKeys: backend.capabilities.literalKeys,
+      budget: app.budget,
+      checkNamedBucket: access.checkNamedBucket,
       onObjectBytes: (n) => (ctx.bytesIn += n),
     }));
-    const routed: Routed = Object.assign(ctx, { s3, auth, headers: access.headers, unsigned: access.unsigned, route: access.target.route, backend, body, source: access.source });
+    const routed: Routed = Object.assign(ctx, {
+      s3,
+      auth,
+      headers: access.headers,
+      unsigned: access.unsigned,
+      route: access.target.route,
+      backend,
+      body,
+      source: access.source,
+    });
     await handle(routed);
   } catch (err) {
     fail(ctx, err);
@@ -53,7 +74,8 @@ export async function handleRequest(ctx: RequestContext, expectContinue = false)
  */
 function watchIdleClient(ctx: RequestContext): void {
   const { req, res } = ctx;
-  if (req.complete || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) || req.headers['content-length'] === '0') return;
+  if (req.complete || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) || req.headers['content-length'] === '0')
+    return;
   const onIdle = () => {
     // Only a request still arriving is the client's stall; a slow backend has its own timeouts.
     if (res.writableFinished || req.complete) return;
@@ -116,7 +138,14 @@ export function recordRequest(ctx: RequestContext): void {
   {
     const durationMs = Math.round((performance.now() - ctx.startedAt) * 1000) / 1000;
     const { metrics } = ctx.app;
-    metrics.recordRequest({ operation: s3?.operation, backend: ctx.backend?.name, status: res.statusCode, durationSeconds: durationMs / 1000, bytesIn: ctx.bytesIn, bytesOut: ctx.bytesOut });
+    metrics.recordRequest({
+      operation: s3?.operation,
+      backend: ctx.backend?.name,
+      status: res.statusCode,
+      durationSeconds: durationMs / 1000,
+      bytesIn: ctx.bytesIn,
+      bytesOut: ctx.bytesOut,
+    });
     if (ctx.copy) metrics.recordCopyEmulation(ctx.copy);
     ctx.app.log.access({
       time: new Date().toISOString(),

@@ -13,7 +13,9 @@ export async function originStats(originUrl) {
   return res.body.json();
 }
 
-const expect = (cond, msg) => { if (!cond) throw new Error(msg); };
+const expect = (cond, msg) => {
+  if (!cond) throw new Error(msg);
+};
 
 async function runCheck(results, name, fn, required = true) {
   try {
@@ -85,11 +87,15 @@ export async function checkContender(contender, originUrl) {
     expect(r.status === 200 && r.body.equals(expectedBytes(0, 1024)), `status ${r.status}, ${r.bytes} bytes`);
   });
   if (contender.proxy) {
-    await check('rejects a tampered presigned URL (403)', async () => {
-      const path = presignedPath(t, '/bench/small-1KiB').replace(/(X-Amz-Signature=)([0-9a-f])/, (_, p, c) => p + (c === '0' ? '1' : '0'));
-      const r = await getObject(t, path, { auth: 'none' });
-      expect(r.status === 403, `status ${r.status}`);
-    }, false);
+    await check(
+      'rejects a tampered presigned URL (403)',
+      async () => {
+        const path = presignedPath(t, '/bench/small-1KiB').replace(/(X-Amz-Signature=)([0-9a-f])/, (_, p, c) => p + (c === '0' ? '1' : '0'));
+        const r = await getObject(t, path, { auth: 'none' });
+        expect(r.status === 403, `status ${r.status}`);
+      },
+      false,
+    );
   }
   return results;
 }

@@ -13,7 +13,7 @@ const agent = new Agent({ connections: 16, keepAliveTimeout: 60_000, headersTime
 
 /** Generated object bytes as an iterable of pattern slices (no copies), for upload bodies of any size. */
 export function* generatedBody(size) {
-  for (let pos = 0; pos < size;) {
+  for (let pos = 0; pos < size; ) {
     const n = Math.min(PATTERN_SIZE, size - pos);
     yield PATTERN.subarray(0, n);
     pos += n;
@@ -40,7 +40,10 @@ export function signedHeaders(target, method, path, headers = {}) {
 /** A presigned GET path+query (UNSIGNED-PAYLOAD, X-Amz-Expires), replayable by a load generator until it expires. */
 export function presignedPath(target, path, expiresSeconds = 3600) {
   const sep = path.includes('?') ? '&' : '?';
-  const signed = aws4.sign({ host: target.host, path: `${path}${sep}X-Amz-Expires=${expiresSeconds}`, method: 'GET', service: 's3', region: REGION, signQuery: true }, target.credentials);
+  const signed = aws4.sign(
+    { host: target.host, path: `${path}${sep}X-Amz-Expires=${expiresSeconds}`, method: 'GET', service: 's3', region: REGION, signQuery: true },
+    target.credentials,
+  );
   return signed.path;
 }
 
@@ -52,7 +55,9 @@ export async function getObject(target, path, { headers = {}, collect = false, a
   const started = process.hrtime.bigint();
   const finalPath = auth === 'query' ? presignedPath(target, path) : path;
   const res = await request(`${target.url}${finalPath}`, {
-    method: 'GET', dispatcher: agent, headers: auth === 'header' ? signedHeaders(target, 'GET', path, headers) : headers,
+    method: 'GET',
+    dispatcher: agent,
+    headers: auth === 'header' ? signedHeaders(target, 'GET', path, headers) : headers,
   });
   let bytes = 0;
   const chunks = collect ? [] : null;
@@ -80,7 +85,9 @@ export async function headObject(target, path) {
 export async function putObject(target, path, size) {
   const started = process.hrtime.bigint();
   const headers = signedHeaders(target, 'PUT', path, {
-    'Content-Length': String(size), 'Content-Type': 'application/octet-stream', 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD',
+    'Content-Length': String(size),
+    'Content-Type': 'application/octet-stream',
+    'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD',
   });
   const res = await request(`${target.url}${path}`, { method: 'PUT', dispatcher: agent, headers, body: generatedBody(size) });
   const body = await res.body.text();

@@ -29,7 +29,7 @@ function chunkedCounter() {
   let trailer = '';
   return {
     push(buf) {
-      for (let i = 0; i < buf.length;) {
+      for (let i = 0; i < buf.length; ) {
         if (state === 'data') {
           const n = Math.min(left, buf.length - i);
           data += n;
@@ -52,7 +52,9 @@ function chunkedCounter() {
         }
       }
     },
-    get data() { return data; },
+    get data() {
+      return data;
+    },
     trailers() {
       const out = {};
       for (const l of trailer.split('\r\n')) {
@@ -94,10 +96,19 @@ export async function startCopyOrigin(options = {}) {
     if (req.method === 'HEAD' && uploadId === null && completed.size > 0) {
       // HEAD of a completed upload (rclone checks the object after CompleteMultipartUpload).
       let done;
-      try { done = completed.get(decodeURIComponent((q < 0 ? req.url : req.url.slice(0, q)).slice(1))); } catch { done = undefined; }
+      try {
+        done = completed.get(decodeURIComponent((q < 0 ? req.url : req.url.slice(0, q)).slice(1)));
+      } catch {
+        done = undefined;
+      }
       if (done) {
         req.resume();
-        res.writeHead(200, { 'content-length': done.size, etag: done.etag, 'last-modified': new Date(done.at).toUTCString(), 'content-type': 'application/octet-stream' });
+        res.writeHead(200, {
+          'content-length': done.size,
+          etag: done.etag,
+          'last-modified': new Date(done.at).toUTCString(),
+          'content-type': 'application/octet-stream',
+        });
         return res.end();
       }
     }
@@ -105,7 +116,12 @@ export async function startCopyOrigin(options = {}) {
     if ((!isCreate && uploadId === null) || req.headers['x-amz-copy-source'] !== undefined) return inner(req, res);
     stats.requests++;
     let path;
-    try { path = decodeURIComponent((q < 0 ? req.url : req.url.slice(0, q)).slice(1)); } catch { req.resume(); return fail(res, 400, 'InvalidURI'); }
+    try {
+      path = decodeURIComponent((q < 0 ? req.url : req.url.slice(0, q)).slice(1));
+    } catch {
+      req.resume();
+      return fail(res, 400, 'InvalidURI');
+    }
     const [bucket, ...rest] = path.split('/');
     const key = rest.join('/');
     if (isCreate) {
@@ -113,22 +129,46 @@ export async function startCopyOrigin(options = {}) {
       const id = `b-${nextId++}-${randomBytes(4).toString('hex')}`;
       const algorithm = req.headers['x-amz-checksum-algorithm'];
       uploads.set(id, { path, parts: new Map(), algorithm: typeof algorithm === 'string' ? algorithm.toUpperCase() : undefined });
-      return send(res, 200, xml(`<InitiateMultipartUploadResult><Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`));
+      return send(
+        res,
+        200,
+        xml(`<InitiateMultipartUploadResult><Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`),
+      );
     }
     const upload = uploads.get(uploadId);
-    if (!upload || upload.path !== path) { req.resume(); return fail(res, 404, 'NoSuchUpload'); }
+    if (!upload || upload.path !== path) {
+      req.resume();
+      return fail(res, 404, 'NoSuchUpload');
+    }
     if (req.method === 'GET') {
       req.resume();
       const named = upload.algorithm ? `<ChecksumAlgorithm>${esc(upload.algorithm)}</ChecksumAlgorithm>` : '';
-      return send(res, 200, xml(`<ListPartsResult><Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><UploadId>${esc(uploadId)}</UploadId>${named}<IsTruncated>false</IsTruncated></ListPartsResult>`));
+      return send(
+        res,
+        200,
+        xml(
+          `<ListPartsResult><Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><UploadId>${esc(uploadId)}</UploadId>${named}<IsTruncated>false</IsTruncated></ListPartsResult>`,
+        ),
+      );
     }
-    if (req.method === 'DELETE') { req.resume(); uploads.delete(uploadId); res.writeHead(204); return res.end(); }
+    if (req.method === 'DELETE') {
+      req.resume();
+      uploads.delete(uploadId);
+      res.writeHead(204);
+      return res.end();
+    }
     if (req.method === 'PUT') {
       const partNumber = Number(query.get('partNumber'));
-      if (!(Number.isInteger(partNumber) && partNumber >= 1 && partNumber <= 10000)) { req.resume(); return fail(res, 400, 'InvalidArgument'); }
+      if (!(Number.isInteger(partNumber) && partNumber >= 1 && partNumber <= 10000)) {
+        req.resume();
+        return fail(res, 400, 'InvalidArgument');
+      }
       let n = 0;
       const framed = /aws-chunked/.test(req.headers['content-encoding'] ?? '') ? chunkedCounter() : undefined;
-      req.on('data', (chunk) => { if (framed) framed.push(chunk); else n += chunk.length; });
+      req.on('data', (chunk) => {
+        if (framed) framed.push(chunk);
+        else n += chunk.length;
+      });
       req.on('error', () => undefined);
       return req.on('end', () => {
         if (framed) n = framed.data;
@@ -136,7 +176,8 @@ export async function startCopyOrigin(options = {}) {
         upload.parts.set(partNumber, n);
         const echo = {};
         const trailer = req.headers['x-amz-trailer'];
-        if (framed && typeof trailer === 'string' && framed.trailers()[trailer.toLowerCase()]) echo[trailer.toLowerCase()] = framed.trailers()[trailer.toLowerCase()];
+        if (framed && typeof trailer === 'string' && framed.trailers()[trailer.toLowerCase()])
+          echo[trailer.toLowerCase()] = framed.trailers()[trailer.toLowerCase()];
         res.writeHead(200, { etag: `"bench-${partNumber}-${n}"`, 'content-length': 0, 'x-amz-request-id': `origin-b-${stats.requests}`, ...echo });
         res.end();
       });
@@ -150,7 +191,11 @@ export async function startCopyOrigin(options = {}) {
         const etag = `"bench-mpu-${uploadId}-${upload.parts.size}"`;
         if (completed.size >= 1000) completed.delete(completed.keys().next().value);
         completed.set(path, { size, parts: upload.parts.size, etag, at: Date.now() });
-        send(res, 200, xml(`<CompleteMultipartUploadResult><Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><ETag>${esc(etag)}</ETag></CompleteMultipartUploadResult>`));
+        send(
+          res,
+          200,
+          xml(`<CompleteMultipartUploadResult><Bucket>${esc(bucket)}</Bucket><Key>${esc(key)}</Key><ETag>${esc(etag)}</ETag></CompleteMultipartUploadResult>`),
+        );
       });
     }
     req.resume();
@@ -161,7 +206,10 @@ export async function startCopyOrigin(options = {}) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
-  const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+  const opt = (name) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
   const origin = await startCopyOrigin({ port: Number(opt('--port') ?? 0), host: opt('--host') ?? '127.0.0.1' });
   process.stdout.write(`${JSON.stringify({ event: 'listening', url: origin.url, port: origin.port })}\n`);
   const stop = () => origin.close().then(() => process.exit(0));

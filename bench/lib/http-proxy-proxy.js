@@ -19,7 +19,10 @@ const agent = new Agent({ keepAlive: true, maxSockets: backend.maxConnections ??
 // changeOrigin: Host becomes the upstream's own (the origin checks no signature).
 const proxy = httpProxy.createProxyServer({ target: backend.endpoint, agent, changeOrigin: true, xfwd: false, proxyTimeout: 0 });
 proxy.on('error', (err, req, res) => {
-  if (res.headersSent || typeof res.writeHead !== 'function') { res.destroy?.(); return; }
+  if (res.headersSent || typeof res.writeHead !== 'function') {
+    res.destroy?.();
+    return;
+  }
   res.writeHead(502, { 'content-type': 'application/xml' });
   res.end('<Error><Code>InternalError</Code></Error>');
 });

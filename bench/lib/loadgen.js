@@ -25,8 +25,13 @@ async function runAutocannon({ url, connections, seconds }) {
   const cpu0 = cpuNow();
   const r = await autocannon({ url, connections, duration: seconds, pipelining: 1, timeout: LOADGEN_TIMEOUT_SECONDS });
   return {
-    requests: r.requests.total, seconds: r.duration, rps: r.requests.total / r.duration,
-    p50Ms: r.latency.p50, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts,
+    requests: r.requests.total,
+    seconds: r.duration,
+    rps: r.requests.total / r.duration,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
     loadgenCpuSeconds: cpuNow() - cpu0,
   };
 }
@@ -48,7 +53,9 @@ export function parseWrk(out) {
   })();
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
-    requests, seconds, rps: requests / seconds,
+    requests,
+    seconds,
+    rps: requests / seconds,
     p50Ms: wrkDurationMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ''),
     p99Ms: wrkDurationMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ''),
     non2xx: num(/Non-2xx or 3xx responses: (\d+)/),

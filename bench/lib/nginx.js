@@ -83,6 +83,14 @@ export async function startNginx({ name, originUrl, workDir }) {
   const configFile = join(prefix, 'nginx.conf');
   writeFileSync(configFile, nginxConfig({ port, adminPort, originUrl, prefix }));
   // -e: the error log before the config is read (the default path is not writable without root).
-  const proc = await launch({ name, command: binary, args: ['-p', prefix, '-c', configFile, '-e', join(prefix, 'nginx-error.log')], env: process.env, port, adminPort, workDir });
+  const proc = await launch({
+    name,
+    command: binary,
+    args: ['-p', prefix, '-c', configFile, '-e', join(prefix, 'nginx-error.log')],
+    env: process.env,
+    port,
+    adminPort,
+    workDir,
+  });
   return { ...proc, configFile };
 }

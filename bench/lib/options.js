@@ -29,7 +29,11 @@ Environment: BENCH_QUICK=1, BENCH_ONLY, BENCH_CONTENDERS, BENCH_PROXY, BENCH_MAL
 BENCH_WAIT_QUIET are the same as the options.`;
 
 const KINDS = ['direct', 's3bridge', 's3bridge-w2', 'pipe', 'nginx'];
-const list = (text) => (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (text) =>
+  (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** "A=1,B=2" → { A: '1', B: '2' }. */
 export function parseEnvList(text) {
@@ -52,10 +56,21 @@ export function parseOptions(argv, env, { resultsDir, scenarios }) {
   const { values: a } = parseArgs({
     args: argv,
     options: {
-      quick: { type: 'boolean' }, only: { type: 'string' }, proxy: { type: 'string' }, contenders: { type: 'string' }, yardsticks: { type: 'string' },
-      'malloc-tuning': { type: 'string' }, 'malloc-env': { type: 'string', multiple: true }, loadgen: { type: 'string' },
-      reps: { type: 'string' }, size: { type: 'string' }, duration: { type: 'string' }, 'wait-quiet': { type: 'string' },
-      'no-checks': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean' },
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      proxy: { type: 'string' },
+      contenders: { type: 'string' },
+      yardsticks: { type: 'string' },
+      'malloc-tuning': { type: 'string' },
+      'malloc-env': { type: 'string', multiple: true },
+      loadgen: { type: 'string' },
+      reps: { type: 'string' },
+      size: { type: 'string' },
+      duration: { type: 'string' },
+      'wait-quiet': { type: 'string' },
+      'no-checks': { type: 'boolean' },
+      out: { type: 'string' },
+      help: { type: 'boolean' },
     },
   });
   const opts = {

@@ -36,7 +36,9 @@ const server = createServer((req, res) => {
     else res.destroy();
   });
   // A client that goes away takes the upstream request with it.
-  res.on('close', () => { if (!res.writableFinished) up.destroy(); });
+  res.on('close', () => {
+    if (!res.writableFinished) up.destroy();
+  });
   req.pipe(up);
 });
 server.keepAliveTimeout = 65_000;

@@ -18,7 +18,10 @@ export const BENCH_CLIENT = { accessKeyId: 'bench', secretAccessKey: 'bench-secr
 /** A port that was free a moment ago (listen on 0, read it, close). */
 export async function freePort() {
   const srv = createServer();
-  await new Promise((resolve, reject) => { srv.once('error', reject); srv.listen(0, '127.0.0.1', resolve); });
+  await new Promise((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', resolve);
+  });
   const { port } = srv.address();
   await new Promise((resolve) => srv.close(resolve));
   return port;
@@ -107,16 +110,35 @@ export function proxyConfigYaml({ port, adminPort, originUrl, originBUrl = origi
  * embedded store (`embedded: { dir }`) or a remote one (s3rver, as s3bridge ≤ 0.1 embedded it).
  */
 function storeConfigYaml({ port, adminPort, backend }) {
-  const backendLines = backend.dir !== undefined
-    ? ['  - name: local', `    embedded: { dir: ${JSON.stringify(backend.dir)} }`]
-    : ['  - name: local', `    endpoint: ${backend.url}`, '    region: us-east-1', '    accessKeyId: S3RVER', '    secretAccessKey: S3RVER',
-      '    capabilities: { uploadPartCopy: false }'];
+  const backendLines =
+    backend.dir !== undefined
+      ? ['  - name: local', `    embedded: { dir: ${JSON.stringify(backend.dir)} }`]
+      : [
+          '  - name: local',
+          `    endpoint: ${backend.url}`,
+          '    region: us-east-1',
+          '    accessKeyId: S3RVER',
+          '    secretAccessKey: S3RVER',
+          '    capabilities: { uploadPartCopy: false }',
+        ];
   return [
-    'server:', '  host: 127.0.0.1', `  port: ${port}`, '  region: us-east-1',
-    'admin:', '  host: 127.0.0.1', `  port: ${adminPort}`,
-    'clients:', `  - accessKeyId: ${BENCH_CLIENT.accessKeyId}`, `    secretAccessKey: ${BENCH_CLIENT.secretAccessKey}`, '    buckets: ["*"]',
-    'backends:', ...backendLines,
-    'routes:', '  - bucket: "*"', '    backend: local', '',
+    'server:',
+    '  host: 127.0.0.1',
+    `  port: ${port}`,
+    '  region: us-east-1',
+    'admin:',
+    '  host: 127.0.0.1',
+    `  port: ${adminPort}`,
+    'clients:',
+    `  - accessKeyId: ${BENCH_CLIENT.accessKeyId}`,
+    `    secretAccessKey: ${BENCH_CLIENT.secretAccessKey}`,
+    '    buckets: ["*"]',
+    'backends:',
+    ...backendLines,
+    'routes:',
+    '  - bucket: "*"',
+    '    backend: local',
+    '',
   ].join('\n');
 }
 
@@ -124,7 +146,8 @@ function storeConfigYaml({ port, adminPort, backend }) {
 async function startS3rver({ name, workDir }) {
   const dir = join(workDir, `${name}-s3rver`);
   const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 's3rver-server.js'), '--dir', dir], {
-    env: envWith(true), stdio: ['ignore', 'pipe', 'inherit'],
+    env: envWith(true),
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
   const first = await Promise.race([
@@ -146,18 +169,32 @@ export async function startProxy({ name, script, originUrl, originBUrl, observab
   // store: { kind: 'embedded' | 's3rver' } puts the proxy in front of a store instead of the origin.
   let yardstick;
   if (store?.kind === 's3rver') yardstick = await startS3rver({ name, workDir });
-  writeFileSync(configFile, store
-    ? storeConfigYaml({ port, adminPort, backend: yardstick ? { url: yardstick.url } : { dir: join(workDir, `${name}-data`) } })
-    : proxyConfigYaml({ port, adminPort, originUrl, originBUrl, observability, workers }));
+  writeFileSync(
+    configFile,
+    store
+      ? storeConfigYaml({ port, adminPort, backend: yardstick ? { url: yardstick.url } : { dir: join(workDir, `${name}-data`) } })
+      : proxyConfigYaml({ port, adminPort, originUrl, originBUrl, observability, workers }),
+  );
   let proc;
   try {
-    proc = await launch({ name, command: process.execPath, args: [script, '--config', configFile], env: envWith(mallocTuning), port, adminPort, workDir, timeoutMs });
+    proc = await launch({
+      name,
+      command: process.execPath,
+      args: [script, '--config', configFile],
+      env: envWith(mallocTuning),
+      port,
+      adminPort,
+      workDir,
+      timeoutMs,
+    });
   } catch (err) {
     await yardstick?.stop();
     throw err;
   }
   return {
-    ...proc, configFile, store: store?.kind,
+    ...proc,
+    configFile,
+    store: store?.kind,
     /** Processes outside the proxy's own tree that do this contender's work (the s3rver yardstick). */
     extraPids: () => (yardstick ? [yardstick.pid] : []),
     stop: async () => {
@@ -180,7 +217,9 @@ export async function launch({ name, command, args, env, port, adminPort, workDi
   closeSync(out);
   closeSync(err);
   let exit;
-  child.once('exit', (code, signal) => { exit = signal ?? code; });
+  child.once('exit', (code, signal) => {
+    exit = signal ?? code;
+  });
   const tail = () => readFileSync(errFile, 'utf8').split('\n').slice(-15).join('\n');
 
   const deadline = Date.now() + timeoutMs;
@@ -190,7 +229,9 @@ export async function launch({ name, command, args, env, port, adminPort, workDi
       const res = await fetch(`http://127.0.0.1:${adminPort}/healthz`, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
       if (res.status === 200) break;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > deadline) {
       await stop(child);
       throw new Error(`${name} not healthy after ${timeoutMs} ms:\n${tail()}`);
@@ -198,7 +239,13 @@ export async function launch({ name, command, args, env, port, adminPort, workDi
     await sleep(100);
   }
   return {
-    name, port, adminPort, pid: child.pid, url: `http://127.0.0.1:${port}`, outFile, errFile,
+    name,
+    port,
+    adminPort,
+    pid: child.pid,
+    url: `http://127.0.0.1:${port}`,
+    outFile,
+    errFile,
     alive: () => exit === undefined,
     stderrTail: tail,
     stop: () => stop(child),

@@ -5,7 +5,11 @@ import { execFileSync } from 'node:child_process';
 let ticksPerSecond;
 export function clockTicks() {
   if (ticksPerSecond === undefined) {
-    try { ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { ticksPerSecond = 100; }
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
   }
   return ticksPerSecond;
 }
@@ -51,13 +55,20 @@ export function processTree(pid) {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     let stat;
-    try { stat = readFileSync(`/proc/${name}/stat`, 'utf8'); } catch { continue; } // exited meanwhile
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    } // exited meanwhile
     const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     if (!children.has(ppid)) children.set(ppid, []);
     children.get(ppid).push(Number(name));
   }
   const out = [];
-  const visit = (p) => { out.push(p); for (const c of children.get(p) ?? []) visit(c); };
+  const visit = (p) => {
+    out.push(p);
+    for (const c of children.get(p) ?? []) visit(c);
+  };
   visit(pid);
   return out;
 }
@@ -65,7 +76,13 @@ export function processTree(pid) {
 /** Sum over processes of cpuSeconds; one that exited in between counts 0 (its CPU is lost, as in `ps`). */
 export function cpuSecondsOf(pids) {
   let total = 0;
-  for (const pid of pids) { try { total += cpuSeconds(pid); } catch { /* exited */ } }
+  for (const pid of pids) {
+    try {
+      total += cpuSeconds(pid);
+    } catch {
+      /* exited */
+    }
+  }
   return total;
 }
 
@@ -78,7 +95,9 @@ export function memoryOf(pids) {
       const m = memory(pid);
       rssMB += m.rssMB;
       peakMB += m.peakMB;
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   return { rssMB, peakMB };
 }

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 /** rclone's version line ("rclone v1.60.1-DEV"), or undefined when it is not installed. */
 export function rcloneVersion() {
   try {
-    return execFileSync('rclone', ['version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0].trim();
+    return execFileSync('rclone', ['version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')[0]
+      .trim();
   } catch {
     return undefined;
   }
@@ -18,8 +20,12 @@ export function rcloneVersion() {
 function remoteEnv(name, url, credentials) {
   const p = `RCLONE_CONFIG_${name.toUpperCase()}_`;
   return {
-    [`${p}TYPE`]: 's3', [`${p}PROVIDER`]: 'Other', [`${p}ENDPOINT`]: url, [`${p}REGION`]: 'us-east-1',
-    [`${p}ACCESS_KEY_ID`]: credentials.accessKeyId, [`${p}SECRET_ACCESS_KEY`]: credentials.secretAccessKey,
+    [`${p}TYPE`]: 's3',
+    [`${p}PROVIDER`]: 'Other',
+    [`${p}ENDPOINT`]: url,
+    [`${p}REGION`]: 'us-east-1',
+    [`${p}ACCESS_KEY_ID`]: credentials.accessKeyId,
+    [`${p}SECRET_ACCESS_KEY`]: credentials.secretAccessKey,
     [`${p}FORCE_PATH_STYLE`]: 'true',
   };
 }
@@ -36,13 +42,33 @@ export async function rcloneCopy({ srcUrl, dstUrl, src, dst, partSize, concurren
   const mib = `${partSize / 1024 / 1024}M`;
   const timeFile = join(tmpdir(), `bench-rclone-time-${process.pid}-${Date.now()}`);
   const args = [
-    '-f', '%U %S %M', '-o', timeFile, 'rclone', 'copyto', `src:${src}`, `dst:${dst}`,
-    '--config', '/dev/null', '--s3-chunk-size', mib, '--s3-upload-cutoff', mib, '--s3-upload-concurrency', String(concurrency),
-    '--s3-no-check-bucket', '--ignore-checksum', '--ignore-times', '--retries', '1', '--low-level-retries', '1',
+    '-f',
+    '%U %S %M',
+    '-o',
+    timeFile,
+    'rclone',
+    'copyto',
+    `src:${src}`,
+    `dst:${dst}`,
+    '--config',
+    '/dev/null',
+    '--s3-chunk-size',
+    mib,
+    '--s3-upload-cutoff',
+    mib,
+    '--s3-upload-concurrency',
+    String(concurrency),
+    '--s3-no-check-bucket',
+    '--ignore-checksum',
+    '--ignore-times',
+    '--retries',
+    '1',
+    '--low-level-retries',
+    '1',
   ];
   const started = process.hrtime.bigint();
   const { code, stderr } = await new Promise((resolve) => {
-    execFile('/usr/bin/time', args, { env, maxBuffer: 4 * 1024 * 1024 }, (err, _out, errText) => resolve({ code: err ? err.code ?? 1 : 0, stderr: errText }));
+    execFile('/usr/bin/time', args, { env, maxBuffer: 4 * 1024 * 1024 }, (err, _out, errText) => resolve({ code: err ? (err.code ?? 1) : 0, stderr: errText }));
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   let cpuSeconds = NaN;

@@ -39,7 +39,9 @@ export function summarize(scenarios, contenders, runs) {
         runs: mine.length,
         failed: mine.length - ok.length,
         errors: [...new Set(mine.filter((r) => !r.ok).map((r) => r.error))],
-        median: median(values), min: min(values), max: max(values),
+        median: median(values),
+        min: min(values),
+        max: max(values),
         quietMedian: median(ok.filter((r) => !(r.otherLoadCores > NOISY_CORES)).map((r) => r.metrics[s.primary.key])),
         values,
         ...Object.fromEntries(COST_KEYS.map((k) => [k, median(ok.map((r) => r[k]))])),
@@ -70,10 +72,12 @@ export function formatTable(scenarios, contenders, summary) {
       };
       const extra = Object.entries(x.extra)
         .filter(([k]) => k === 'p50Ms' || k === 'p99Ms' || k === 'clientPeakRssMB')
-        .map(([k, v]) => (k === 'clientPeakRssMB' ? `client peak RSS ${fmt(v)} MB` : `${k.replace('Ms', '')} ${fmt(v)} ms`)).join(', ');
+        .map(([k, v]) => (k === 'clientPeakRssMB' ? `client peak RSS ${fmt(v)} MB` : `${k.replace('Ms', '')} ${fmt(v)} ms`))
+        .join(', ');
       const first = Object.keys(summary[s.name] ?? {})[0];
       rows.push([
-        s.name, s.label?.(c) ?? c.label,
+        s.name,
+        s.label?.(c) ?? c.label,
         `${fmt(x.median)} ${s.primary.unit}`,
         `${fmt(x.min)}–${fmt(x.max)}`,
         c.id === 'direct' || (!summary[s.name].direct && c.id === first) ? '' : `${fmt(x.vsDirect * 100)}%`,
@@ -101,11 +105,15 @@ export function formatChecks(checks) {
 
 /** One line per scenario on CPU load from outside the benchmark, which makes a comparison unreliable (> ~0.2 cores). */
 export function formatNoise(scenarios, runs) {
-  return scenarios.map((s) => {
-    const loads = runs.filter((r) => r.scenario === s.name).map((r) => r.otherLoadCores);
-    const steal = runs.filter((r) => r.scenario === s.name).map((r) => r.stealCores);
-    return `${s.name}: other load on the machine median ${fmt(median(loads))} cores, max ${fmt(max(loads))}; steal median ${fmt(median(steal))} cores`;
-  }).join('\n') + `\n(a run is noisy when other load exceeds ${NOISY_CORES} cores; compare only quiet runs, or re-run)`;
+  return (
+    scenarios
+      .map((s) => {
+        const loads = runs.filter((r) => r.scenario === s.name).map((r) => r.otherLoadCores);
+        const steal = runs.filter((r) => r.scenario === s.name).map((r) => r.stealCores);
+        return `${s.name}: other load on the machine median ${fmt(median(loads))} cores, max ${fmt(max(loads))}; steal median ${fmt(median(steal))} cores`;
+      })
+      .join('\n') + `\n(a run is noisy when other load exceeds ${NOISY_CORES} cores; compare only quiet runs, or re-run)`
+  );
 }
 
 /** The scenarios of the yardstick table, and the columns it takes from each. */
@@ -125,17 +133,35 @@ export function formatYardsticks(contenders, summary) {
   const kilo = (v) => (Number.isFinite(v) ? (v >= 1000 ? `${fmt(v / 1000)}k` : fmt(v)) : '–');
   const body = rows.map((c) => [
     c.label,
-    n(at('get', c)?.median), n(at('put', c)?.median),
-    kilo(at('small', c)?.median), pair(at('small', c)?.extra.p50Ms, at('small', c)?.extra.p99Ms),
+    n(at('get', c)?.median),
+    n(at('put', c)?.median),
+    kilo(at('small', c)?.median),
+    pair(at('small', c)?.extra.p50Ms, at('small', c)?.extra.p99Ms),
     n(at('small', c)?.proxyCpuUsPerRequest),
     pair(at('get', c)?.proxyCpuSecondsPerGiB, at('put', c)?.proxyCpuSecondsPerGiB),
     pair(at('get', c)?.proxyPeakRssMB, at('small', c)?.proxyPeakRssMB),
-    n(at('parallel-get', c)?.median), n(at('parallel-get', c)?.proxyCpuSecondsPerGiB), n(at('parallel-get', c)?.proxyPeakRssMB),
+    n(at('parallel-get', c)?.median),
+    n(at('parallel-get', c)?.proxyCpuSecondsPerGiB),
+    n(at('parallel-get', c)?.proxyPeakRssMB),
   ]);
-  const text = [table([
-    'contender', '1 GiB GET MB/s', '1 GiB PUT MB/s', '1 KiB GET req/s (64 conns)', 'p50 / p99 ms', 'proxy CPU µs/req',
-    'proxy CPU s/GiB (GET / PUT)', 'peak RSS MB (1 GiB GET / small)', '16 × 256 MiB GET MB/s', '… proxy CPU s/GiB', '… peak RSS MB',
-  ], body)];
+  const text = [
+    table(
+      [
+        'contender',
+        '1 GiB GET MB/s',
+        '1 GiB PUT MB/s',
+        '1 KiB GET req/s (64 conns)',
+        'p50 / p99 ms',
+        'proxy CPU µs/req',
+        'proxy CPU s/GiB (GET / PUT)',
+        'peak RSS MB (1 GiB GET / small)',
+        '16 × 256 MiB GET MB/s',
+        '… proxy CPU s/GiB',
+        '… peak RSS MB',
+      ],
+      body,
+    ),
+  ];
 
   // Ratios: throughput as a percentage of the reference, costs as a multiple of it.
   const ratio = (c, ref, pick, asCost) => {
@@ -145,10 +171,13 @@ export function formatYardsticks(contenders, summary) {
     return asCost ? `${fmt(a / b)}×` : `${fmt((a / b) * 100)}%`;
   };
   const FIGURES = [
-    ['1 GiB GET', (c) => at('get', c)?.median], ['1 GiB PUT', (c) => at('put', c)?.median],
-    ['1 KiB req/s', (c) => at('small', c)?.median], ['16 × 256 MiB GET', (c) => at('parallel-get', c)?.median],
+    ['1 GiB GET', (c) => at('get', c)?.median],
+    ['1 GiB PUT', (c) => at('put', c)?.median],
+    ['1 KiB req/s', (c) => at('small', c)?.median],
+    ['16 × 256 MiB GET', (c) => at('parallel-get', c)?.median],
     ['CPU µs/req', (c) => at('small', c)?.proxyCpuUsPerRequest, true],
-    ['CPU s/GiB GET', (c) => at('get', c)?.proxyCpuSecondsPerGiB, true], ['CPU s/GiB PUT', (c) => at('put', c)?.proxyCpuSecondsPerGiB, true],
+    ['CPU s/GiB GET', (c) => at('get', c)?.proxyCpuSecondsPerGiB, true],
+    ['CPU s/GiB PUT', (c) => at('put', c)?.proxyCpuSecondsPerGiB, true],
     ['CPU s/GiB 16 × 256 MiB', (c) => at('parallel-get', c)?.proxyCpuSecondsPerGiB, true],
   ];
   const line = (c, ref) => {

@@ -14,7 +14,10 @@ const S3RVER = { id: 's3rver', kind: 's3bridge', script: 's3bridge', label: 's3b
 
 /** CreateBucket "bench" (200, or 409 when it exists). */
 export async function createBenchBucket(target) {
-  const res = await request(`${target.url}/bench`, { method: 'PUT', headers: signedHeaders(target, 'PUT', '/bench', { 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' }) });
+  const res = await request(`${target.url}/bench`, {
+    method: 'PUT',
+    headers: signedHeaders(target, 'PUT', '/bench', { 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' }),
+  });
   await res.body.dump();
   if (res.statusCode !== 200 && res.statusCode !== 409) throw new Error(`CreateBucket answered ${res.statusCode}`);
 }
@@ -39,7 +42,13 @@ export const EMBEDDED_SCENARIOS = [
     async run(_ctx, c, { size }) {
       const r = await putObject(c.target, '/bench/emb-put', size);
       const ok = r.status === 200;
-      return { ok, error: ok ? undefined : `status ${r.status}: ${r.body.slice(0, 200)}`, bytes: size, requests: 1, metrics: { MBps: mbps(size, r.seconds), seconds: r.seconds } };
+      return {
+        ok,
+        error: ok ? undefined : `status ${r.status}: ${r.body.slice(0, 200)}`,
+        bytes: size,
+        requests: 1,
+        metrics: { MBps: mbps(size, r.seconds), seconds: r.seconds },
+      };
     },
   },
   {
@@ -61,7 +70,13 @@ export const EMBEDDED_SCENARIOS = [
     async run(_ctx, c, { size }) {
       const r = await getObject(c.target, '/bench/emb-get');
       const ok = r.status === 200 && r.bytes === size;
-      return { ok, error: ok ? undefined : `status ${r.status}, ${r.bytes} of ${size} bytes`, bytes: r.bytes, requests: 1, metrics: { MBps: mbps(r.bytes, r.seconds), seconds: r.seconds } };
+      return {
+        ok,
+        error: ok ? undefined : `status ${r.status}, ${r.bytes} of ${size} bytes`,
+        bytes: r.bytes,
+        requests: 1,
+        metrics: { MBps: mbps(r.bytes, r.seconds), seconds: r.seconds },
+      };
     },
   },
 ];

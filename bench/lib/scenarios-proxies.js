@@ -9,7 +9,10 @@ const GiB = 1024 * MiB;
 /** Scenario-owned proxies: script is 's3bridge' (dist/main.js), 'pipe' (node:http) or 'http-proxy'. */
 const OBS_ON = { id: 's3bridge-obs-on', kind: 's3bridge', script: 's3bridge', label: 's3bridge, access log + metrics ON (defaults)' };
 const OBS_OFF = {
-  id: 's3bridge-obs-off', kind: 's3bridge', script: 's3bridge', label: 's3bridge, access log + metrics OFF',
+  id: 's3bridge-obs-off',
+  kind: 's3bridge',
+  script: 's3bridge',
+  label: 's3bridge, access log + metrics OFF',
   observability: { accessLog: false, metrics: false },
 };
 const HTTP_PROXY = { id: 'http-proxy', kind: 'http-proxy', script: 'http-proxy', label: 'minimal http-proxy pass-through' };
@@ -27,15 +30,22 @@ export function proxyScenarios(base) {
       proxies: [OBS_ON, OBS_OFF],
       appliesTo: () => false,
       params: (opts) => ({
-        connections: 64, seconds: opts.duration ?? (opts.quick ? 2 : 5), reps: opts.reps ?? (opts.quick ? 2 : 5),
+        connections: 64,
+        seconds: opts.duration ?? (opts.quick ? 2 : 5),
+        reps: opts.reps ?? (opts.quick ? 2 : 5),
       }),
     },
   ];
   // `--only http-proxy` selects the three (group): 1 GiB GET, 1 GiB PUT and 1 KiB GETs through http-proxy and the
   // node:http pipe proxy (the common yardstick contender).
   const hp = (s, params) => ({
-    ...s, name: `http-proxy-${s.name}`, group: 'http-proxy', title: `${s.title} (http-proxy vs node:http pipe)`,
-    proxies: [HTTP_PROXY], appliesTo: (c) => c.kind === 'direct' || c.kind === 'pipe', params,
+    ...s,
+    name: `http-proxy-${s.name}`,
+    group: 'http-proxy',
+    title: `${s.title} (http-proxy vs node:http pipe)`,
+    proxies: [HTTP_PROXY],
+    appliesTo: (c) => c.kind === 'direct' || c.kind === 'pipe',
+    params,
   });
   const streamParams = (opts) => ({ size: opts.size ?? (opts.quick ? 128 * MiB : GiB), reps: opts.reps ?? (opts.quick ? 1 : 3) });
   variants.push(

@@ -3,9 +3,7 @@
 // checksum-typed upload (copy-checksum). See scenarios.js
 // for the scenario fields; both compare the "direct" contender (no proxy) with the s3bridge contenders.
 import { Readable } from 'node:stream';
-import {
-  CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCopyCommand,
-} from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCopyCommand } from '@aws-sdk/client-s3';
 import { originStats } from './checks.js';
 import { REGION, generatedBody, putObject } from './client.js';
 import { SECOND_BACKEND_BUCKET } from './processes.js';
@@ -63,9 +61,16 @@ async function multipartCopy(target, { source, bucket, key, size, partSize, conc
       const i = next++;
       const first = i * partSize;
       const last = Math.min(size, first + partSize) - 1;
-      const r = await s3.send(new UploadPartCopyCommand({
-        Bucket: bucket, Key: key, UploadId, PartNumber: i + 1, CopySource: source, CopySourceRange: `bytes=${first}-${last}`,
-      }));
+      const r = await s3.send(
+        new UploadPartCopyCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          PartNumber: i + 1,
+          CopySource: source,
+          CopySourceRange: `bytes=${first}-${last}`,
+        }),
+      );
       parts[i] = { PartNumber: i + 1, ETag: r.CopyPartResult?.ETag };
       if (checksum) {
         const value = r.CopyPartResult?.[`Checksum${checksum}`];
@@ -97,16 +102,20 @@ export const TRANSFER_SCENARIOS = [
     },
     async run(ctx, c, { size }) {
       const key = `sdk-put-${size}`;
-      const r = c.id === 'direct'
-        ? await received(ctx.originUrl, async () => {
-          const p = await putObject(c.target, `/bench/${key}`, size);
-          return { seconds: p.seconds, status: p.status };
-        })
-        : await received(ctx.originUrl, () => sdkPut(c.target, key, size).then((p) => ({ ...p, status: 200 })));
+      const r =
+        c.id === 'direct'
+          ? await received(ctx.originUrl, async () => {
+              const p = await putObject(c.target, `/bench/${key}`, size);
+              return { seconds: p.seconds, status: p.status };
+            })
+          : await received(ctx.originUrl, () => sdkPut(c.target, key, size).then((p) => ({ ...p, status: 200 })));
       const ok = r.status === 200 && r.arrived === size;
       return {
-        ok, error: ok ? undefined : `status ${r.status}, origin received ${r.arrived} of ${size} bytes`,
-        bytes: size, requests: 1, metrics: { MBps: mbps(size, r.seconds), seconds: r.seconds },
+        ok,
+        error: ok ? undefined : `status ${r.status}, origin received ${r.arrived} of ${size} bytes`,
+        bytes: size,
+        requests: 1,
+        metrics: { MBps: mbps(size, r.seconds), seconds: r.seconds },
       };
     },
   },
@@ -155,15 +164,30 @@ async function copyOnce(ctx, c, { size, partSize, concurrency, checksum }, tag) 
   const t0 = process.hrtime.bigint();
   let r;
   if (c.id === 'direct') {
-    r = await received(ctx.originBUrl, () => rcloneCopy({
-      srcUrl: ctx.originUrl, dstUrl: ctx.originBUrl, src: `bench/${srcKey}`, dst: `${SECOND_BACKEND_BUCKET}/${dstKey}`,
-      partSize, concurrency, credentials: c.target.credentials,
-    }));
+    r = await received(ctx.originBUrl, () =>
+      rcloneCopy({
+        srcUrl: ctx.originUrl,
+        dstUrl: ctx.originBUrl,
+        src: `bench/${srcKey}`,
+        dst: `${SECOND_BACKEND_BUCKET}/${dstKey}`,
+        partSize,
+        concurrency,
+        credentials: c.target.credentials,
+      }),
+    );
     if (r.code !== 0) r.error = `rclone exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`;
   } else {
-    r = await received(ctx.originBUrl, () => multipartCopy(c.target, {
-      source: `bench/${srcKey}`, bucket: SECOND_BACKEND_BUCKET, key: dstKey, size, partSize, concurrency, checksum,
-    }));
+    r = await received(ctx.originBUrl, () =>
+      multipartCopy(c.target, {
+        source: `bench/${srcKey}`,
+        bucket: SECOND_BACKEND_BUCKET,
+        key: dstKey,
+        size,
+        partSize,
+        concurrency,
+        checksum,
+      }),
+    );
   }
   const secs = seconds(t0);
   const sent = (await originStats(ctx.originUrl)).bytesSent - sentBefore.bytesSent;
@@ -171,8 +195,11 @@ async function copyOnce(ctx, c, { size, partSize, concurrency, checksum }, tag) 
   const metrics = { MBps: mbps(size, secs), seconds: secs };
   if (c.id === 'direct') Object.assign(metrics, { clientPeakRssMB: r.peakRssMB });
   return {
-    ok, error: ok ? undefined : r.error ?? `source sent ${sent}, destination received ${r.arrived} of ${size} bytes`,
-    bytes: size, requests: c.id === 'direct' ? 1 : Math.ceil(size / partSize) + 2, metrics,
+    ok,
+    error: ok ? undefined : (r.error ?? `source sent ${sent}, destination received ${r.arrived} of ${size} bytes`),
+    bytes: size,
+    requests: c.id === 'direct' ? 1 : Math.ceil(size / partSize) + 2,
+    metrics,
     ...(c.id === 'direct' ? { loadgenCpuSeconds: r.cpuSeconds, externalCpuSeconds: r.cpuSeconds } : {}),
   };
 }

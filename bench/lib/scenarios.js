@@ -49,8 +49,11 @@ const BASE_SCENARIOS = [
       const r = await getObject(c.target, `/bench/get-${sizeKey(size)}`);
       const ok = r.status === 200 && r.bytes === size;
       return {
-        ok, error: ok ? undefined : `status ${r.status}, ${r.bytes} of ${size} bytes`,
-        bytes: r.bytes, requests: 1, metrics: { MBps: mbps(r.bytes, r.seconds), seconds: r.seconds },
+        ok,
+        error: ok ? undefined : `status ${r.status}, ${r.bytes} of ${size} bytes`,
+        bytes: r.bytes,
+        requests: 1,
+        metrics: { MBps: mbps(r.bytes, r.seconds), seconds: r.seconds },
       };
     },
   },
@@ -71,8 +74,11 @@ const BASE_SCENARIOS = [
       const arrived = after.bytesReceived - before.bytesReceived;
       const ok = r.status === 200 && arrived === size;
       return {
-        ok, error: ok ? undefined : `status ${r.status}, origin received ${arrived} of ${size} bytes`,
-        bytes: size, requests: 1, metrics: { MBps: mbps(size, r.seconds), seconds: r.seconds },
+        ok,
+        error: ok ? undefined : `status ${r.status}, origin received ${arrived} of ${size} bytes`,
+        bytes: size,
+        requests: 1,
+        metrics: { MBps: mbps(size, r.seconds), seconds: r.seconds },
       };
     },
   },
@@ -82,7 +88,9 @@ const BASE_SCENARIOS = [
     primary: { key: 'rps', unit: 'req/s', better: 'higher' },
     costBasis: 'requests',
     params: (opts) => ({
-      connections: 64, seconds: opts.duration ?? (opts.quick ? 2 : 5), reps: opts.reps ?? (opts.quick ? 2 : 3),
+      connections: 64,
+      seconds: opts.duration ?? (opts.quick ? 2 : 5),
+      reps: opts.reps ?? (opts.quick ? 2 : 3),
     }),
     async warmup(ctx, c, { connections }) {
       await loadTest(ctx.loadgen, { url: `${c.target.url}${presignedPath(c.target, '/bench/small-1KiB')}`, connections, seconds: 1 });
@@ -93,8 +101,10 @@ const BASE_SCENARIOS = [
       const r = await loadTest(ctx.loadgen, { url, connections, seconds });
       const ok = r.non2xx === 0 && r.errors === 0 && r.requests > 0;
       return {
-        ok, error: ok ? undefined : `${r.non2xx} non-2xx, ${r.errors} errors of ${r.requests} requests`,
-        bytes: r.requests * 1024, requests: r.requests,
+        ok,
+        error: ok ? undefined : `${r.non2xx} non-2xx, ${r.errors} errors of ${r.requests} requests`,
+        bytes: r.requests * 1024,
+        requests: r.requests,
         loadgenCpuSeconds: r.loadgenCpuSeconds,
         metrics: { rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms },
       };
@@ -117,8 +127,11 @@ const BASE_SCENARIOS = [
       const bytes = rs.reduce((n, r) => n + r.bytes, 0);
       const bad = rs.filter((r) => r.status !== 200 || r.bytes !== size);
       return {
-        ok: bad.length === 0, error: bad.length ? `${bad.length} of ${streams} streams failed (status ${bad[0].status}, ${bad[0].bytes} of ${size} bytes)` : undefined,
-        bytes, requests: streams, metrics: { MBps: mbps(bytes, seconds), seconds },
+        ok: bad.length === 0,
+        error: bad.length ? `${bad.length} of ${streams} streams failed (status ${bad[0].status}, ${bad[0].bytes} of ${size} bytes)` : undefined,
+        bytes,
+        requests: streams,
+        metrics: { MBps: mbps(bytes, seconds), seconds },
       };
     },
   },

@@ -44,7 +44,8 @@ function mechanismOf(s3: S3Request, signatureV2: boolean): 'v4' | 'v2' | 'anonym
   if (authorization !== undefined) return signatureV2 && authorization.startsWith('AWS ') ? 'v2' : 'v4';
   if (!PRESIGN_PARAM.test(s3.rawQuery)) {
     // Percent-encoded parameter names are rare; the full scan decodes them.
-    if (!s3.rawQuery.includes('%') || authMechanism({ method: s3.method, rawPath: s3.rawPath, rawQuery: s3.rawQuery, rawHeaders: [] }) === 'anonymous') return 'anonymous';
+    if (!s3.rawQuery.includes('%') || authMechanism({ method: s3.method, rawPath: s3.rawPath, rawQuery: s3.rawQuery, rawHeaders: [] }) === 'anonymous')
+      return 'anonymous';
   }
   // A SigV4 presigned URL names its algorithm; SigV2's has Signature/AWSAccessKeyId without one.
   return signatureV2 && !/(?:^|&)X-Amz-Algorithm=/.test(s3.rawQuery) ? 'v2' : 'v4';
@@ -57,7 +58,8 @@ export function authenticate(s3: S3Request, rawHeaders: string[], opts: Authenti
     // An unsigned body is covered by nothing, but a hash the client states is still checked on the way.
     const stated = s3.headers['x-amz-content-sha256'];
     const payload = stated === undefined ? ({ kind: 'unsigned' } as const) : parsePayloadHash(stated, 'x-amz-content-sha256');
-    if (payload.kind === 'streaming' && payload.mode !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') throw new S3Error('AccessDenied', 'A signed aws-chunked body needs a signed request.');
+    if (payload.kind === 'streaming' && payload.mode !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER')
+      throw new S3Error('AccessDenied', 'A signed aws-chunked body needs a signed request.');
     return { payload, signedHeaders: [] };
   }
   if (mechanism === 'v2' && sigV2Mechanism(signed) !== undefined) {
@@ -70,7 +72,10 @@ export function authenticate(s3: S3Request, rawHeaders: string[], opts: Authenti
   }
   const v4 = verifyRequest(signed, opts.keys, { regions: opts.regions, now: opts.now });
   return {
-    client: v4.client, accessKeyId: v4.accessKeyId, payload: v4.payload, signedHeaders: v4.signedHeaders,
+    client: v4.client,
+    accessKeyId: v4.accessKeyId,
+    payload: v4.payload,
+    signedHeaders: v4.signedHeaders,
     signing: { signingKey: v4.signingKey, timestamp: v4.timestamp, scope: v4.scope, seedSignature: v4.signature },
   };
 }

@@ -93,7 +93,12 @@ function authorizeAnonymous<B extends BackendTraits>(request: S3Request, policy:
   if (mode === 'deny' || (mode === 'read' && !ANONYMOUS_READS.has(request.operation))) throw denied();
   if (request.key !== undefined) assertLiteralKey(request.key, target.backend.capabilities.literalKeys);
   // Unsigned requests carry none of our credentials: what a document names is the backend's to judge.
-  return { headers: authenticatedHeaders(request.headers, new Set(), { anonymous: true }), target, unsigned: mode === 'backend', checkNamedBucket: () => undefined };
+  return {
+    headers: authenticatedHeaders(request.headers, new Set(), { anonymous: true }),
+    target,
+    unsigned: mode === 'backend',
+    checkNamedBucket: () => undefined,
+  };
 }
 
 function resolve<B extends BackendTraits>(policy: AccessPolicy<B>, bucket: string): Target<B> {

@@ -6,7 +6,7 @@ import { parseIsoDateTime } from '../s3/dates.js';
 export const MAX_POLICY_CHARS = 20 * 1024;
 
 export type PolicyCondition =
-  | { kind: 'eq' | 'starts-with'; /** lower-case, without `$` */ field: string; value: string; /** S3's rendering, for error messages */ text: string }
+  | { kind: 'eq' | 'starts-with' /** lower-case, without `$` */; field: string; value: string /** S3's rendering, for error messages */; text: string }
   | { kind: 'content-length-range'; min: number; max: number; text: string };
 
 export interface PostPolicy {

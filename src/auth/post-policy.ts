@@ -25,7 +25,10 @@ export interface PostVerifyOptions {
   now: Date;
 }
 
-export interface LengthRange { min: number; max: number }
+export interface LengthRange {
+  min: number;
+  max: number;
+}
 
 /** What a verified form asks for: who signed, where the object goes, and how it is stored and answered. */
 export interface PostUpload {
@@ -122,12 +125,22 @@ export function verifyPostPolicy(input: PostPolicyInput, keys: KeyStore, opts: P
     throw new S3Error('AccessDenied', `Invalid according to Policy: Extra input fields: ${extra.map(([, , asSent]) => asSent).join(', ')}`);
   }
   return {
-    version: mechanism === 'v4' ? 4 : 2, client, accessKeyId, key, lengthRange, headers: objectHeaders(form),
-    successActionStatus: form.get('success_action_status'), successActionRedirect: form.get('success_action_redirect') ?? form.get('redirect'),
+    version: mechanism === 'v4' ? 4 : 2,
+    client,
+    accessKeyId,
+    key,
+    lengthRange,
+    headers: objectHeaders(form),
+    successActionStatus: form.get('success_action_status'),
+    successActionRedirect: form.get('success_action_redirect') ?? form.get('redirect'),
   };
 }
 
-interface Signed { client: ClientConfig; accessKeyId: string; policyBase64: string }
+interface Signed {
+  client: ClientConfig;
+  accessKeyId: string;
+  policyBase64: string;
+}
 
 /** post-object.md §8 step 3, SigV4: hex HMAC-SHA256 of the base64 policy under the scope's signing key. */
 function checkSigV4(form: FormFields, keys: KeyStore, opts: PostVerifyOptions): Signed {
@@ -137,7 +150,8 @@ function checkSigV4(form: FormFields, keys: KeyStore, opts: PostVerifyOptions): 
   if (algorithm !== 'AWS4-HMAC-SHA256') throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
   // Form fields are read like presigned-URL parameters, and S3 answers with the query wording (§8 [obs]).
   const credential = parseCredential(credentialField, QUERY_FAMILY);
-  if (parseAmzDate(date) === undefined) throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
+  if (parseAmzDate(date) === undefined)
+    throw new S3Error('AuthorizationQueryParametersError', "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
   checkScope(credential, date, opts.regions, QUERY_FAMILY);
   const client = lookupClient(keys, credential.accessKeyId, form.has('x-amz-security-token'));
   const expected = hmacHex(keys.signingKeyFor(client, credential.date, credential.region), policyBase64);
@@ -168,7 +182,6 @@ function mismatch(accessKeyId: string, policyBase64: string): S3Error {
   return new S3Error('SignatureDoesNotMatch', undefined, { AWSAccessKeyId: accessKeyId, StringToSign: policyBase64 });
 }
 
-
 /**
  * post-object.md §5: every condition in order, the first that fails is named. `bucket` is the
  * bucket posted to; a field the form lacks reads as empty [?]. Content-Type with starts-with is a
@@ -183,12 +196,13 @@ function evaluateConditions(conditions: PolicyCondition[], form: FormFields, buc
       lengthRange = lengthRange === undefined ? { min: c.min, max: c.max } : { min: Math.max(lengthRange.min, c.min), max: Math.min(lengthRange.max, c.max) };
       continue;
     }
-    const actual = c.field === 'bucket' ? bucket : form.get(c.field) ?? '';
-    const ok = c.kind === 'eq'
-      ? actual === c.value
-      : c.field === 'content-type'
-        ? actual.split(',').every((item) => item.trim().startsWith(c.value))
-        : actual.startsWith(c.value);
+    const actual = c.field === 'bucket' ? bucket : (form.get(c.field) ?? '');
+    const ok =
+      c.kind === 'eq'
+        ? actual === c.value
+        : c.field === 'content-type'
+          ? actual.split(',').every((item) => item.trim().startsWith(c.value))
+          : actual.startsWith(c.value);
     if (!ok) throw new S3Error('AccessDenied', `Invalid according to Policy: Policy Condition failed: ${c.text}`);
     covered.add(c.field);
   }

@@ -4,8 +4,12 @@ import { isUtf8 } from 'node:buffer';
 import { percentDecode } from '../s3/uri.js';
 
 const RESPONSE_OVERRIDES = [
-  'response-cache-control', 'response-content-disposition', 'response-content-encoding',
-  'response-content-language', 'response-content-type', 'response-expires',
+  'response-cache-control',
+  'response-content-disposition',
+  'response-content-encoding',
+  'response-content-language',
+  'response-content-type',
+  'response-expires',
 ];
 
 /**
@@ -14,10 +18,36 @@ const RESPONSE_OVERRIDES = [
  * what the aws CLI v1 and boto3 presigned URLs use), so that any of their requests verifies.
  */
 export const SIGNED_SUBRESOURCES: ReadonlySet<string> = new Set([
-  'accelerate', 'acl', 'analytics', 'cors', 'defaultObjectAcl', 'delete', 'inventory', 'lifecycle', 'location',
-  'logging', 'metrics', 'notification', 'object-lock', 'partNumber', 'policy', 'replication', 'requestPayment',
-  'restore', 'select', 'select-type', 'storageClass', 'tagging', 'torrent', 'uploadId', 'uploads', 'versionId',
-  'versioning', 'versions', 'website', ...RESPONSE_OVERRIDES,
+  'accelerate',
+  'acl',
+  'analytics',
+  'cors',
+  'defaultObjectAcl',
+  'delete',
+  'inventory',
+  'lifecycle',
+  'location',
+  'logging',
+  'metrics',
+  'notification',
+  'object-lock',
+  'partNumber',
+  'policy',
+  'replication',
+  'requestPayment',
+  'restore',
+  'select',
+  'select-type',
+  'storageClass',
+  'tagging',
+  'torrent',
+  'uploadId',
+  'uploads',
+  'versionId',
+  'versioning',
+  'versions',
+  'website',
+  ...RESPONSE_OVERRIDES,
 ]);
 
 /**
@@ -26,12 +56,24 @@ export const SIGNED_SUBRESOURCES: ReadonlySet<string> = new Set([
  * URL for PutObject could turn it into PutObjectRetention or PutObjectLegalHold.
  */
 export const UNSIGNED_OPERATION_PARAMS: ReadonlySet<string> = new Set([
-  'attributes', 'encryption', 'intelligent-tiering', 'legal-hold', 'metadataTable', 'ownershipControls',
-  'policyStatus', 'publicAccessBlock', 'renameObject', 'retention',
+  'attributes',
+  'encryption',
+  'intelligent-tiering',
+  'legal-hold',
+  'metadataTable',
+  'ownershipControls',
+  'policyStatus',
+  'publicAccessBlock',
+  'renameObject',
+  'retention',
 ]);
 
 /** One query parameter as sent; `bare` when it had no `=` (`?acl` rather than `?acl=`). */
-export interface RawParam { name: string; rawValue: string; bare: boolean }
+export interface RawParam {
+  name: string;
+  rawValue: string;
+  bare: boolean;
+}
 
 /** Splits a raw query at `&`, names decoded (they are ASCII in practice), values left raw. */
 export function splitRawQuery(rawQuery: string): RawParam[] {

@@ -110,8 +110,10 @@ export interface CanonicalRequestParts {
 
 /** sigv4.md §3: the six lines, no trailing newline. */
 export function canonicalRequest(parts: CanonicalRequestParts): string {
-  return `${parts.method}\n${canonicalUri(parts.rawPath)}\n${canonicalQuery(parts.rawQuery, parts.presigned)}\n`
-    + `${canonicalHeaders(parts.rawHeaders, parts.signedHeaders)}\n${parts.signedHeaders.join(';')}\n${parts.payloadHash}`;
+  return (
+    `${parts.method}\n${canonicalUri(parts.rawPath)}\n${canonicalQuery(parts.rawQuery, parts.presigned)}\n` +
+    `${canonicalHeaders(parts.rawHeaders, parts.signedHeaders)}\n${parts.signedHeaders.join(';')}\n${parts.payloadHash}`
+  );
 }
 
 /** sigv4.md §4. */
@@ -126,4 +128,3 @@ export function deriveSigningKey(secret: string, date: string, region: string, s
   const kService = createHmac('sha256', kRegion).update(service).digest();
   return createHmac('sha256', kService).update('aws4_request').digest();
 }
-

@@ -55,7 +55,6 @@ export class QueryFacts {
     const i = this.#names.indexOf(name);
     return i < 0 ? undefined : decodeValue(this.#rawValues[i]!);
   }
-
 }
 
 function decodeValue(raw: string): string {
@@ -85,9 +84,19 @@ export const QUERY_FAMILY: ErrorFamily = {
   dateMismatch: (scopeDate, tsDate) => `Invalid credential date "${scopeDate}". This date is not the same as X-Amz-Date: "${tsDate}".`,
 };
 
-export interface Credential { accessKeyId: string; date: string; region: string; service: string; terminal: string }
+export interface Credential {
+  accessKeyId: string;
+  date: string;
+  region: string;
+  service: string;
+  terminal: string;
+}
 
-export interface ParsedAuthorization { credential: Credential; signedHeaders: string[]; signature: string }
+export interface ParsedAuthorization {
+  credential: Credential;
+  signedHeaders: string[];
+  signature: string;
+}
 
 const HEADER_MALFORMED = 'The authorization header is malformed; ';
 const THREE_COMPONENTS = `${HEADER_MALFORMED}the authorization header requires three components: Credential, SignedHeaders, and Signature.`;
@@ -122,7 +131,11 @@ export function parseAuthorization(value: string): ParsedAuthorization {
     if (key === 'Credential' && credential === undefined) credential = val;
     else if (key === 'SignedHeaders' && signedHeaders === undefined) signedHeaders = val;
     else if (key === 'Signature' && signature === undefined) signature = val;
-    else throw new S3Error('AuthorizationHeaderMalformed', `${HEADER_MALFORMED}each of Credential, SignedHeaders and Signature must appear exactly once, and nothing else.`);
+    else
+      throw new S3Error(
+        'AuthorizationHeaderMalformed',
+        `${HEADER_MALFORMED}each of Credential, SignedHeaders and Signature must appear exactly once, and nothing else.`,
+      );
   }
   if (!credential || !signedHeaders || !signature) throw new S3Error('AuthorizationHeaderMalformed', THREE_COMPONENTS);
   return { credential: parseCredential(credential, HEADER_FAMILY), signedHeaders: parseSignedHeaders(signedHeaders, HEADER_FAMILY), signature };
@@ -162,7 +175,6 @@ export function checkScope(c: Credential, timestamp: string, regions: string[], 
   if (c.terminal !== 'aws4_request') throw new S3Error(family.code, `${family.prefix}incorrect terminal "${c.terminal}". This endpoint uses "aws4_request".`);
 }
 
-
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
 /** sigv4.md §3.5: the HashedPayload value → how the body is covered. */
@@ -173,8 +185,10 @@ export function parsePayloadHash(value: string, argumentName: string): PayloadMo
   if (value === 'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD' || value === 'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER') {
     throw new S3Error('NotImplemented', 'SigV4a streaming payloads (STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD) are not supported.');
   }
-  throw new S3Error('InvalidArgument',
-    'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, '
-    + 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.',
-    { ArgumentName: argumentName, ArgumentValue: value });
+  throw new S3Error(
+    'InvalidArgument',
+    'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, ' +
+      'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.',
+    { ArgumentName: argumentName, ArgumentValue: value },
+  );
 }

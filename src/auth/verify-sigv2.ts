@@ -6,8 +6,18 @@ import { formatAmzDate, formatIsoSeconds, parseAmzDate, parseHttpDate } from '..
 import type { KeyStore } from './keys.js';
 import { decodeQueryComponent } from '../s3/uri.js';
 import {
-  SIGNED_SUBRESOURCES, UNSIGNED_OPERATION_PARAMS, canonicalResource, decodeOnce, decodingMatters, isBareBucketPath,
-  signV2, splitRawQuery, stringToSignBytes, stringToSignV2, type RawParam, type StringToSignV2,
+  SIGNED_SUBRESOURCES,
+  UNSIGNED_OPERATION_PARAMS,
+  canonicalResource,
+  decodeOnce,
+  decodingMatters,
+  isBareBucketPath,
+  signV2,
+  splitRawQuery,
+  stringToSignBytes,
+  stringToSignV2,
+  type RawParam,
+  type StringToSignV2,
 } from './sigv2.js';
 import { parsePayloadHash } from './verify-parse.js';
 import type { SignedRequest } from './verify.js';
@@ -35,7 +45,8 @@ export interface SigV2Options {
 }
 
 const MAX_SKEW_MS = 900_000; // sigv2.md §6
-const BOTH_MESSAGE = 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified';
+const BOTH_MESSAGE =
+  'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified';
 const HEADER_INVALID = 'AWS authorization header is invalid.  Expected AwsAccessKeyId:signature';
 const QUERY_MISSING = 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters';
 
@@ -76,7 +87,10 @@ function queryValue(f: Facts, name: string): string | undefined {
 }
 
 function header(f: Facts, name: string): string | undefined {
-  return f.headers.get(name)?.map((v) => v.trim()).join(',');
+  return f.headers
+    .get(name)
+    ?.map((v) => v.trim())
+    .join(',');
 }
 
 /** sigv2.md §1: which SigV2 form a request uses, if any; SigV4 and anonymous requests give undefined. */
@@ -112,7 +126,7 @@ function verifyHeader(req: SignedRequest, f: Facts, keys: KeyStore, opts: SigV2O
   const amzDate = header(f, 'x-amz-date');
   const rawTime = amzDate ?? header(f, 'date');
   const now = opts.now.getTime();
-  const ms = rawTime === undefined ? undefined : parseHttpDate(rawTime, now) ?? (amzDate === undefined ? undefined : parseAmzDate(rawTime));
+  const ms = rawTime === undefined ? undefined : (parseHttpDate(rawTime, now) ?? (amzDate === undefined ? undefined : parseAmzDate(rawTime)));
   if (rawTime === undefined || ms === undefined) throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
   if (Math.abs(now - ms) > MAX_SKEW_MS) {
     throw new S3Error('RequestTimeTooSkewed', undefined, { RequestTime: rawTime, ServerTime: formatIsoSeconds(now), MaxAllowedSkewMilliseconds: MAX_SKEW_MS });
@@ -124,7 +138,13 @@ function verifyHeader(req: SignedRequest, f: Facts, keys: KeyStore, opts: SigV2O
 
   // Step 5: the signature over every candidate resource (§4.4).
   const amzHeaders = amzPairs(f);
-  const base = { method: req.method, contentMd5: header(f, 'content-md5') ?? '', contentType: header(f, 'content-type') ?? '', date: amzDate === undefined ? rawTime : '', amzHeaders };
+  const base = {
+    method: req.method,
+    contentMd5: header(f, 'content-md5') ?? '',
+    contentType: header(f, 'content-type') ?? '',
+    date: amzDate === undefined ? rawTime : '',
+    amzHeaders,
+  };
   const signature = checkSignature(client, provided, base, candidateResources(req, opts, false));
   return { version: 2, client, accessKeyId, presigned: false, payload, hoistedHeaders: [], signature, timestamp: formatAmzDate(ms) };
 }

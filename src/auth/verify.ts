@@ -7,12 +7,27 @@ import type { KeyStore } from './keys.js';
 import { canonicalRequest, stringToSign } from './sigv4.js';
 import { hmacSha256Hex, secretsEqual } from '../s3/hash.js';
 import {
-  HEADER_FAMILY, QUERY_FAMILY, checkScope, parseAuthorization, parseCredential,
-  parsePayloadHash, parseSignedHeaders, scanHeaders, scanQuery, type Credential, type HeaderFacts, type QueryFacts,
+  HEADER_FAMILY,
+  QUERY_FAMILY,
+  checkScope,
+  parseAuthorization,
+  parseCredential,
+  parsePayloadHash,
+  parseSignedHeaders,
+  scanHeaders,
+  scanQuery,
+  type Credential,
+  type HeaderFacts,
+  type QueryFacts,
 } from './verify-parse.js';
 
 /** rawPath/rawQuery = req.url split at the FIRST '?', untouched; rawHeaders = Node's req.rawHeaders. */
-export interface SignedRequest { method: string; rawPath: string; rawQuery: string; rawHeaders: string[] }
+export interface SignedRequest {
+  method: string;
+  rawPath: string;
+  rawQuery: string;
+  rawHeaders: string[];
+}
 
 export type { PayloadMode } from '../s3/payload.js';
 
@@ -34,14 +49,19 @@ export interface AuthResult {
 }
 
 /** regions: accepted in the scope; the first is the one named in wrong-region errors. */
-export interface VerifyOptions { regions: string[]; now: Date }
+export interface VerifyOptions {
+  regions: string[];
+  now: Date;
+}
 
 const MAX_SKEW_MS = 900_000; // sigv4.md §8
 const MAX_EXPIRES_SECONDS = 604_800; // sigv4.md §7: 7 days, inclusive
 
 const SIGV2_MESSAGE = 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.';
-const BOTH_MESSAGE = 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified';
-const QUERY_MISSING_MESSAGE = 'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.';
+const BOTH_MESSAGE =
+  'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified';
+const QUERY_MISSING_MESSAGE =
+  'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.';
 
 function mechanism(h: HeaderFacts, q: QueryFacts): 'header' | 'presigned' | 'anonymous' {
   if (h.authorization.length > 0) return 'header';
@@ -67,7 +87,8 @@ export function verifyRequest(req: SignedRequest, keys: KeyStore, opts: VerifyOp
 
 function verifyHeaderAuth(req: SignedRequest, h: HeaderFacts, keys: KeyStore, opts: VerifyOptions): AuthResult {
   // Step 2: parse the Authorization header (§2). Two of them would leave it open which one was meant.
-  if (h.authorization.length > 1) throw new S3Error('AuthorizationHeaderMalformed', 'The authorization header is malformed; more than one Authorization header was sent.');
+  if (h.authorization.length > 1)
+    throw new S3Error('AuthorizationHeaderMalformed', 'The authorization header is malformed; more than one Authorization header was sent.');
   const auth = parseAuthorization(h.authorization[0]!);
 
   // Step 3: timestamp (§4) and clock skew (§8). x-amz-date wins over Date.
@@ -91,8 +112,14 @@ function verifyHeaderAuth(req: SignedRequest, h: HeaderFacts, keys: KeyStore, op
   const payload = parsePayloadHash(h.contentSha256, 'x-amz-content-sha256');
 
   return checkSignature(req, keys, {
-    client, credential: auth.credential, timestamp, signedHeaders: auth.signedHeaders, payloadHash: h.contentSha256,
-    payload, presigned: false, provided: auth.signature,
+    client,
+    credential: auth.credential,
+    timestamp,
+    signedHeaders: auth.signedHeaders,
+    payloadHash: h.contentSha256,
+    payload,
+    presigned: false,
+    provided: auth.signature,
   });
 }
 
@@ -114,7 +141,7 @@ function verifyPresigned(req: SignedRequest, h: HeaderFacts, q: QueryFacts, keys
   const credential = parseCredential(credentialParam, QUERY_FAMILY);
   const signedHeaders = parseSignedHeaders(signedHeadersParam, QUERY_FAMILY);
   const start = parseAmzDate(amzDate);
-  if (start === undefined) throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
+  if (start === undefined) throw new S3Error('AuthorizationQueryParametersError', "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
   const expires = parseExpires(expiresParam);
 
   // Step 3: valid while X-Amz-Date <= now < X-Amz-Date + X-Amz-Expires; no skew rule, but a
@@ -123,7 +150,11 @@ function verifyPresigned(req: SignedRequest, h: HeaderFacts, q: QueryFacts, keys
   if (now < start - MAX_SKEW_MS) throw new S3Error('AccessDenied', 'Request is not valid yet');
   const end = start + expires * 1000;
   if (now >= end) {
-    throw new S3Error('AccessDenied', 'Request has expired', { 'X-Amz-Expires': expiresParam, Expires: formatIsoSeconds(end), ServerTime: formatIsoSeconds(now) });
+    throw new S3Error('AccessDenied', 'Request has expired', {
+      'X-Amz-Expires': expiresParam,
+      Expires: formatIsoSeconds(end),
+      ServerTime: formatIsoSeconds(now),
+    });
   }
 
   // Steps 4–6.
@@ -136,7 +167,14 @@ function verifyPresigned(req: SignedRequest, h: HeaderFacts, q: QueryFacts, keys
   const payload = parsePayloadHash(payloadHash, q.has('X-Amz-Content-Sha256') ? 'X-Amz-Content-Sha256' : 'x-amz-content-sha256');
 
   return checkSignature(req, keys, {
-    client, credential, timestamp: amzDate, signedHeaders, payloadHash, payload, presigned: true, provided: signature,
+    client,
+    credential,
+    timestamp: amzDate,
+    signedHeaders,
+    payloadHash,
+    payload,
+    presigned: true,
+    provided: signature,
   });
 }
 
@@ -145,7 +183,10 @@ function parseExpires(value: string): number {
   if (!/^\d+$/.test(value)) throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Expires should be a number');
   const seconds = Number(value);
   if (seconds > MAX_EXPIRES_SECONDS) {
-    throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds');
+    throw new S3Error(
+      'AuthorizationQueryParametersError',
+      'X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds',
+    );
   }
   // 0 would make a URL that is never valid; refuse it as a parameter error rather than as "expired" (our choice, §7 [?]).
   if (seconds < 1) throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Expires must be at least 1 second');
@@ -176,8 +217,14 @@ function checkSignedHeaders(h: HeaderFacts, signed: string[], dateIsTimestamp: b
 }
 
 interface Verified {
-  client: ClientConfig; credential: Credential; timestamp: string; signedHeaders: string[]; payloadHash: string;
-  payload: PayloadMode; presigned: boolean; provided: string;
+  client: ClientConfig;
+  credential: Credential;
+  timestamp: string;
+  signedHeaders: string[];
+  payloadHash: string;
+  payload: PayloadMode;
+  presigned: boolean;
+  provided: string;
 }
 
 /**
@@ -189,8 +236,13 @@ function checkSignature(req: SignedRequest, keys: KeyStore, v: Verified): AuthRe
   const { credential } = v;
   const scope = `${credential.date}/${credential.region}/s3/aws4_request`;
   const canonical = canonicalRequest({
-    method: req.method, rawPath: req.rawPath, rawQuery: req.rawQuery, rawHeaders: req.rawHeaders,
-    signedHeaders: v.signedHeaders, payloadHash: v.payloadHash, presigned: v.presigned,
+    method: req.method,
+    rawPath: req.rawPath,
+    rawQuery: req.rawQuery,
+    rawHeaders: req.rawHeaders,
+    signedHeaders: v.signedHeaders,
+    payloadHash: v.payloadHash,
+    presigned: v.presigned,
   });
   const sts = stringToSign(v.timestamp, scope, canonical);
   const signingKey = keys.signingKeyFor(v.client, credential.date, credential.region);
@@ -198,7 +250,14 @@ function checkSignature(req: SignedRequest, keys: KeyStore, v: Verified): AuthRe
     throw new S3Error('SignatureDoesNotMatch', undefined, { AWSAccessKeyId: credential.accessKeyId, StringToSign: sts });
   }
   return {
-    client: v.client, accessKeyId: credential.accessKeyId, presigned: v.presigned, payload: v.payload, signingKey,
-    timestamp: v.timestamp, scope, signature: v.provided, signedHeaders: v.signedHeaders,
+    client: v.client,
+    accessKeyId: credential.accessKeyId,
+    presigned: v.presigned,
+    payload: v.payload,
+    signingKey,
+    timestamp: v.timestamp,
+    scope,
+    signature: v.provided,
+    signedHeaders: v.signedHeaders,
   };
 }

@@ -73,7 +73,13 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 /** Parses `header-name ":" header-value`, whitespace around ':' and the value allowed (§3). */
 export function parseTrailerLine(line: string): { name: string; value: string } {
   const colon = line.indexOf(':');
-  const name = colon === -1 ? '' : line.slice(0, colon).replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase();
+  const name =
+    colon === -1
+      ? ''
+      : line
+          .slice(0, colon)
+          .replace(/^[ \t]+|[ \t]+$/g, '')
+          .toLowerCase();
   if (!TOKEN.test(name)) throw malformed('An aws-chunked trailer line is malformed.');
   return { name, value: line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '') };
 }

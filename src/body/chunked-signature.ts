@@ -4,8 +4,6 @@ import type { ChunkSigning } from '../s3/payload.js';
 
 export type { ChunkSigning } from '../s3/payload.js';
 
-
-
 /** String to sign of one chunk (also the final 0-byte one), aws-chunked.md §4. */
 export function chunkStringToSign(signing: Pick<ChunkSigning, 'timestamp' | 'scope'>, previousSignature: string, dataSha256Hex: string): string {
   return `AWS4-HMAC-SHA256-PAYLOAD\n${signing.timestamp}\n${signing.scope}\n${previousSignature}\n${EMPTY_SHA256}\n${dataSha256Hex}`;

@@ -234,13 +234,18 @@ export class AwsChunkedDecoder extends HoldBack {
       // With no trailer lines, signers differ: "" per §4, "\n" in minio-go; both prove the key.
       const candidates = this.#canonicalTrailer === '' ? ['', '\n'] : [this.#canonicalTrailer];
       const ok = candidates.some((canonical) =>
-        secretsEqual(hmacSha256Hex(this.#signing!.signingKey, trailerStringToSign(this.#signing!, this.#previousSignature, canonical)), this.#trailerSignature!, true),
+        secretsEqual(
+          hmacSha256Hex(this.#signing!.signingKey, trailerStringToSign(this.#signing!, this.#previousSignature, canonical)),
+          this.#trailerSignature!,
+          true,
+        ),
       );
       if (!ok) throw new S3Error('SignatureDoesNotMatch');
     }
     if (this.#trailerName !== undefined) {
       const value = this.#trailers[this.#trailerName];
-      if (value === undefined) throw new S3Error('IncompleteBody', `The aws-chunked body ended without the ${this.#trailerName} trailer announced in x-amz-trailer.`);
+      if (value === undefined)
+        throw new S3Error('IncompleteBody', `The aws-chunked body ended without the ${this.#trailerName} trailer announced in x-amz-trailer.`);
       if (!this.#checksum!.digest().equals(decodeDigest(this.#trailerAlg!, value)!)) throw digestMismatch(this.#trailerAlg!);
       this.#verifiedChecksum = { alg: this.#trailerAlg!, base64: value };
     }
@@ -258,7 +263,6 @@ export class AwsChunkedDecoder extends HoldBack {
     this.#pending.take();
     callback(err);
   }
-
 }
 
 export function createAwsChunkedDecoder(opts: AwsChunkedOptions): AwsChunkedDecoder {

@@ -39,7 +39,10 @@ export abstract class HoldBack extends Transform {
 
 /** A pass-through check over the body bytes as they are: digest while streaming, verify at the end. */
 export class DigestCheck extends HoldBack {
-  constructor(private readonly update: (chunk: Buffer) => void, private readonly verify: () => void) {
+  constructor(
+    private readonly update: (chunk: Buffer) => void,
+    private readonly verify: () => void,
+  ) {
     super();
   }
 

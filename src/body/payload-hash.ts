@@ -11,7 +11,8 @@ export function createPayloadHashCheck(expectedHex: string): Transform {
     (chunk) => hash.update(chunk),
     () => {
       const computed = hash.digest('hex');
-      if (computed !== expected) throw new S3Error('XAmzContentSHA256Mismatch', undefined, { ClientComputedContentSHA256: expected, S3ComputedContentSHA256: computed });
+      if (computed !== expected)
+        throw new S3Error('XAmzContentSHA256Mismatch', undefined, { ClientComputedContentSHA256: expected, S3ComputedContentSHA256: computed });
     },
   );
 }

@@ -75,10 +75,18 @@ export function fileDataOffset(head: Buffer, boundary: string, partIndex: number
 }
 
 function boundaryOf(contentType: string): string | undefined {
-  return /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType)?.slice(1).find((v) => v !== undefined);
+  return /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i
+    .exec(contentType)
+    ?.slice(1)
+    .find((v) => v !== undefined);
 }
 
-export function parsePostForm(body: Readable, contentType: string | undefined, limits: PostFormLimits = DEFAULT_POST_FORM_LIMITS, contentLength?: number): Promise<PostForm> {
+export function parsePostForm(
+  body: Readable,
+  contentType: string | undefined,
+  limits: PostFormLimits = DEFAULT_POST_FORM_LIMITS,
+  contentLength?: number,
+): Promise<PostForm> {
   if (!contentType || !/^multipart\/form-data\s*(;|$)/i.test(contentType.trim())) {
     return Promise.reject(new S3Error('PreconditionFailed', undefined, { Condition: NOT_MULTIPART }));
   }
@@ -87,7 +95,9 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
     // preservePath: the policy stage applies S3's own basename rule to ${filename} (post-object.md §2).
     // defParamCharset: browsers send the file name as raw UTF-8 in Content-Disposition; busboy would read it as latin1.
     bb = busboy({
-      headers: { 'content-type': contentType }, preservePath: true, defParamCharset: 'utf8',
+      headers: { 'content-type': contentType },
+      preservePath: true,
+      defParamCharset: 'utf8',
       limits: { fieldSize: limits.maxPreDataBytes, fields: limits.maxFields },
     });
   } catch {
@@ -160,13 +170,15 @@ export function parsePostForm(body: Readable, contentType: string | undefined, l
           fields.push(entry);
           const chunks: Buffer[] = [];
           stream.on('data', (c: Buffer) => chunks.push(c));
-          pendingFields.push(new Promise<void>((done) => {
-            stream.once('end', () => {
-              entry[1] = Buffer.concat(chunks).toString('utf8');
-              done();
-            });
-            stream.once('error', () => done());
-          }));
+          pendingFields.push(
+            new Promise<void>((done) => {
+              stream.once('end', () => {
+                entry[1] = Buffer.concat(chunks).toString('utf8');
+                done();
+              });
+              stream.once('error', () => done());
+            }),
+          );
           return;
         }
         stream.resume();

@@ -13,7 +13,15 @@ import { createAwsChunkedDecoder } from './chunked.js';
 import type { ChunkSigning } from './chunked-signature.js';
 import { createPayloadHashCheck } from './payload-hash.js';
 import { reframeUnsignedTrailer } from './reframe.js';
-import { bucketsNamedIn, canonicalCompleteMultipartUpload, canonicalDeleteObjects, DOCUMENTS_NAMING_BUCKETS, readBounded, tooLarge, xmlBodyLimit } from './xml-body.js';
+import {
+  bucketsNamedIn,
+  canonicalCompleteMultipartUpload,
+  canonicalDeleteObjects,
+  DOCUMENTS_NAMING_BUCKETS,
+  readBounded,
+  tooLarge,
+  xmlBodyLimit,
+} from './xml-body.js';
 
 /** The body as the backend receives it. */
 export interface PreparedBody {
@@ -186,8 +194,10 @@ export async function prepareBody(input: BodyInput): Promise<PreparedBody> {
 }
 
 const ROOTS: Record<string, string> = {
-  PutBucketLogging: 'BucketLoggingStatus', PutBucketInventoryConfiguration: 'InventoryConfiguration',
-  PutBucketAnalyticsConfiguration: 'AnalyticsConfiguration', PutBucketReplication: 'ReplicationConfiguration',
+  PutBucketLogging: 'BucketLoggingStatus',
+  PutBucketInventoryConfiguration: 'InventoryConfiguration',
+  PutBucketAnalyticsConfiguration: 'AnalyticsConfiguration',
+  PutBucketReplication: 'ReplicationConfiguration',
 };
 
 /**
@@ -206,9 +216,10 @@ async function checkNamedBuckets(input: BodyInput, body: PreparedBody): Promise<
  */
 async function rewriteXmlBody(input: BodyInput, body: PreparedBody, operation: 'DeleteObjects' | 'CompleteMultipartUpload'): Promise<PreparedBody> {
   const raw = (await readBounded(body.stream as Readable, xmlBodyLimit(operation), input.budget)).toString('utf8');
-  const doc = operation === 'DeleteObjects'
-    ? canonicalDeleteObjects(raw, (key) => assertLiteralKey(key, input.literalKeys, 'Key'))
-    : canonicalCompleteMultipartUpload(raw);
+  const doc =
+    operation === 'DeleteObjects'
+      ? canonicalDeleteObjects(raw, (key) => assertLiteralKey(key, input.literalKeys, 'Key'))
+      : canonicalCompleteMultipartUpload(raw);
   const bytes = Buffer.from(doc, 'utf8');
   const framing: Record<string, string | undefined> = { ...body.framing, 'content-md5': md5Base64(bytes) };
   if (operation === 'DeleteObjects') {

@@ -37,7 +37,8 @@ export async function readBounded(body: Readable, limit: number, budget: ByteBud
   }
 }
 
-const malformed = (detail?: string) => new S3Error('MalformedXML', detail ? `The XML you provided was not well-formed or did not validate against our published schema: ${detail}` : undefined);
+const malformed = (detail?: string) =>
+  new S3Error('MalformedXML', detail ? `The XML you provided was not well-formed or did not validate against our published schema: ${detail}` : undefined);
 
 /**
  * Parses strictly (s3/xml-read.ts: well-formed, no DTD, only XML's own entities), one root of the expected name. What
@@ -88,7 +89,10 @@ export function canonicalDeleteObjects(body: string, checkKey: (key: string) => 
 
 /** Configuration writes whose document names other buckets, and the elements that do (security.md §3.5). */
 export const DOCUMENTS_NAMING_BUCKETS: ReadonlySet<string> = new Set([
-  'PutBucketLogging', 'PutBucketInventoryConfiguration', 'PutBucketAnalyticsConfiguration', 'PutBucketReplication',
+  'PutBucketLogging',
+  'PutBucketInventoryConfiguration',
+  'PutBucketAnalyticsConfiguration',
+  'PutBucketReplication',
 ]);
 const BUCKET_ELEMENTS = new Set(['TargetBucket', 'Bucket']);
 
@@ -96,7 +100,13 @@ const BUCKET_ELEMENTS = new Set(['TargetBucket', 'Bucket']);
 export function bucketsNamedIn(body: string, root: string): string[] {
   const found: string[] = [];
   const walk = (el: XmlElement): void => {
-    if (BUCKET_ELEMENTS.has(el.name)) found.push(el.text.trim().replace(/^arn:aws[a-z-]*:s3:::/, '').split('/')[0]!);
+    if (BUCKET_ELEMENTS.has(el.name))
+      found.push(
+        el.text
+          .trim()
+          .replace(/^arn:aws[a-z-]*:s3:::/, '')
+          .split('/')[0]!,
+      );
     el.children.forEach(walk);
   };
   walk(parseRoot(body, root));
@@ -116,7 +126,8 @@ export function canonicalCompleteMultipartUpload(body: string): string {
   let out = `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUpload xmlns="${XMLNS}">`;
   for (const part of parts) {
     const number = text(part, 'PartNumber')?.trim();
-    if (number === undefined || !/^\d{1,5}$/.test(number) || +number < 1 || +number > MAX_PARTS) throw malformed('PartNumber must be an integer between 1 and 10000');
+    if (number === undefined || !/^\d{1,5}$/.test(number) || +number < 1 || +number > MAX_PARTS)
+      throw malformed('PartNumber must be an integer between 1 and 10000');
     const etag = text(part, 'ETag');
     if (etag === undefined || !/^[\x20-\x7e]{1,1024}$/.test(etag)) throw malformed('a Part has no valid ETag');
     let checksums = '';

@@ -32,7 +32,8 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   } catch (err) {
     throw new ConfigError([`(file): not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(['(root): must be a mapping of server, admin, clients, backends, routes, copy']);
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+    throw new ConfigError(['(root): must be a mapping of server, admin, clients, backends, routes, copy']);
   const problems: string[] = [];
   const interpolated = interpolateEnv(doc, env, problems);
   if (problems.length) throw new ConfigError(problems);

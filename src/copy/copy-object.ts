@@ -19,7 +19,8 @@ import type { CopyPlan } from './plan.js';
 const DIRECTIVE_HEADERS = ['content-type', 'content-encoding', 'content-disposition', 'content-language', 'cache-control', 'expires'];
 
 /** Always from the request, never copied: storage class, ACL, encryption, lock, redirect (§5.1). */
-const REQUEST_ONLY = /^(x-amz-storage-class|x-amz-acl|x-amz-grant-.*|x-amz-server-side-encryption.*|x-amz-website-redirect-location|x-amz-object-lock-.*|x-amz-expected-bucket-owner|x-amz-request-payer)$/;
+const REQUEST_ONLY =
+  /^(x-amz-storage-class|x-amz-acl|x-amz-grant-.*|x-amz-server-side-encryption.*|x-amz-website-redirect-location|x-amz-object-lock-.*|x-amz-expected-bucket-owner|x-amz-request-payer)$/;
 
 function directive(ctx: Routed, header: string, what: string): 'COPY' | 'REPLACE' {
   const value = ctx.headers[header];
@@ -32,7 +33,16 @@ function directive(ctx: Routed, header: string, what: string): 'COPY' | 'REPLACE
 async function sourceTags(src: SourceObject, signal: AbortSignal): Promise<string | undefined> {
   const query: Array<[string, string]> = [['tagging', '']];
   if (src.source.versionId !== undefined) query.push(['versionId', src.source.versionId]);
-  const up = await sendUpstream(src.backend, { operation: 'GetObjectTagging', method: 'GET', bucket: src.backendBucket, key: src.source.key, query, headers: {}, payloadHash: EMPTY_SHA256, signal });
+  const up = await sendUpstream(src.backend, {
+    operation: 'GetObjectTagging',
+    method: 'GET',
+    bucket: src.backendBucket,
+    key: src.source.key,
+    query,
+    headers: {},
+    payloadHash: EMPTY_SHA256,
+    signal,
+  });
   const text = await readText(up.body);
   // Stores without object tagging (501/405) have no tags to copy.
   if (up.status === 501 || up.status === 405) return undefined;
@@ -58,7 +68,11 @@ function isSelfCopy(ctx: Routed, plan: CopyPlan, metadata: string): boolean {
   const s3 = ctx.s3;
   if (plan.source.bucket !== s3.bucket || plan.source.key !== s3.key || plan.source.versionId !== undefined) return false;
   const h = ctx.headers;
-  const changes = metadata === 'REPLACE' || h['x-amz-storage-class'] !== undefined || h['x-amz-website-redirect-location'] !== undefined || h['x-amz-server-side-encryption'] !== undefined;
+  const changes =
+    metadata === 'REPLACE' ||
+    h['x-amz-storage-class'] !== undefined ||
+    h['x-amz-website-redirect-location'] !== undefined ||
+    h['x-amz-server-side-encryption'] !== undefined;
   return !changes;
 }
 
@@ -67,7 +81,11 @@ function requestedChecksum(ctx: Routed): ChecksumAlgorithm | undefined {
   const value = ctx.headers['x-amz-checksum-algorithm'];
   if (value === undefined) return undefined;
   const alg = parseChecksumAlgorithm(value);
-  if (!alg) throw new S3Error('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
+  if (!alg)
+    throw new S3Error(
+      'InvalidRequest',
+      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
+    );
   return alg;
 }
 
@@ -75,7 +93,10 @@ export async function copyObject(ctx: Routed, plan: CopyPlan, dest: Destination,
   const metadata = directive(ctx, 'x-amz-metadata-directive', 'metadata');
   const tagging = directive(ctx, 'x-amz-tagging-directive', 'tagging');
   if (isSelfCopy(ctx, plan, metadata)) {
-    throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+    throw new S3Error(
+      'InvalidRequest',
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    );
   }
   const requested = requestedChecksum(ctx);
   const preconditions = copyPreconditionsFrom(ctx.headers);

@@ -6,7 +6,11 @@ import type { ChecksumAlgorithm } from '../s3/checksums.js';
  * CRC(A‖B) = CRC(A)·x^(8·|B|) mod P ⊕ CRC(B) (the zlib crc32_combine method, here with BigInt
  * for the 64-bit one; it runs once per part, never per byte).
  */
-interface CrcModel { width: bigint; poly: bigint; bytes: number }
+interface CrcModel {
+  width: bigint;
+  poly: bigint;
+  bytes: number;
+}
 
 const MODELS: Partial<Record<ChecksumAlgorithm, CrcModel>> = {
   CRC32: { width: 32n, poly: 0xedb88320n, bytes: 4 },

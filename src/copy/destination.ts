@@ -47,7 +47,8 @@ export async function destinationError(up: UpstreamResponse, dest: Destination):
   const text = await readText(up.body).catch(() => '');
   const mapped = mapBucketNames(text, dest.backendBucket, dest.bucket);
   const code = xmlText(mapped, 'Code');
-  if (!code) return backendError(up.status, up.status === 404 ? 'NoSuchKey' : 'InternalError', `The destination backend "${dest.backend.name}" answered ${up.status}.`);
+  if (!code)
+    return backendError(up.status, up.status === 404 ? 'NoSuchKey' : 'InternalError', `The destination backend "${dest.backend.name}" answered ${up.status}.`);
   const elements: Record<string, string> = {};
   for (const name of ['BucketName', 'Key', 'UploadId', 'PartNumber', 'ProposedSize', 'MinSizeAllowed', 'MaxSizeAllowed', 'ArgumentName', 'ArgumentValue']) {
     const v = xmlText(mapped, name);
@@ -63,7 +64,8 @@ export function committedAt(headers: UpstreamResponse['headers']): Date {
 }
 
 /** Answer headers that say what the destination did: versions, encryption, checksums, expiration (§5.2, §12). */
-const RESULT_HEADERS = /^(x-amz-version-id|x-amz-copy-source-version-id|x-amz-server-side-encryption.*|x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256|type)|x-amz-expiration|x-amz-request-charged)$/;
+const RESULT_HEADERS =
+  /^(x-amz-version-id|x-amz-copy-source-version-id|x-amz-server-side-encryption.*|x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256|type)|x-amz-expiration|x-amz-request-charged)$/;
 
 export function resultHeaders(headers: UpstreamResponse['headers']): Record<string, string> {
   const out: Record<string, string> = {};
@@ -100,8 +102,14 @@ export async function writeDestination(dest: Destination, source: Readable, leng
   try {
     up = await sendUpstream(dest.backend, {
       operation: opts.query?.some(([n]) => n === 'uploadId') ? 'UploadPart' : 'PutObject',
-      method: 'PUT', bucket: dest.backendBucket, key: dest.key, query: opts.query ?? [],
-      headers, body, payloadHash, signal: opts.signal,
+      method: 'PUT',
+      bucket: dest.backendBucket,
+      key: dest.key,
+      query: opts.query ?? [],
+      headers,
+      body,
+      payloadHash,
+      signal: opts.signal,
     });
   } catch (err) {
     source.destroy();
@@ -136,9 +144,11 @@ export async function writeDestination(dest: Destination, source: Readable, leng
 
 /** Parts listed in a CompleteMultipartUpload document (for multipart copies we build it ourselves), with their checksums when the upload has an algorithm. */
 export function completeXml(parts: Array<{ partNumber: number; etag: string; checksum?: ChecksumValue }>): string {
-  const items = parts.map((p) => {
-    const sum = p.checksum ? `<Checksum${p.checksum.alg}>${p.checksum.base64}</Checksum${p.checksum.alg}>` : '';
-    return `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${xmlEscape(p.etag)}</ETag>${sum}</Part>`;
-  }).join('');
+  const items = parts
+    .map((p) => {
+      const sum = p.checksum ? `<Checksum${p.checksum.alg}>${p.checksum.base64}</Checksum${p.checksum.alg}>` : '';
+      return `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${xmlEscape(p.etag)}</ETag>${sum}</Part>`;
+    })
+    .join('');
   return `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${items}</CompleteMultipartUpload>`;
 }

@@ -7,7 +7,10 @@ import { createChecksum, type Checksum, type ChecksumAlgorithm } from '../s3/che
 type Headers = Record<string, string | string[] | undefined>;
 
 /** A checksum as S3 writes it: the algorithm and the base64 of its digest. */
-export interface ChecksumValue { alg: ChecksumAlgorithm; base64: string }
+export interface ChecksumValue {
+  alg: ChecksumAlgorithm;
+  base64: string;
+}
 
 /** Passes bytes through, counting them and feeding the digests asked for; none is computed that nobody reads. */
 export interface DigestMeter extends Transform {
@@ -33,10 +36,14 @@ export function digestMeter(opts: { md5: boolean; checksum?: ChecksumAlgorithm; 
       cb(null, chunk);
     },
   });
-  return Object.defineProperty(Object.assign(t, {
-    md5Hex: () => (md5 ? (md5Hex ??= md5.digest('hex')) : undefined),
-    checksum: () => (sum && opts.checksum ? { alg: opts.checksum, base64: sum.digestBase64() } : undefined),
-  }), 'bytes', { get: () => bytes }) as DigestMeter;
+  return Object.defineProperty(
+    Object.assign(t, {
+      md5Hex: () => (md5 ? (md5Hex ??= md5.digest('hex')) : undefined),
+      checksum: () => (sum && opts.checksum ? { alg: opts.checksum, base64: sum.digestBase64() } : undefined),
+    }),
+    'bytes',
+    { get: () => bytes },
+  ) as DigestMeter;
 }
 
 const PLAIN_MD5_ETAG = /^"?([0-9a-f]{32})"?$/;

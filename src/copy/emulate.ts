@@ -11,7 +11,13 @@ import { uploadPartCopy } from './upload-part-copy.js';
 export async function emulateCopy(ctx: Routed, plan: CopyPlan): Promise<void> {
   const s3 = ctx.s3;
   const dest: Destination = { backend: ctx.backend, backendBucket: ctx.route.backendBucket, bucket: s3.bucket!, key: s3.key ?? '' };
-  const stats: CopyStats = { operation: s3.operation, sourceBackend: plan.sourceRoute.backend, destinationBackend: dest.backend.name, outcome: 'error', bytes: 0 };
+  const stats: CopyStats = {
+    operation: s3.operation,
+    sourceBackend: plan.sourceRoute.backend,
+    destinationBackend: dest.backend.name,
+    outcome: 'error',
+    bytes: 0,
+  };
   ctx.copy = stats;
   const responder = new CopyResponder(ctx, ctx.app.config.copy.keepAliveAfterSeconds * 1000);
   responder.start();

@@ -11,19 +11,39 @@ import { compositeChecksum } from './digests.js';
 import type { SourceObject } from './source.js';
 import { copyRange, destinationSseHeaders, writePlan, type CopyStats } from './transfer.js';
 
-export interface ObjectChecksum { alg: ChecksumAlgorithm; base64: string; type: 'COMPOSITE' | 'FULL_OBJECT' }
+export interface ObjectChecksum {
+  alg: ChecksumAlgorithm;
+  base64: string;
+  type: 'COMPOSITE' | 'FULL_OBJECT';
+}
 
-export interface MultipartCopyResult { etag: string; lastModified: Date; headers: Record<string, string>; checksum?: ObjectChecksum }
+export interface MultipartCopyResult {
+  etag: string;
+  lastModified: Date;
+  headers: Record<string, string>;
+  checksum?: ObjectChecksum;
+}
 
 /** The whole object's checksum from its parts: CRCs combine into FULL_OBJECT, hashes make a COMPOSITE "-N" value (§11.5). */
 function objectChecksum(alg: ChecksumAlgorithm, parts: WriteResult[]): ObjectChecksum {
   const sums = parts.map((p) => ({ base64: p.checksum!.base64, length: p.bytes }));
   if (isCombinable(alg)) return { alg, type: 'FULL_OBJECT', base64: combineCrcs(alg, sums) };
-  return { alg, type: 'COMPOSITE', base64: compositeChecksum(alg, sums.map((s) => s.base64)) };
+  return {
+    alg,
+    type: 'COMPOSITE',
+    base64: compositeChecksum(
+      alg,
+      sums.map((s) => s.base64),
+    ),
+  };
 }
 
 export async function multipartCopy(
-  ctx: Routed, src: SourceObject, dest: Destination, headers: Record<string, string>, stats: CopyStats,
+  ctx: Routed,
+  src: SourceObject,
+  dest: Destination,
+  headers: Record<string, string>,
+  stats: CopyStats,
   integrity: { algorithm?: ChecksumAlgorithm; opaqueEtag: boolean },
 ): Promise<MultipartCopyResult> {
   const { partSize, maxConcurrentParts } = ctx.app.config.copy;
@@ -32,7 +52,16 @@ export async function multipartCopy(
   const typed = algorithm !== undefined && dest.backend.capabilities.awsChunked;
   const type = algorithm !== undefined && isCombinable(algorithm) ? 'FULL_OBJECT' : 'COMPOSITE';
   const createHeaders = typed ? { ...headers, 'x-amz-checksum-algorithm': algorithm, 'x-amz-checksum-type': type } : headers;
-  const created = await sendUpstream(dest.backend, { operation: 'CreateMultipartUpload', method: 'POST', bucket: dest.backendBucket, key: dest.key, query: [['uploads', '']], headers: createHeaders, payloadHash: EMPTY_SHA256, signal: ctx.abort.signal });
+  const created = await sendUpstream(dest.backend, {
+    operation: 'CreateMultipartUpload',
+    method: 'POST',
+    bucket: dest.backendBucket,
+    key: dest.key,
+    query: [['uploads', '']],
+    headers: createHeaders,
+    payloadHash: EMPTY_SHA256,
+    signal: ctx.abort.signal,
+  });
   if (created.status !== 200) throw await destinationError(created, dest);
   const uploadId = xmlText(await readText(created.body), 'UploadId');
   if (!uploadId) throw new S3Error('InternalError', 'The destination did not return an UploadId.');
@@ -48,12 +77,26 @@ export async function multipartCopy(
       const i = next++;
       const first = i * partSize;
       parts[i] = await copyRange(ctx, src, dest, first, Math.min(partSize, src.size - first), {
-        query: [['partNumber', String(i + 1)], ['uploadId', uploadId]], headers: sse, signal, stats, ...plan,
+        query: [
+          ['partNumber', String(i + 1)],
+          ['uploadId', uploadId],
+        ],
+        headers: sse,
+        signal,
+        stats,
+        ...plan,
       });
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(maxConcurrentParts, count) }, () => worker().catch((err) => { failFast.abort(); throw err; })));
+    await Promise.all(
+      Array.from({ length: Math.min(maxConcurrentParts, count) }, () =>
+        worker().catch((err) => {
+          failFast.abort();
+          throw err;
+        }),
+      ),
+    );
     const checksum = algorithm === undefined ? undefined : objectChecksum(algorithm, parts);
     const body = completeXml(parts.map((p, i) => ({ partNumber: i + 1, etag: p.etag, checksum: typed ? p.checksum : undefined })));
     const completeHeaders: Record<string, string> = { ...sse, 'content-length': String(Buffer.byteLength(body)), 'content-type': 'application/xml' };
@@ -63,8 +106,15 @@ export async function multipartCopy(
       completeHeaders['x-amz-checksum-type'] = 'FULL_OBJECT';
     }
     const done = await sendUpstream(dest.backend, {
-      operation: 'CompleteMultipartUpload', method: 'POST', bucket: dest.backendBucket, key: dest.key, query: [['uploadId', uploadId]],
-      headers: completeHeaders, body: Buffer.from(body), payloadHash: sha256Hex(body), signal: ctx.abort.signal,
+      operation: 'CompleteMultipartUpload',
+      method: 'POST',
+      bucket: dest.backendBucket,
+      key: dest.key,
+      query: [['uploadId', uploadId]],
+      headers: completeHeaders,
+      body: Buffer.from(body),
+      payloadHash: sha256Hex(body),
+      signal: ctx.abort.signal,
     });
     if (done.status !== 200) throw await destinationError(done, dest);
     const text = await readText(done.body);
@@ -75,12 +125,23 @@ export async function multipartCopy(
       // What the store says it keeps wins over our own arithmetic; both agree when it verified the parts.
       const stored = xmlText(text, `Checksum${checksum.alg}`)?.trim();
       const storedType = xmlText(text, 'ChecksumType')?.trim();
-      result.checksum = typed && stored ? { alg: checksum.alg, base64: stored, type: storedType === 'FULL_OBJECT' || storedType === 'COMPOSITE' ? storedType : checksum.type } : checksum;
+      result.checksum =
+        typed && stored
+          ? { alg: checksum.alg, base64: stored, type: storedType === 'FULL_OBJECT' || storedType === 'COMPOSITE' ? storedType : checksum.type }
+          : checksum;
     }
     return result;
   } catch (err) {
     // No orphan upload: abort it, whatever went wrong (and even when the client left).
-    const abort = await sendUpstream(dest.backend, { operation: 'AbortMultipartUpload', method: 'DELETE', bucket: dest.backendBucket, key: dest.key, query: [['uploadId', uploadId]], headers: {}, payloadHash: EMPTY_SHA256 }).catch(() => undefined);
+    const abort = await sendUpstream(dest.backend, {
+      operation: 'AbortMultipartUpload',
+      method: 'DELETE',
+      bucket: dest.backendBucket,
+      key: dest.key,
+      query: [['uploadId', uploadId]],
+      headers: {},
+      payloadHash: EMPTY_SHA256,
+    }).catch(() => undefined);
     if (abort) await drain(abort.body);
     throw err;
   }

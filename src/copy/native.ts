@@ -22,9 +22,15 @@ export async function nativeCopy(ctx: Routed, plan: CopyPlan): Promise<void> {
   responder.start();
   try {
     const up = await sendUpstream(ctx.backend, {
-      operation: s3.operation, method: 'PUT', bucket: dest.backendBucket, key: s3.key, query: s3.params,
+      operation: s3.operation,
+      method: 'PUT',
+      bucket: dest.backendBucket,
+      key: s3.key,
+      query: s3.params,
       headers: { ...ctx.headers, 'x-amz-copy-source': encodeCopySource({ ...plan.source, bucket: plan.sourceRoute.backendBucket }) },
-      body: null, payloadHash: ctx.body.payloadHash, signal: ctx.abort.signal,
+      body: null,
+      payloadHash: ctx.body.payloadHash,
+      signal: ctx.abort.signal,
     });
     if (up.status !== 200) throw await destinationError(up, dest);
     const result = parseCopyResult(await readText(up.body));

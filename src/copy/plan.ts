@@ -4,7 +4,12 @@ import type { Route } from '../route/router.js';
 import type { CopySource } from '../s3/copy-source.js';
 import type { Backend } from '../upstream/backends.js';
 
-export interface CopyPlan { source: CopySource; sourceRoute: Route; sourceBackend: Backend; native: boolean }
+export interface CopyPlan {
+  source: CopySource;
+  sourceRoute: Route;
+  sourceBackend: Backend;
+  native: boolean;
+}
 
 /** Native when the source is on the destination's backend and that backend can do this copy; emulated otherwise. */
 export function planCopy(ctx: Routed, source: CopyTarget): CopyPlan {

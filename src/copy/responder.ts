@@ -14,7 +14,10 @@ export class CopyResponder {
   private ticker: NodeJS.Timeout | undefined;
   private early = false;
 
-  constructor(private readonly ctx: RequestContext, private readonly delayMs: number) {}
+  constructor(
+    private readonly ctx: RequestContext,
+    private readonly delayMs: number,
+  ) {}
 
   start(): void {
     this.timer = setTimeout(() => this.goEarly(), this.delayMs);

@@ -39,7 +39,8 @@ function sourceError(status: number, text: string, src: CopySource, backend: Bac
     return new S3Error('NoSuchKey', undefined, { Key: src.key });
   }
   if (status === 403) return new S3Error('AccessDenied', 'Access Denied to the copy source', { BucketName: src.bucket });
-  if (status === 412) return new S3Error('PreconditionFailed', 'The copy source changed while it was being copied', { Condition: 'x-amz-copy-source-If-Match' });
+  if (status === 412)
+    return new S3Error('PreconditionFailed', 'The copy source changed while it was being copied', { Condition: 'x-amz-copy-source-If-Match' });
   if (status === 416) return new S3Error('InvalidRange');
   // SSE-C without (or with a malformed) key, a version id the store calls malformed: S3's own words (§12, §13).
   if (code === 'InvalidRequest' || code === 'InvalidArgument') return new S3Error(code, xmlText(text, 'Message'));
@@ -53,8 +54,14 @@ function sourceError(status: number, text: string, src: CopySource, backend: Bac
 async function explainHeadFailure(ctx: Routed, status: number, source: CopySource, backend: Backend, backendBucket: string): Promise<S3Error> {
   if (status !== 400 && status !== 404) return sourceError(status, '', source, backend);
   const up = await sendUpstream(backend, {
-    operation: 'GetObject', method: 'GET', bucket: backendBucket, key: source.key, query: versionQuery(source),
-    headers: { ...sourceSseHeaders(ctx), range: 'bytes=0-0' }, payloadHash: EMPTY_SHA256, signal: ctx.abort.signal,
+    operation: 'GetObject',
+    method: 'GET',
+    bucket: backendBucket,
+    key: source.key,
+    query: versionQuery(source),
+    headers: { ...sourceSseHeaders(ctx), range: 'bytes=0-0' },
+    payloadHash: EMPTY_SHA256,
+    signal: ctx.abort.signal,
   }).catch(() => undefined);
   if (up === undefined || up.status < 400 || up.status === 416) {
     // Gone again, or there after all: the HEAD's status is all there is to go on.
@@ -66,8 +73,14 @@ async function explainHeadFailure(ctx: Routed, status: number, source: CopySourc
 
 export async function headSource(ctx: Routed, source: CopySource, backend: Backend, backendBucket: string): Promise<SourceObject> {
   const up = await sendUpstream(backend, {
-    operation: 'HeadObject', method: 'HEAD', bucket: backendBucket, key: source.key, query: versionQuery(source),
-    headers: sourceSseHeaders(ctx), payloadHash: EMPTY_SHA256, signal: ctx.abort.signal,
+    operation: 'HeadObject',
+    method: 'HEAD',
+    bucket: backendBucket,
+    key: source.key,
+    query: versionQuery(source),
+    headers: sourceSseHeaders(ctx),
+    payloadHash: EMPTY_SHA256,
+    signal: ctx.abort.signal,
   });
   await drain(up.body);
   // A version id naming a delete marker: S3 answers the HEAD 405 with x-amz-delete-marker (copy-semantics.md §2 item 5, §13).
@@ -78,7 +91,11 @@ export async function headSource(ctx: Routed, source: CopySource, backend: Backe
   const etag = headerValue(up.headers, 'etag') ?? '';
   const lastModified = new Date(headerValue(up.headers, 'last-modified') ?? 0);
   return {
-    backend, source, backendBucket, etag, lastModified,
+    backend,
+    source,
+    backendBucket,
+    etag,
+    lastModified,
     size: Number(headerValue(up.headers, 'content-length') ?? 0),
     versionId: headerValue(up.headers, 'x-amz-version-id'),
     headers: up.headers,
@@ -94,8 +111,14 @@ export async function openSourceRange(ctx: Routed, src: SourceObject, first: num
   if (src.etag) headers['if-match'] = src.etag;
   if (length > 0) headers.range = `bytes=${first}-${first + length - 1}`;
   const up = await sendUpstream(src.backend, {
-    operation: 'GetObject', method: 'GET', bucket: src.backendBucket, key: src.source.key, query: versionQuery(src.source),
-    headers, payloadHash: EMPTY_SHA256, signal,
+    operation: 'GetObject',
+    method: 'GET',
+    bucket: src.backendBucket,
+    key: src.source.key,
+    query: versionQuery(src.source),
+    headers,
+    payloadHash: EMPTY_SHA256,
+    signal,
   });
   if (up.status !== 200 && up.status !== 206) throw sourceError(up.status, await readText(up.body).catch(() => ''), src.source, src.backend);
   // A backend that ignored Range would send the whole object: the part would be wrong.

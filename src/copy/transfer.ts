@@ -11,7 +11,10 @@ import { openSourceRange, type SourceObject } from './source.js';
 export type CopyStats = CopyEmulationSample;
 
 /** What an emulated copy step hands back: the document and the headers of the answer. */
-export interface CopyAnswer { xml: string; headers: Record<string, string> }
+export interface CopyAnswer {
+  xml: string;
+  headers: Record<string, string>;
+}
 
 /** SSE-C headers of the destination: an encrypted part/object needs them on every write, and on Complete (copy-semantics.md §12). */
 export function destinationSseHeaders(ctx: Routed): Record<string, string> {
@@ -34,14 +37,24 @@ export function writePlan(dest: Destination, checksum: ChecksumAlgorithm | undef
  * either side, before the destination acknowledged anything, is retried once from scratch.
  */
 export async function copyRange(
-  ctx: Routed, src: SourceObject, dest: Destination, first: number, length: number,
+  ctx: Routed,
+  src: SourceObject,
+  dest: Destination,
+  first: number,
+  length: number,
   opts: Omit<WriteOptions, 'onBytes'> & { stats: CopyStats },
 ): Promise<WriteResult> {
   for (let attempt = 1; ; attempt++) {
     let counted = 0;
     try {
       const body = await openSourceRange(ctx, src, first, length, opts.signal);
-      return await writeDestination(dest, body, length, { ...opts, onBytes: (n) => { counted += n; opts.stats.bytes += n; } });
+      return await writeDestination(dest, body, length, {
+        ...opts,
+        onBytes: (n) => {
+          counted += n;
+          opts.stats.bytes += n;
+        },
+      });
     } catch (err) {
       opts.stats.bytes -= counted;
       const retryable = err instanceof UpstreamError && err.kind !== 'timeout' && !opts.signal.aborted;

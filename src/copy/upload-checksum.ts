@@ -44,8 +44,17 @@ export function findUpload(doc: string, uploadId: string, key: string): string |
 
 async function listParts(dest: Destination, uploadId: string, signal: AbortSignal): Promise<string> {
   const up = await sendUpstream(dest.backend, {
-    operation: 'ListParts', method: 'GET', bucket: dest.backendBucket, key: dest.key, query: [['max-parts', '1'], ['uploadId', uploadId]],
-    headers: {}, payloadHash: EMPTY_SHA256, signal,
+    operation: 'ListParts',
+    method: 'GET',
+    bucket: dest.backendBucket,
+    key: dest.key,
+    query: [
+      ['max-parts', '1'],
+      ['uploadId', uploadId],
+    ],
+    headers: {},
+    payloadHash: EMPTY_SHA256,
+    signal,
   });
   if (up.status === 404) {
     const err = await destinationError(up, dest);
@@ -69,8 +78,13 @@ async function fromListing(dest: Destination, uploadId: string, signal: AbortSig
   let markers: Array<[string, string]> = [];
   for (let page = 0; page < MAX_LISTING_PAGES; page++) {
     const up = await sendUpstream(dest.backend, {
-      operation: 'ListMultipartUploads', method: 'GET', bucket: dest.backendBucket,
-      query: [['prefix', dest.key], ['uploads', ''], ...markers], headers: {}, payloadHash: EMPTY_SHA256, signal,
+      operation: 'ListMultipartUploads',
+      method: 'GET',
+      bucket: dest.backendBucket,
+      query: [['prefix', dest.key], ['uploads', ''], ...markers],
+      headers: {},
+      payloadHash: EMPTY_SHA256,
+      signal,
     });
     if (up.status !== 200) {
       await drain(up.body);
@@ -83,7 +97,10 @@ async function fromListing(dest: Destination, uploadId: string, signal: AbortSig
     const nextKey = xmlText(doc, 'NextKeyMarker');
     const nextId = xmlText(doc, 'NextUploadIdMarker');
     if (xmlText(doc, 'IsTruncated')?.trim() !== 'true' || nextKey === undefined || nextId === undefined) return {};
-    markers = [['key-marker', nextKey], ['upload-id-marker', nextId]];
+    markers = [
+      ['key-marker', nextKey],
+      ['upload-id-marker', nextId],
+    ];
   }
   return undefined;
 }

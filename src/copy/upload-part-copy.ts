@@ -35,8 +35,14 @@ export async function uploadPartCopy(ctx: Routed, plan: CopyPlan, dest: Destinat
   // Only the upload's own algorithm: a part checksum in an upload created without one is refused at Complete (§11.3).
   const sse = destinationSseHeaders(ctx);
   const result = await copyRange(ctx, src, dest, range.first, range.length, {
-    query: [['partNumber', String(partNumber)], ['uploadId', uploadId]],
-    headers: sse, signal, stats, ...writePlan(dest, upload.algorithm, requestsOpaqueEtag(sse)),
+    query: [
+      ['partNumber', String(partNumber)],
+      ['uploadId', uploadId],
+    ],
+    headers: sse,
+    signal,
+    stats,
+    ...writePlan(dest, upload.algorithm, requestsOpaqueEtag(sse)),
   });
   const headers = resultHeaders(result.headers);
   // UploadPartCopy has no version of its own, and a part no expiration (§6.1): only SSE and checksum headers remain.

@@ -14,7 +14,8 @@ export interface CorsRequest {
 }
 
 const VARY = 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method';
-const NOT_ALLOWED = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
+const NOT_ALLOWED =
+  "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
 
 /** cors.md §2: `*` stands for any run of characters, at most once per pattern; compared without regard to case. */
 function wildcardMatch(pattern: string, value: string): boolean {
@@ -38,7 +39,10 @@ function allowsMethod(rule: CorsRule, method: string): boolean {
 
 function requestedHeaders(raw: string | undefined): string[] {
   if (raw === undefined) return [];
-  return raw.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+  return raw
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
 }
 
 /** cors.md §4: the headers every allowed answer carries, from the rule that allowed it. */

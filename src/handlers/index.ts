@@ -11,7 +11,10 @@ import { bucketCorsXml } from './preflight.js';
 /** A route with `cors` rules owns its bucket's CORS configuration (config, not the backend). */
 function bucketCors(ctx: Routed): void {
   if (ctx.s3.operation !== 'GetBucketCors') {
-    throw new S3Error('MethodNotAllowed', 'The CORS configuration of this bucket is set in the s3bridge configuration.', { Method: ctx.s3.method, ResourceType: 'BUCKET' });
+    throw new S3Error('MethodNotAllowed', 'The CORS configuration of this bucket is set in the s3bridge configuration.', {
+      Method: ctx.s3.method,
+      ResourceType: 'BUCKET',
+    });
   }
   const body = bucketCorsXml(ctx.route);
   ctx.res.writeHead(200, { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(body)), 'x-amz-request-id': ctx.id });

@@ -7,7 +7,10 @@ import { EMPTY_SHA256 } from '../s3/hash.js';
 import { S3Error } from '../s3/errors.js';
 import type { Backend } from '../upstream/backends.js';
 
-export interface ListedBucket { name: string; creationDate: string }
+export interface ListedBucket {
+  name: string;
+  creationDate: string;
+}
 
 async function listBackendBuckets(backend: Backend, signal: AbortSignal): Promise<ListedBucket[]> {
   const up = await sendUpstream(backend, { operation: 'ListBuckets', method: 'GET', headers: {}, payloadHash: EMPTY_SHA256, signal });
@@ -36,7 +39,11 @@ export async function listBuckets(ctx: Authorized): Promise<void> {
     const backend = backends[i]!;
     if (result.status === 'rejected') {
       failed.push(backend.name);
-      app.log.warn('ListBuckets: backend failed', { requestId: ctx.id, backend: backend.name, error: String((result.reason as Error)?.message ?? result.reason) });
+      app.log.warn('ListBuckets: backend failed', {
+        requestId: ctx.id,
+        backend: backend.name,
+        error: String((result.reason as Error)?.message ?? result.reason),
+      });
       return;
     }
     for (const b of result.value) {

@@ -34,7 +34,17 @@ function needsRewrite(ctx: Routed, up: UpstreamResponse): boolean {
 }
 
 /** What the access log calls an error answer that has no document (HEAD): the name S3's SDKs give it. */
-const BODILESS_ERRORS: Record<number, string> = { 400: 'BadRequest', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed', 412: 'PreconditionFailed', 416: 'InvalidRange', 500: 'InternalError', 501: 'NotImplemented', 503: 'ServiceUnavailable' };
+const BODILESS_ERRORS: Record<number, string> = {
+  400: 'BadRequest',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  412: 'PreconditionFailed',
+  416: 'InvalidRange',
+  500: 'InternalError',
+  501: 'NotImplemented',
+  503: 'ServiceUnavailable',
+};
 
 function clientLocation(ctx: Routed): string {
   const proto = ctx.app.tls ? 'https' : 'http';

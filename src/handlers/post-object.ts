@@ -26,7 +26,16 @@ export async function postObject(ctx: RequestContext, s3: S3Request, authorized:
   const upload = verifyPostPolicy({ fields: form.fields, filename: form.filename, bucket: s3.bucket! }, app.keys, { regions: app.regions, now: new Date() });
   const headers = Object.fromEntries(upload.headers);
   // The form stands for a PutObject of the policy's key: authorized like one, with the policy as its signature.
-  const put: S3Request = { ...s3, operation: 'PutObject', spec: operationSpec('PutObject')!, key: upload.key, params: [], query: new Map(), headers, hoisted: [] };
+  const put: S3Request = {
+    ...s3,
+    operation: 'PutObject',
+    spec: operationSpec('PutObject')!,
+    key: upload.key,
+    params: [],
+    query: new Map(),
+    headers,
+    hoisted: [],
+  };
   // Logged and counted as the PostObject it is, as a refused form already is, with the key the form names.
   ctx.s3 = { ...put, operation: s3.operation };
   const principal = { client: upload.client, accessKeyId: upload.accessKeyId, payload: { kind: 'unsigned' } as const, signedHeaders: Object.keys(headers) };
@@ -40,17 +49,26 @@ export async function postObject(ctx: RequestContext, s3: S3Request, authorized:
   form.file.on('error', (err) => body.destroy(err));
   body.on('data', (chunk: Buffer) => (ctx.bytesIn += chunk.length));
   const up = await sendUpstream(backend, {
-    operation: 'PutObject', method: 'PUT', bucket: route.backendBucket, key: upload.key,
+    operation: 'PutObject',
+    method: 'PUT',
+    bucket: route.backendBucket,
+    key: upload.key,
     headers: { ...access.headers, ...(length === undefined ? {} : { 'content-length': String(length) }) },
-    body, payloadHash: UNSIGNED_PAYLOAD, signal: ctx.abort.signal,
+    body,
+    payloadHash: UNSIGNED_PAYLOAD,
+    signal: ctx.abort.signal,
   });
   if (up.status !== 200) throw await destinationError(up, { backend, backendBucket: route.backendBucket, bucket: s3.bucket!, key: upload.key });
   await drain(up.body);
   const etag = headerValue(up.headers, 'etag') ?? '';
   const origin = `${app.tls ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
   const answer = postObjectAnswer({
-    bucket: s3.bucket!, key: upload.key, etag, location: postLocation(origin, s3.bucket!, upload.key, s3.virtualHosted),
-    successActionStatus: upload.successActionStatus, successActionRedirect: upload.successActionRedirect,
+    bucket: s3.bucket!,
+    key: upload.key,
+    etag,
+    location: postLocation(origin, s3.bucket!, upload.key, s3.virtualHosted),
+    successActionStatus: upload.successActionStatus,
+    successActionRedirect: upload.successActionRedirect,
   });
   const extra: Record<string, string> = { 'x-amz-request-id': ctx.id, 'content-length': String(Buffer.byteLength(answer.body)) };
   const version = headerValue(up.headers, 'x-amz-version-id');

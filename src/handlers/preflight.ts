@@ -43,8 +43,15 @@ export async function answerPreflight(ctx: RequestContext, s3: S3Request, route:
   if (!backend) throw new S3Error('NoSuchBucket', undefined, { BucketName: s3.bucket });
   ctx.backend = backend;
   const up = await sendUpstream(backend, {
-    operation: s3.operation, method: 'OPTIONS', bucket: route.backendBucket, key: s3.key, unsigned: true, payloadHash: 'UNSIGNED-PAYLOAD',
-    headers: Object.fromEntries(['origin', 'access-control-request-method', 'access-control-request-headers'].filter((h) => s3.headers[h] !== undefined).map((h) => [h, s3.headers[h]!])),
+    operation: s3.operation,
+    method: 'OPTIONS',
+    bucket: route.backendBucket,
+    key: s3.key,
+    unsigned: true,
+    payloadHash: 'UNSIGNED-PAYLOAD',
+    headers: Object.fromEntries(
+      ['origin', 'access-control-request-method', 'access-control-request-headers'].filter((h) => s3.headers[h] !== undefined).map((h) => [h, s3.headers[h]!]),
+    ),
     signal: ctx.abort.signal,
   });
   res.writeHead(up.status, { ...forwardableResponseHeaders(up.headers), 'x-amz-request-id': ctx.id });

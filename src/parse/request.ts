@@ -98,7 +98,14 @@ function bucketFromHost(host: string | undefined, suffixes: readonly string[]): 
 
 /** Query parameters that belong to presigning itself: never hoisted into headers, never forwarded (sigv4.md §7). */
 const PRESIGN_PARAMS = new Set([
-  'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires', 'x-amz-signedheaders', 'x-amz-signature', 'x-amz-security-token', 'x-amz-content-sha256',
+  'x-amz-algorithm',
+  'x-amz-credential',
+  'x-amz-date',
+  'x-amz-expires',
+  'x-amz-signedheaders',
+  'x-amz-signature',
+  'x-amz-security-token',
+  'x-amz-content-sha256',
 ]);
 
 /** Lower-case header map from Node's rawHeaders, repeats joined with "," as HTTP allows. */
@@ -188,8 +195,18 @@ export function parseS3Request(raw: RawRequest, opts: ParseOptions): S3Request {
   }
 
   const request: S3Request = {
-    method: method as Method, rawPath, rawQuery, bucket, key, virtualHosted: hostBucket !== undefined,
-    operation: spec.name, spec, params, query, headers, hoisted,
+    method: method as Method,
+    rawPath,
+    rawQuery,
+    bucket,
+    key,
+    virtualHosted: hostBucket !== undefined,
+    operation: spec.name,
+    spec,
+    params,
+    query,
+    headers,
+    hoisted,
   };
   const uploadId = query.get('uploadId');
   if (uploadId !== undefined) request.uploadId = (assertToken(uploadId, 'uploadId'), uploadId);

@@ -3,8 +3,13 @@ import { xmlEscape } from '../s3/xml.js';
 
 /** Operations whose success document names the bucket (ListBucketResult Name, Bucket, Location). */
 export const OPERATIONS_NAMING_BUCKET = new Set([
-  'ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'ListMultipartUploads', 'ListParts',
-  'CreateMultipartUpload', 'CompleteMultipartUpload',
+  'ListObjects',
+  'ListObjectsV2',
+  'ListObjectVersions',
+  'ListMultipartUploads',
+  'ListParts',
+  'CreateMultipartUpload',
+  'CompleteMultipartUpload',
 ]);
 
 function escapeRe(s: string): string {
@@ -21,7 +26,10 @@ export function mapBucketNames(xml: string, backendBucket: string, clientBucket:
   const be = xmlEscape(backendBucket);
   const ce = xmlEscape(clientBucket);
   let out = xml.replace(new RegExp(`<(Name|Bucket|BucketName)>${escapeRe(be)}</\\1>`, 'g'), `<$1>${ce}</$1>`);
-  out = out.replace(new RegExp(`<Resource>/${escapeRe(be)}(/[^<]*)?</Resource>`, 'g'), (_m, rest: string | undefined) => `<Resource>/${ce}${rest ?? ''}</Resource>`);
+  out = out.replace(
+    new RegExp(`<Resource>/${escapeRe(be)}(/[^<]*)?</Resource>`, 'g'),
+    (_m, rest: string | undefined) => `<Resource>/${ce}${rest ?? ''}</Resource>`,
+  );
   if (location !== undefined) out = out.replace(/<Location>[^<]*<\/Location>/g, `<Location>${xmlEscape(location)}</Location>`);
   return out;
 }

@@ -31,7 +31,11 @@ export function globMatch(patterns: readonly RegExp[], name: string): boolean {
 /** A route as configured; `anonymous` defaults to deny. */
 export type RouteInput = Omit<RouteConfig, 'anonymous'> & { anonymous?: RouteConfig['anonymous'] };
 
-interface CompiledRoute { pattern: RegExp; exact: boolean; config: RouteInput }
+interface CompiledRoute {
+  pattern: RegExp;
+  exact: boolean;
+  config: RouteInput;
+}
 
 export class Router {
   private readonly routes: CompiledRoute[];
@@ -43,7 +47,9 @@ export class Router {
 
   constructor(routes: readonly RouteInput[]) {
     this.routes = routes.map((config) => ({ pattern: globToRegExp(config.bucket), exact: !/[*?]/.test(config.bucket), config }));
-    this.aliasTargets = new Set(routes.filter((r) => r.backendBucket !== undefined && r.backendBucket !== r.bucket).map((r) => `${r.backend}/${r.backendBucket}`));
+    this.aliasTargets = new Set(
+      routes.filter((r) => r.backendBucket !== undefined && r.backendBucket !== r.bucket).map((r) => `${r.backend}/${r.backendBucket}`),
+    );
   }
 
   /**
@@ -55,7 +61,14 @@ export class Router {
     const hit = this.cache.get(bucket);
     if (hit !== undefined) return hit || undefined;
     const match = this.routes.find((r) => r.pattern.test(bucket));
-    let route: Route | undefined = match ? { backend: match.config.backend, backendBucket: match.config.backendBucket ?? bucket, anonymous: match.config.anonymous ?? 'deny', cors: match.config.cors } : undefined;
+    let route: Route | undefined = match
+      ? {
+          backend: match.config.backend,
+          backendBucket: match.config.backendBucket ?? bucket,
+          anonymous: match.config.anonymous ?? 'deny',
+          cors: match.config.cors,
+        }
+      : undefined;
     if (route && match && !match.exact && this.aliasTargets.has(`${route.backend}/${route.backendBucket}`)) route = undefined;
     this.cache.set(bucket, route ?? false);
     return route;

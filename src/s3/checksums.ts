@@ -126,8 +126,14 @@ class Crc32c implements Checksum {
       const a = crc ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
       const b = buf[i + 4]! | (buf[i + 5]! << 8) | (buf[i + 6]! << 16) | (buf[i + 7]! << 24);
       crc =
-        t[1792 + (a & 0xff)]! ^ t[1536 + ((a >>> 8) & 0xff)]! ^ t[1280 + ((a >>> 16) & 0xff)]! ^ t[1024 + (a >>> 24)]! ^
-        t[768 + (b & 0xff)]! ^ t[512 + ((b >>> 8) & 0xff)]! ^ t[256 + ((b >>> 16) & 0xff)]! ^ t[b >>> 24]!;
+        t[1792 + (a & 0xff)]! ^
+        t[1536 + ((a >>> 8) & 0xff)]! ^
+        t[1280 + ((a >>> 16) & 0xff)]! ^
+        t[1024 + (a >>> 24)]! ^
+        t[768 + (b & 0xff)]! ^
+        t[512 + ((b >>> 8) & 0xff)]! ^
+        t[256 + ((b >>> 16) & 0xff)]! ^
+        t[b >>> 24]!;
     }
     for (; i < buf.length; i++) crc = t[(crc ^ buf[i]!) & 0xff]! ^ (crc >>> 8);
     this.#crc = crc;
@@ -186,10 +192,14 @@ class Crc64Nvme implements Checksum {
     for (; i < end8; i += 8) {
       const a = lo ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
       const b = hi ^ (buf[i + 4]! | (buf[i + 5]! << 8) | (buf[i + 6]! << 16) | (buf[i + 7]! << 24));
-      const x0 = 2 * (1792 + (a & 0xff)), x1 = 2 * (1536 + ((a >>> 8) & 0xff));
-      const x2 = 2 * (1280 + ((a >>> 16) & 0xff)), x3 = 2 * (1024 + (a >>> 24));
-      const x4 = 2 * (768 + (b & 0xff)), x5 = 2 * (512 + ((b >>> 8) & 0xff));
-      const x6 = 2 * (256 + ((b >>> 16) & 0xff)), x7 = 2 * (b >>> 24);
+      const x0 = 2 * (1792 + (a & 0xff)),
+        x1 = 2 * (1536 + ((a >>> 8) & 0xff));
+      const x2 = 2 * (1280 + ((a >>> 16) & 0xff)),
+        x3 = 2 * (1024 + (a >>> 24));
+      const x4 = 2 * (768 + (b & 0xff)),
+        x5 = 2 * (512 + ((b >>> 8) & 0xff));
+      const x6 = 2 * (256 + ((b >>> 16) & 0xff)),
+        x7 = 2 * (b >>> 24);
       lo = t[x0]! ^ t[x1]! ^ t[x2]! ^ t[x3]! ^ t[x4]! ^ t[x5]! ^ t[x6]! ^ t[x7]!;
       hi = t[x0 + 1]! ^ t[x1 + 1]! ^ t[x2 + 1]! ^ t[x3 + 1]! ^ t[x4 + 1]! ^ t[x5 + 1]! ^ t[x6 + 1]! ^ t[x7 + 1]!;
     }

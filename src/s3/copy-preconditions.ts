@@ -66,11 +66,7 @@ function failed(condition: keyof typeof CONDITION): S3Error {
  * if-modified-since later than `now` (RFC 9110 §13.1.3; LocalStack does the same).
  * Returns normally when the copy may proceed.
  */
-export function evaluateCopyPreconditions(
-  p: CopyPreconditions,
-  source: { etag: string; lastModified: Date },
-  now: Date = new Date(),
-): void {
+export function evaluateCopyPreconditions(p: CopyPreconditions, source: { etag: string; lastModified: Date }, now: Date = new Date()): void {
   const modified = seconds(source.lastModified.getTime());
 
   if (p.ifMatch !== undefined) {

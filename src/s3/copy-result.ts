@@ -74,7 +74,11 @@ function parseTimestamp(text: string): Date | undefined {
 }
 
 /** A backend's copy result: ETag, LastModified when readable, and the checksum elements it carried (copy-semantics.md §11.6). */
-export interface CopyResultRead { etag: string; lastModified?: Date; checksums?: Record<string, string> }
+export interface CopyResultRead {
+  etag: string;
+  lastModified?: Date;
+  checksums?: Record<string, string>;
+}
 
 /**
  * Reads a backend's copy answer. Either root is accepted (Yandex answers UploadPartCopy with

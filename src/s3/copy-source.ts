@@ -162,9 +162,6 @@ export function resolveCopySourceRange(header: string | undefined, sourceSize: n
  */
 export function assertCopySourceSize(sourceSize: number): void {
   if (sourceSize > MAX_COPY_SOURCE_SIZE) {
-    throw new S3Error(
-      'InvalidRequest',
-      `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_SIZE}`,
-    );
+    throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_SIZE}`);
   }
 }

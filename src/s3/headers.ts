@@ -3,16 +3,34 @@ import { S3Error } from './errors.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus ones the HTTP client sets itself (security.md §4). */
 const HOP_BY_HOP = [
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
-  'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
 ];
 
 /** The client's own authentication and SDK bookkeeping: never forwarded, the backend gets our signature. */
 const CLIENT_ONLY = [
-  'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256',
-  'x-amz-user-agent', 'user-agent', 'amz-sdk-invocation-id', 'amz-sdk-request', 'date',
+  'authorization',
+  'x-amz-date',
+  'x-amz-security-token',
+  'x-amz-content-sha256',
+  'x-amz-user-agent',
+  'user-agent',
+  'amz-sdk-invocation-id',
+  'amz-sdk-request',
+  'date',
   // aws-chunked framing headers describe the client's encoding, not the object.
-  'x-amz-decoded-content-length', 'x-amz-trailer',
+  'x-amz-decoded-content-length',
+  'x-amz-trailer',
 ];
 
 /**
@@ -20,8 +38,21 @@ const CLIENT_ONLY = [
  * authorized, or trust the client about its origin: never forwarded, even when signed (security.md §4).
  */
 const MEANING_CHANGING = [
-  'x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-url', 'x-rewrite-url', 'x-original-method',
-  'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-prefix', 'x-real-ip', 'via', 'cookie',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-original-method',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-real-ip',
+  'via',
+  'cookie',
 ];
 
 const NEVER_FORWARDED = new Set([...HOP_BY_HOP, ...CLIENT_ONLY, ...MEANING_CHANGING]);
@@ -31,9 +62,21 @@ const NEVER_FORWARDED = new Set([...HOP_BY_HOP, ...CLIENT_ONLY, ...MEANING_CHANG
  * only Host, and a browser adds Content-Type or Range): forwarded signed or not (security.md §4).
  */
 export const UNSIGNED_FORWARDABLE: ReadonlySet<string> = new Set([
-  'cache-control', 'content-disposition', 'content-encoding', 'content-language', 'content-md5', 'content-type', 'expires',
-  'if-match', 'if-modified-since', 'if-none-match', 'if-unmodified-since', 'range',
-  'origin', 'access-control-request-method', 'access-control-request-headers',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'content-md5',
+  'content-type',
+  'expires',
+  'if-match',
+  'if-modified-since',
+  'if-none-match',
+  'if-unmodified-since',
+  'range',
+  'origin',
+  'access-control-request-method',
+  'access-control-request-headers',
 ]);
 
 export type HeaderMap = Record<string, string>;
@@ -64,12 +107,16 @@ export function authenticatedHeaders(headers: HeaderMap, signed: ReadonlySet<str
   for (const [name, value] of Object.entries(headers)) {
     if (NEVER_FORWARDED.has(name) || dropped.has(name)) continue;
     const amz = name.startsWith('x-amz-');
-    if (opts.anonymous ? UNSIGNED_FORWARDABLE.has(name) || ANONYMOUS_AMZ.test(name) : signed.has(name) || amz || UNSIGNED_FORWARDABLE.has(name)) out[name] = value;
+    if (opts.anonymous ? UNSIGNED_FORWARDABLE.has(name) || ANONYMOUS_AMZ.test(name) : signed.has(name) || amz || UNSIGNED_FORWARDABLE.has(name))
+      out[name] = value;
   }
   const encoding = out['content-encoding'];
   if (encoding !== undefined && /aws-chunked/i.test(encoding)) {
     // S3 removes aws-chunked and stores the rest as the object's Content-Encoding (aws-chunked.md §2).
-    const rest = encoding.split(',').map((s) => s.trim()).filter((s) => s && s.toLowerCase() !== 'aws-chunked');
+    const rest = encoding
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s && s.toLowerCase() !== 'aws-chunked');
     if (rest.length) out['content-encoding'] = rest.join(',');
     else delete out['content-encoding'];
   }
@@ -99,7 +146,10 @@ export function headerValue(headers: Record<string, string | string[] | undefine
  * the plain x-amz-server-side-encryption-customer-* form a backend request needs. With prefix
  * "x-amz-copy-source-server-side-encryption-customer-" they are the keys to read a copy source.
  */
-export function sseCustomerHeaders(headers: Record<string, string | string[] | undefined>, prefix = 'x-amz-server-side-encryption-customer-'): Record<string, string> {
+export function sseCustomerHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  prefix = 'x-amz-server-side-encryption-customer-',
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const suffix of ['algorithm', 'key', 'key-md5']) {
     const v = headerValue(headers, prefix + suffix);

@@ -27,7 +27,10 @@ export function hasDotSegment(key: string): boolean {
 /** Refuses a key with dot segments unless the backend is known to keep them literal (capabilities.literalKeys). */
 export function assertLiteralKey(key: string, literalKeys: boolean, argumentName = 'key'): void {
   if (!literalKeys && hasDotSegment(key)) {
-    throw new S3Error('InvalidArgument', 'Object keys with "." or ".." path segments are not accepted by this endpoint.', { ArgumentName: argumentName, ArgumentValue: key });
+    throw new S3Error('InvalidArgument', 'Object keys with "." or ".." path segments are not accepted by this endpoint.', {
+      ArgumentName: argumentName,
+      ArgumentValue: key,
+    });
   }
 }
 
@@ -39,7 +42,13 @@ const MAX_TOKEN_LENGTH = 1024;
  * Real ids (AWS, MinIO, Ceph "2~…", GCS, moto, R2, B2) all fit.
  */
 export function assertToken(value: string, name: 'uploadId' | 'versionId'): void {
-  const ok = value.length > 0 && value.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(value) && !value.includes('\\') && !value.startsWith('/') && !hasDotSegment(value);
+  const ok =
+    value.length > 0 &&
+    value.length <= MAX_TOKEN_LENGTH &&
+    /^[\x21-\x7e]+$/.test(value) &&
+    !value.includes('\\') &&
+    !value.startsWith('/') &&
+    !hasDotSegment(value);
   if (!ok) {
     if (name === 'uploadId') throw new S3Error('NoSuchUpload', undefined, { UploadId: value });
     throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: value });

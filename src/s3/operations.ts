@@ -25,7 +25,12 @@ export interface OperationSpec {
 
 const VERSION = ['versionId'];
 const RESPONSE_OVERRIDES = [
-  'response-cache-control', 'response-content-disposition', 'response-content-encoding', 'response-content-language', 'response-content-type', 'response-expires',
+  'response-cache-control',
+  'response-content-disposition',
+  'response-content-encoding',
+  'response-content-language',
+  'response-content-type',
+  'response-expires',
 ];
 const LIST_COMMON = ['delimiter', 'encoding-type', 'max-keys', 'prefix'];
 
@@ -61,16 +66,28 @@ const BUCKET_ID_CONFIGS: ReadonlyArray<readonly [string, string]> = [
 
 /** Object subresources: [subresource, method, name, read]. Each takes versionId. */
 const OBJECT_SUBRESOURCES: ReadonlyArray<readonly [string, Method, string, boolean]> = [
-  ['acl', 'GET', 'GetObjectAcl', true], ['acl', 'PUT', 'PutObjectAcl', false],
-  ['tagging', 'GET', 'GetObjectTagging', true], ['tagging', 'PUT', 'PutObjectTagging', false], ['tagging', 'DELETE', 'DeleteObjectTagging', false],
-  ['retention', 'GET', 'GetObjectRetention', true], ['retention', 'PUT', 'PutObjectRetention', false],
-  ['legal-hold', 'GET', 'GetObjectLegalHold', true], ['legal-hold', 'PUT', 'PutObjectLegalHold', false],
+  ['acl', 'GET', 'GetObjectAcl', true],
+  ['acl', 'PUT', 'PutObjectAcl', false],
+  ['tagging', 'GET', 'GetObjectTagging', true],
+  ['tagging', 'PUT', 'PutObjectTagging', false],
+  ['tagging', 'DELETE', 'DeleteObjectTagging', false],
+  ['retention', 'GET', 'GetObjectRetention', true],
+  ['retention', 'PUT', 'PutObjectRetention', false],
+  ['legal-hold', 'GET', 'GetObjectLegalHold', true],
+  ['legal-hold', 'PUT', 'PutObjectLegalHold', false],
   ['attributes', 'GET', 'GetObjectAttributes', true],
   ['torrent', 'GET', 'GetObjectTorrent', true],
   ['restore', 'POST', 'RestoreObject', false],
 ];
 
-function op(name: string, method: Method, level: Level, sub: readonly string[], params: readonly string[] = [], extra: Partial<OperationSpec> = {}): OperationSpec {
+function op(
+  name: string,
+  method: Method,
+  level: Level,
+  sub: readonly string[],
+  params: readonly string[] = [],
+  extra: Partial<OperationSpec> = {},
+): OperationSpec {
   return { name, method, level, sub, params, ...extra };
 }
 
@@ -81,7 +98,9 @@ function buildTable(): OperationSpec[] {
     op('ListObjects', 'GET', 'bucket', [], [...LIST_COMMON, 'marker'], { read: true }),
     op('ListObjectsV2', 'GET', 'bucket', [], [...LIST_COMMON, 'list-type', 'continuation-token', 'fetch-owner', 'start-after'], { read: true }),
     op('ListObjectVersions', 'GET', 'bucket', ['versions'], [...LIST_COMMON, 'key-marker', 'version-id-marker'], { read: true }),
-    op('ListMultipartUploads', 'GET', 'bucket', ['uploads'], ['delimiter', 'encoding-type', 'prefix', 'key-marker', 'max-uploads', 'upload-id-marker'], { read: true }),
+    op('ListMultipartUploads', 'GET', 'bucket', ['uploads'], ['delimiter', 'encoding-type', 'prefix', 'key-marker', 'max-uploads', 'upload-id-marker'], {
+      read: true,
+    }),
     op('HeadBucket', 'HEAD', 'bucket', [], [], { read: true }),
     op('CreateBucket', 'PUT', 'bucket', []),
     op('DeleteBucket', 'DELETE', 'bucket', []),
@@ -127,8 +146,14 @@ export const OPERATIONS: readonly OperationSpec[] = buildTable();
  */
 export const SUBRESOURCES: ReadonlySet<string> = new Set([
   ...OPERATIONS.flatMap((o) => o.sub),
-  'renameObject', 'session', 'metadataTable', 'metadataConfiguration', 'metadataInventoryTable', 'metadataJournalTable',
-  'abac', 'encryptionConfiguration',
+  'renameObject',
+  'session',
+  'metadataTable',
+  'metadataConfiguration',
+  'metadataInventoryTable',
+  'metadataJournalTable',
+  'abac',
+  'encryptionConfiguration',
 ]);
 
 /** Operation names, for metric labels. */
@@ -152,7 +177,12 @@ export function carriesObjectBody(name: string): boolean {
 const RESOURCE_TYPE: Record<Level, string> = { service: 'SERVICE', bucket: 'BUCKET', object: 'OBJECT' };
 
 function methodNotAllowed(method: string, level: Level): S3Error {
-  return new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: RESOURCE_TYPE[level] }, { headers: { allow: allowedMethods(level).join(', ') } });
+  return new S3Error(
+    'MethodNotAllowed',
+    undefined,
+    { Method: method, ResourceType: RESOURCE_TYPE[level] },
+    { headers: { allow: allowedMethods(level).join(', ') } },
+  );
 }
 
 function allowedMethods(level: Level): Method[] {

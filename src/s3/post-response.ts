@@ -56,9 +56,10 @@ export function postObjectAnswer(o: PostOutcome): PostAnswer {
   if (redirect !== undefined) return { status: 303, headers: { ...headers, location: withResult(redirect, o) }, body: '' };
   if (o.successActionStatus === '200') return { status: 200, headers, body: '' };
   if (o.successActionStatus === '201') {
-    const body = '<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse>'
-      + `<Location>${xmlEscape(o.location)}</Location><Bucket>${xmlEscape(o.bucket)}</Bucket>`
-      + `<Key>${xmlEscape(o.key)}</Key><ETag>${xmlEscape(o.etag)}</ETag></PostResponse>`;
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse>' +
+      `<Location>${xmlEscape(o.location)}</Location><Bucket>${xmlEscape(o.bucket)}</Bucket>` +
+      `<Key>${xmlEscape(o.key)}</Key><ETag>${xmlEscape(o.etag)}</ETag></PostResponse>`;
     return { status: 201, headers: { ...headers, 'content-type': 'application/xml' }, body };
   }
   return { status: 204, headers, body: '' };

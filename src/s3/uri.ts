@@ -92,7 +92,6 @@ export function decodeComponent(raw: string, plusIsSpace: boolean): string | und
   return bytes !== undefined && isUtf8(bytes) ? bytes.toString('utf8') : undefined;
 }
 
-
 /**
  * An object key as a request path: UriEncode keeping "/", with "." and ".." segments percent-encoded so that no
  * HTTP layer on the way normalises them away (security.md §3.2): the backend decodes them back to the literal key.
@@ -100,5 +99,8 @@ export function decodeComponent(raw: string, plusIsSpace: boolean): string | und
 export function encodeKeyPath(key: string): string {
   const encoded = uriEncode(key, false);
   if (!encoded.includes('.')) return encoded;
-  return encoded.split('/').map((seg) => (seg === '.' ? '%2E' : seg === '..' ? '%2E%2E' : seg)).join('/');
+  return encoded
+    .split('/')
+    .map((seg) => (seg === '.' ? '%2E' : seg === '..' ? '%2E%2E' : seg))
+    .join('/');
 }

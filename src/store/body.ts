@@ -5,9 +5,7 @@ import { PassThrough, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createAwsChunkedDecoder, type AwsChunkedDecoder } from '../body/chunked.js';
 import { createPayloadHashCheck } from '../body/payload-hash.js';
-import {
-  createChecksum, digestMismatch, requestChecksums, type ChecksumAlgorithm, type RequestChecksums,
-} from '../s3/checksums.js';
+import { createChecksum, digestMismatch, requestChecksums, type ChecksumAlgorithm, type RequestChecksums } from '../s3/checksums.js';
 import { S3Error } from '../s3/errors.js';
 import type { TempBlob } from './disk/blob.js';
 import { header, type StoreRequest } from './context.js';
@@ -103,9 +101,13 @@ export async function receiveInto(r: StoreRequest, blob: TempBlob, alg?: Checksu
   if (sent && sum!.digestBase64() !== sent.base64) throw digestMismatch(sent.alg);
   if (contentMd5 !== undefined && digest.toString('base64') !== contentMd5) throw digestMismatch('MD5');
   const trailer = plan.decoder?.verifiedChecksum;
-  const checksum = sent ? { alg: sent.alg, value: sent.base64 }
-    : trailer ? { alg: trailer.alg, value: trailer.base64 }
-      : sum ? { alg: computeAlg!, value: sum.digestBase64() } : undefined;
+  const checksum = sent
+    ? { alg: sent.alg, value: sent.base64 }
+    : trailer
+      ? { alg: trailer.alg, value: trailer.base64 }
+      : sum
+        ? { alg: computeAlg!, value: sum.digestBase64() }
+        : undefined;
   return { size: blob.size, md5: digest, ...(checksum ? { checksum } : {}) };
 }
 
@@ -122,15 +124,18 @@ export async function readSmallBody(r: StoreRequest, checksumsApply = true): Pro
   const sums = plan.checks.expected.map((e) => ({ e, sum: createChecksum(e.alg) }));
   const chunks: Buffer[] = [];
   let size = 0;
-  await pipeline([...plan.streams, new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      size += chunk.length;
-      if (size > MAX_XML_BODY) return cb(new S3Error('EntityTooLarge'));
-      for (const s of sums) s.sum.update(chunk);
-      chunks.push(chunk);
-      cb();
-    },
-  })]);
+  await pipeline([
+    ...plan.streams,
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        size += chunk.length;
+        if (size > MAX_XML_BODY) return cb(new S3Error('EntityTooLarge'));
+        for (const s of sums) s.sum.update(chunk);
+        chunks.push(chunk);
+        cb();
+      },
+    }),
+  ]);
   for (const { e, sum } of sums) if (sum.digestBase64() !== e.base64) throw digestMismatch(e.alg);
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -138,5 +143,12 @@ export async function readSmallBody(r: StoreRequest, checksumsApply = true): Pro
 /** Consumes a body this request does not use, still verifying its signature coverage (nothing is kept). */
 export async function drainBody(r: StoreRequest): Promise<void> {
   const plan = planBody(r, false);
-  await pipeline([...plan.streams, new Writable({ write(_c, _e, cb) { cb(); } })]);
+  await pipeline([
+    ...plan.streams,
+    new Writable({
+      write(_c, _e, cb) {
+        cb();
+      },
+    }),
+  ]);
 }

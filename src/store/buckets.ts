@@ -18,7 +18,8 @@ export function bucketNameProblem(name: string): string | undefined {
   if (!/^[a-z0-9].*[a-z0-9]$/.test(name)) return 'Bucket name must begin and end with a letter or number';
   if (name.includes('..')) return 'Bucket name must not contain two adjacent periods';
   if (/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)) return 'Bucket name must not be formatted as an IP address';
-  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(name) || /(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(name)) return 'Bucket name uses a reserved prefix or suffix';
+  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(name) || /(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(name))
+    return 'Bucket name uses a reserved prefix or suffix';
   return undefined;
 }
 
@@ -29,7 +30,10 @@ export class Bucket {
   #index: KeyIndex | undefined;
   #building: Promise<KeyIndex> | undefined;
 
-  constructor(readonly record: BucketRecord, private readonly layout: Layout) {}
+  constructor(
+    readonly record: BucketRecord,
+    private readonly layout: Layout,
+  ) {}
 
   get name(): string {
     return this.record.name;

@@ -13,7 +13,11 @@ export interface IndexEntry extends Keyed {
 
 export function indexEntry(r: ObjectRecord): IndexEntry {
   const e: IndexEntry = {
-    key: r.key, keyBytes: utf8(r.key), size: r.size, etag: r.etag, lastModified: r.lastModified,
+    key: r.key,
+    keyBytes: utf8(r.key),
+    size: r.size,
+    etag: r.etag,
+    lastModified: r.lastModified,
     storageClass: r.headers['x-amz-storage-class'] ?? 'STANDARD',
   };
   if (r.checksum) {

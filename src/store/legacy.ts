@@ -99,8 +99,15 @@ async function importObject(layout: Layout, bucket: string, objectPath: string, 
     const md5 = createHash('md5');
     await blob.append(createReadStream(objectPath), [md5]);
     const record: ObjectRecord = {
-      v: 1, key, vid: newVersionId(), size: blob.size, etag: md5.digest('hex'),
-      lastModified: (await stat(objectPath)).mtimeMs, headers, meta, tags,
+      v: 1,
+      key,
+      vid: newVersionId(),
+      size: blob.size,
+      etag: md5.digest('hex'),
+      lastModified: (await stat(objectPath)).mtimeMs,
+      headers,
+      meta,
+      tags,
     };
     await blob.seal(record);
     const target = layout.objectPath(bucket, key);

@@ -6,8 +6,15 @@ type Headers = Record<string, string | string[] | undefined>;
 
 /** Headers S3 stores with an object and returns on GET/HEAD (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html). */
 export const STORED_HEADERS = [
-  'content-type', 'content-encoding', 'content-disposition', 'content-language', 'cache-control', 'expires',
-  'x-amz-website-redirect-location', 'x-amz-storage-class', 'x-amz-server-side-encryption',
+  'content-type',
+  'content-encoding',
+  'content-disposition',
+  'content-language',
+  'cache-control',
+  'expires',
+  'x-amz-website-redirect-location',
+  'x-amz-storage-class',
+  'x-amz-server-side-encryption',
 ] as const;
 
 /** What PutObject / CreateMultipartUpload / CopyObject (REPLACE) keep besides the bytes. */
@@ -22,8 +29,17 @@ export interface ObjectMetadata {
 const MAX_USER_METADATA_BYTES = 2048;
 
 const STORAGE_CLASSES = new Set([
-  'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'DEEP_ARCHIVE',
-  'OUTPOSTS', 'GLACIER_IR', 'SNOW', 'EXPRESS_ONEZONE',
+  'STANDARD',
+  'REDUCED_REDUNDANCY',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+  'OUTPOSTS',
+  'GLACIER_IR',
+  'SNOW',
+  'EXPRESS_ONEZONE',
 ]);
 
 /** Canned ACLs that say nothing beyond "the owner has FULL_CONTROL", the one ACL this store has. */
@@ -61,7 +77,10 @@ export function metadataFromRequest(headers: Headers): ObjectMetadata {
   }
   // aws-chunked is the request's framing, not the object's encoding (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html).
   if (stored['content-encoding'] !== undefined) {
-    const rest = stored['content-encoding'].split(',').map((s) => s.trim()).filter((s) => s && s.toLowerCase() !== 'aws-chunked');
+    const rest = stored['content-encoding']
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s && s.toLowerCase() !== 'aws-chunked');
     if (rest.length) stored['content-encoding'] = rest.join(',');
     else delete stored['content-encoding'];
   }
@@ -74,7 +93,10 @@ export function metadataFromRequest(headers: Headers): ObjectMetadata {
   const sse = stored['x-amz-server-side-encryption'];
   if (sse !== undefined && sse !== 'AES256') {
     if (sse.startsWith('aws:kms')) throw notImplemented('SSE-KMS');
-    throw new S3Error('InvalidArgument', 'The encryption method specified is not supported', { ArgumentName: 'x-amz-server-side-encryption', ArgumentValue: sse });
+    throw new S3Error('InvalidArgument', 'The encryption method specified is not supported', {
+      ArgumentName: 'x-amz-server-side-encryption',
+      ArgumentValue: sse,
+    });
   }
   const meta: Array<[string, string]> = [];
   let size = 0;
@@ -152,7 +174,8 @@ export function parseTaggingHeader(value: string | undefined): Array<[string, st
     const eq = piece.indexOf('=');
     const decode = (s: string): string => {
       const out = decodeQueryComponent(s);
-      if (out === undefined) throw invalidTag('The header \'x-amz-tagging\' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.');
+      if (out === undefined)
+        throw invalidTag("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.");
       return out;
     };
     tags.push([decode(eq < 0 ? piece : piece.slice(0, eq)), decode(eq < 0 ? '' : piece.slice(eq + 1))]);

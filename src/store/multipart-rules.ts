@@ -36,7 +36,10 @@ export function checkCompletedParts(listed: CompletedPart[], stored: ReadonlyMap
     }
     const alg = upload.checksum?.alg;
     if (upload.checksum?.type === 'COMPOSITE' && p.checksums[alg!] === undefined) {
-      throw new S3Error('InvalidRequest', `The upload was created using a ${alg!.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${p.partNumber} in the request.`);
+      throw new S3Error(
+        'InvalidRequest',
+        `The upload was created using a ${alg!.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${p.partNumber} in the request.`,
+      );
     }
   });
 }

@@ -73,7 +73,12 @@ async function openStore(opts: StartStoreOptions): Promise<{ store: Store; relea
     const buckets = new BucketRegistry(layout);
     await buckets.load();
     const store: Store = {
-      layout, buckets, objects: new Objects(layout), uploads: new Uploads(layout), owner: OWNER, log,
+      layout,
+      buckets,
+      objects: new Objects(layout),
+      uploads: new Uploads(layout),
+      owner: OWNER,
+      log,
       options: { minPartSize: opts.minPartSize ?? MIN_PART_SIZE, region: opts.region ?? 'us-east-1' },
     };
     return { store, release };
@@ -96,10 +101,14 @@ async function handle(store: Store, keys: KeyStore, req: IncomingMessage, res: S
   try {
     s3 = parseS3Request({ method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders }, { virtualHostSuffixes: [] });
     // Anonymous requests fail here too (AccessDenied): this store has no public access of any kind.
-    const auth = verifyRequest({ method: s3.method, rawPath: s3.rawPath, rawQuery: s3.rawQuery, rawHeaders: req.rawHeaders }, keys, { regions: [store.options.region], now: new Date() });
+    const auth = verifyRequest({ method: s3.method, rawPath: s3.rawPath, rawQuery: s3.rawQuery, rawHeaders: req.rawHeaders }, keys, {
+      regions: [store.options.region],
+      now: new Date(),
+    });
     const headers = s3.headers;
     const operation = OPERATIONS[s3.operation];
-    if (!operation) throw new S3Error('NotImplemented', `${s3.operation === 'Unknown' ? 'This request' : s3.operation} is not implemented by the embedded store.`);
+    if (!operation)
+      throw new S3Error('NotImplemented', `${s3.operation === 'Unknown' ? 'This request' : s3.operation} is not implemented by the embedded store.`);
     const r: StoreRequest = { store, req, res, id, s3, auth, headers };
     await operation(r);
   } catch (err) {
@@ -109,7 +118,8 @@ async function handle(store: Store, keys: KeyStore, req: IncomingMessage, res: S
 
 function fail(store: Store, req: IncomingMessage, res: ServerResponse, id: string, s3: S3Request | undefined, err: unknown): void {
   const s3err = toS3Error(err);
-  if (!isS3Error(err)) store.log.error('embedded store: request failed', { requestId: id, operation: s3?.operation, error: (err as Error)?.stack ?? String(err) });
+  if (!isS3Error(err))
+    store.log.error('embedded store: request failed', { requestId: id, operation: s3?.operation, error: (err as Error)?.stack ?? String(err) });
   const resource = s3?.bucket !== undefined ? `/${s3.bucket}${s3.key !== undefined ? `/${s3.key}` : ''}` : undefined;
   // A body we did not (fully) read: say the connection ends, and read the rest away so the client sees the answer.
   const unread = !req.complete;

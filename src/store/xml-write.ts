@@ -7,7 +7,10 @@ import type { PartRecord, UploadRecord } from './records.js';
 const NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 const DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
-export interface Owner { id: string; displayName: string }
+export interface Owner {
+  id: string;
+  displayName: string;
+}
 
 /** Escaped text; a CR becomes a character reference so that XML parsers' newline normalisation cannot eat it. */
 function text(value: string): string {
@@ -39,10 +42,12 @@ export function versioningXml(): string {
 
 /** The one ACL this store has: the owner with FULL_CONTROL (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAcl.html). */
 export function aclXml(owner: Owner): string {
-  return `${DECL}<AccessControlPolicy xmlns="${NS}">${ownerXml(owner)}<AccessControlList>`
-    + '<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">'
-    + `${el('ID', owner.id)}${el('DisplayName', owner.displayName)}</Grantee><Permission>FULL_CONTROL</Permission></Grant>`
-    + '</AccessControlList></AccessControlPolicy>';
+  return (
+    `${DECL}<AccessControlPolicy xmlns="${NS}">${ownerXml(owner)}<AccessControlList>` +
+    '<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">' +
+    `${el('ID', owner.id)}${el('DisplayName', owner.displayName)}</Grantee><Permission>FULL_CONTROL</Permission></Grant>` +
+    '</AccessControlList></AccessControlPolicy>'
+  );
 }
 
 export function taggingXml(tags: Array<[string, string]>): string {
@@ -143,7 +148,12 @@ export function listUploadsXml(page: Page<UploadRecord & { keyBytes: Buffer }>, 
     const lastIsPrefix = page.last !== undefined && page.commonPrefixes.includes(page.last) && lastUpload?.key !== page.last;
     body += el('NextKeyMarker', enc(page.last)) + el('NextUploadIdMarker', lastIsPrefix ? '' : lastUpload?.uploadId);
   }
-  body += el('Prefix', enc(o.prefix)) + el('Delimiter', enc(o.delimiter)) + el('MaxUploads', o.maxUploads) + el('EncodingType', o.encoding) + el('IsTruncated', page.truncated);
+  body +=
+    el('Prefix', enc(o.prefix)) +
+    el('Delimiter', enc(o.delimiter)) +
+    el('MaxUploads', o.maxUploads) +
+    el('EncodingType', o.encoding) +
+    el('IsTruncated', page.truncated);
   for (const u of page.contents) {
     body += `<Upload>${el('Key', enc(u.key))}${el('UploadId', u.uploadId)}`;
     body += `<Initiator>${el('ID', o.owner.id)}${el('DisplayName', o.owner.displayName)}</Initiator>${ownerXml(o.owner)}`;
@@ -161,7 +171,10 @@ export function completeXml(location: string, bucket: string, key: string, etag:
   return `${body}</CompleteMultipartUploadResult>`;
 }
 
-export interface DeleteOutcome { key: string; error?: { code: string; message: string } }
+export interface DeleteOutcome {
+  key: string;
+  error?: { code: string; message: string };
+}
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html: Quiet leaves out what was deleted. */
 export function deleteResultXml(outcomes: DeleteOutcome[], quiet: boolean): string {

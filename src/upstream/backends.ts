@@ -6,7 +6,11 @@ import type { Metrics } from '../metrics.js';
 import { isEmbedded, type BackendConfig, type EmbeddedBackendConfig } from '../config/schema.js';
 import { startEmbedded, type EmbeddedServer } from './embedded.js';
 
-export interface Credentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
 
 export interface Backend {
   readonly name: string;
@@ -95,7 +99,11 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
       region: cfg.region,
       addressing: cfg.addressing,
       credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey, sessionToken: cfg.sessionToken },
-      capabilities: { uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true, awsChunked: cfg.capabilities.awsChunked ?? false, literalKeys: cfg.capabilities.literalKeys ?? false },
+      capabilities: {
+        uploadPartCopy: cfg.capabilities.uploadPartCopy ?? true,
+        awsChunked: cfg.capabilities.awsChunked ?? false,
+        literalKeys: cfg.capabilities.literalKeys ?? false,
+      },
     };
   }
   const url = new URL(endpoint);
@@ -115,8 +123,10 @@ export async function createBackend(cfg: BackendConfig, events: BackendEvents = 
 }
 
 export async function closeBackends(backends: Map<string, Backend>): Promise<void> {
-  await Promise.allSettled([...backends.values()].map(async (b) => {
-    b.agent.destroy();
-    await b.embedded?.stop();
-  }));
+  await Promise.allSettled(
+    [...backends.values()].map(async (b) => {
+      b.agent.destroy();
+      await b.embedded?.stop();
+    }),
+  );
 }

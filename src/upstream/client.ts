@@ -35,7 +35,10 @@ export type UpstreamErrorKind = 'connect' | 'timeout' | 'reset';
 
 /** A backend could not be reached or stopped answering; the client sees 503 ServiceUnavailable naming it. */
 export class UpstreamError extends S3Error {
-  constructor(readonly backend: string, readonly kind: UpstreamErrorKind) {
+  constructor(
+    readonly backend: string,
+    readonly kind: UpstreamErrorKind,
+  ) {
     super('ServiceUnavailable', `The backend "${backend}" ${DETAIL[kind]}.`, {}, { status: 503 });
   }
 }
@@ -82,7 +85,12 @@ function encodeQuery(query: ReadonlyArray<readonly [string, string]>): string {
 }
 
 /** Path and Host for a backend request in the backend's addressing style (sigv4.md §11 item 1, security.md §3.2). */
-export function backendTarget(backend: Backend, bucket: string | undefined, key: string | undefined, query: ReadonlyArray<readonly [string, string]>): { host: string; path: string } {
+export function backendTarget(
+  backend: Backend,
+  bucket: string | undefined,
+  key: string | undefined,
+  query: ReadonlyArray<readonly [string, string]>,
+): { host: string; path: string } {
   const q = query.length ? `?${encodeQuery(query)}` : '';
   const encodedKey = key === undefined ? '' : encodeKeyPath(key);
   if (bucket === undefined) return { host: backend.host, path: `/${q}` };
@@ -122,13 +130,25 @@ function sendOnce(backend: Backend, req: UpstreamRequest): Promise<UpstreamRespo
     if (!backend.metrics) return;
     const errorKind = err === undefined ? undefined : classifyUpstreamError(err);
     if (err !== undefined && errorKind === undefined) return; // our own abort or a body that failed its check
-    backend.metrics.recordUpstream({ backend: backend.name, operation: req.operation, status, durationSeconds: (performance.now() - started) / 1000, errorKind });
+    backend.metrics.recordUpstream({
+      backend: backend.name,
+      operation: req.operation,
+      status,
+      durationSeconds: (performance.now() - started) / 1000,
+      errorKind,
+    });
   };
   return new Promise((resolve, reject) => {
     const send = backend.tls ? httpsRequest : httpRequest;
     const upstream = send({
-      agent: backend.agent, hostname: backend.hostname, port: backend.port, method: req.method,
-      path: signed.path, headers: signed.headers, signal: req.signal, timeout: backend.timeoutMs,
+      agent: backend.agent,
+      hostname: backend.hostname,
+      port: backend.port,
+      method: req.method,
+      path: signed.path,
+      headers: signed.headers,
+      signal: req.signal,
+      timeout: backend.timeoutMs,
     });
     upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('backend timed out'), { code: 'ETIMEDOUT' })));
     upstream.on('error', (err: NodeJS.ErrnoException) => {

@@ -34,7 +34,10 @@ function amzDate(now: number): string {
   const second = Math.floor(now / 1000);
   if (second !== stampSecond) {
     stampSecond = second;
-    stamp = new Date(second * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    stamp = new Date(second * 1000)
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
   }
   return stamp;
 }
@@ -53,7 +56,10 @@ export function signUpstream(backend: Backend, req: UnsignedRequest): { path: st
   headers['x-amz-content-sha256'] = req.payloadHash;
   const token = backend.credentials.sessionToken;
   if (token) headers['x-amz-security-token'] = token;
-  const names = Object.keys(headers).map((n) => n.toLowerCase()).filter((n) => !UNSIGNED.has(n)).sort();
+  const names = Object.keys(headers)
+    .map((n) => n.toLowerCase())
+    .filter((n) => !UNSIGNED.has(n))
+    .sort();
   let canonicalHeaders = '';
   for (const name of names) canonicalHeaders += `${name}:${canonicalHeaderValue(headers[name]!)}\n`;
   const signedHeaders = names.join(';');

@@ -28,5 +28,7 @@ export type FromWorker =
 
 /** Messages of ours (prom-client and node:cluster use other shapes on the same channel). */
 export function isOurs<T extends { type: string }>(msg: unknown): msg is T {
-  return typeof msg === 'object' && msg !== null && typeof (msg as { type?: unknown }).type === 'string' && (msg as { type: string }).type.startsWith('s3bridge:');
+  return (
+    typeof msg === 'object' && msg !== null && typeof (msg as { type?: unknown }).type === 'string' && (msg as { type: string }).type.startsWith('s3bridge:')
+  );
 }

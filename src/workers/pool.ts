@@ -23,7 +23,11 @@ interface Slot {
   restartTimer?: NodeJS.Timeout;
 }
 
-interface Ask { waiting: Set<Worker>; replies: Array<{ slot: Slot; reply: FromWorker }>; finish(): void }
+interface Ask {
+  waiting: Set<Worker>;
+  replies: Array<{ slot: Slot; reply: FromWorker }>;
+  finish(): void;
+}
 
 export interface PoolOptions {
   count: number;
@@ -60,9 +64,16 @@ export class WorkerPool {
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.starting = {
-        resolve: () => { this.starting = undefined; resolve(); },
+        resolve: () => {
+          this.starting = undefined;
+          resolve();
+        },
         // A failed start means the caller shuts down: no worker is restarted from here on.
-        reject: (err) => { this.starting = undefined; this.stopping = true; reject(err); },
+        reject: (err) => {
+          this.starting = undefined;
+          this.stopping = true;
+          reject(err);
+        },
       };
       for (const slot of this.slots) this.fork(slot);
     });

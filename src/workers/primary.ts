@@ -58,7 +58,9 @@ export async function runPrimary(file: string, config: Config, count: number): P
     return aggregateMetrics(replies.flatMap(({ reply }) => (reply.type === 's3bridge:metrics' ? [reply.snapshot] : [])));
   };
   const adminServer = createAdminServer({
-    get backends() { return current.backends; },
+    get backends() {
+      return current.backends;
+    },
     metrics: config.admin.metrics ? { contentType: AGGREGATE_CONTENT_TYPE, metricsText } : undefined,
     workers: () => ({ ready: pool.readyCount, configured: pool.size }),
   });
@@ -75,7 +77,12 @@ export async function runPrimary(file: string, config: Config, count: number): P
     throw err;
   }
   const adminHost = adminAddr.family === 'IPv6' ? `[${adminAddr.address}]` : adminAddr.address;
-  log.info('s3bridge listening', { s3: pool.s3Url, admin: `http://${adminHost}:${adminAddr.port}`, backends: config.backends.map((b) => b.name), workers: count });
+  log.info('s3bridge listening', {
+    s3: pool.s3Url,
+    admin: `http://${adminHost}:${adminAddr.port}`,
+    backends: config.backends.map((b) => b.name),
+    workers: count,
+  });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -124,7 +131,9 @@ export async function runPrimary(file: string, config: Config, count: number): P
     void closeBackends(previous.backends);
     const { replies, missing } = await pool.ask((seq) => ({ type: 's3bridge:reload', seq, config: next, stores: stores.table() }), RELOAD_TIMEOUT_MS);
     stores.retire(retired, next.server.shutdownGraceSeconds * 1000);
-    const failed = replies.flatMap(({ slot, reply }) => (reply.type === 's3bridge:reloaded' && reply.error ? [{ worker: slot.index, error: reply.error }] : []));
+    const failed = replies.flatMap(({ slot, reply }) =>
+      reply.type === 's3bridge:reloaded' && reply.error ? [{ worker: slot.index, error: reply.error }] : [],
+    );
     if (failed.length > 0 || missing > 0) {
       log.error('config reload failed on some workers', { failed, unanswered: missing, applied: replies.length - failed.length });
       return;

@@ -6,7 +6,10 @@ import { startEmbeddedStore } from '../upstream/backends.js';
 import type { EmbeddedServer } from '../upstream/embedded.js';
 import type { StoreTable } from './messages.js';
 
-interface Running { settings: string; server: EmbeddedServer }
+interface Running {
+  settings: string;
+  server: EmbeddedServer;
+}
 
 /** The store's own settings: a change elsewhere in the backend entry (maxConnections, timeouts) keeps the store. */
 const settingsOf = (cfg: EmbeddedBackendConfig) => JSON.stringify(cfg.embedded);

@@ -45,7 +45,8 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'text/html', etag: '"backend-etag"', 'x-amz-request-id': 'REC-RID', 'content-length': page.length });
       res.end(page);
     } else {
-      const body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Denied by the bucket policy</Message><RequestId>REC-RID</RequestId></Error>';
+      const body =
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Denied by the bucket policy</Message><RequestId>REC-RID</RequestId></Error>';
       res.writeHead(403, { 'content-type': 'application/xml', 'x-amz-request-id': 'REC-RID', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     }
@@ -92,7 +93,9 @@ describe('anonymous: read', () => {
     expect(refusal(await send(url(`/${PUBLIC}/index.html`), { method: 'PUT', body: 'defaced' }))).toEqual(ANONYMOUS_DENIED);
     expect(refusal(await send(url(`/${PUBLIC}/new.html`), { method: 'PUT', body: 'new' }))).toEqual(ANONYMOUS_DENIED);
     expect(refusal(await send(url(`/${PUBLIC}/index.html`), { method: 'DELETE' }))).toEqual(ANONYMOUS_DENIED);
-    expect(refusal(await send(url(`/${PUBLIC}?delete`), { method: 'POST', body: '<Delete><Object><Key>index.html</Key></Object></Delete>' }))).toEqual(ANONYMOUS_DENIED);
+    expect(refusal(await send(url(`/${PUBLIC}?delete`), { method: 'POST', body: '<Delete><Object><Key>index.html</Key></Object></Delete>' }))).toEqual(
+      ANONYMOUS_DENIED,
+    );
     expect(refusal(await send(url(`/${PUBLIC}/index.html?acl`)))).toEqual(ANONYMOUS_DENIED);
     expect(refusal(await send(url(`/${PUBLIC}?policy`)))).toEqual(ANONYMOUS_DENIED);
     expect(await objectDigest(direct, PUBLIC, 'index.html')).toEqual({ sha256: sha256(page), length: page.length });
@@ -107,7 +110,7 @@ describe('anonymous: read', () => {
 });
 
 describe('anonymous: backend', () => {
-  it('forwards unsigned requests unsigned; the backend\'s answers, success and refusal, pass through', async () => {
+  it("forwards unsigned requests unsigned; the backend's answers, success and refusal, pass through", async () => {
     const before = rec.requests.length;
     const got = await send(url(`/${OPEN}/index.html`));
     expect([got.status, got.headers.etag, got.text]).toEqual([200, '"backend-etag"', page.toString()]);
@@ -116,7 +119,10 @@ describe('anonymous: backend', () => {
     // S3 promises the document's RequestId is the x-amz-request-id header; s3bridge's own id in both.
     expect(put.text).toContain(`<RequestId>${put.headers['x-amz-request-id']}</RequestId>`);
     const seen = rec.requests.slice(before);
-    expect(seen.map((r) => [r.method, r.url.split('?')[0]])).toEqual([['GET', `/${OPEN}/index.html`], ['PUT', `/${OPEN}/index.html`]]);
+    expect(seen.map((r) => [r.method, r.url.split('?')[0]])).toEqual([
+      ['GET', `/${OPEN}/index.html`],
+      ['PUT', `/${OPEN}/index.html`],
+    ]);
     for (const r of seen) {
       expect(r.headers.authorization).toBeUndefined();
       expect(Object.keys(r.headers).filter((h) => h.startsWith('x-amz-date') || h === 'x-amz-security-token')).toEqual([]);
@@ -124,7 +130,7 @@ describe('anonymous: backend', () => {
     }
   });
 
-  it('a signed request on the same route is re-signed with the backend\'s keys', async () => {
+  it("a signed request on the same route is re-signed with the backend's keys", async () => {
     await bridge.client().send(new PutObjectCommand({ Bucket: OPEN, Key: 'signed.txt', Body: 'signed' }));
     const put = [...rec.requests].reverse().find((r) => r.method === 'PUT' && r.url.startsWith(`/${OPEN}/signed.txt`))!;
     expect(put.auth).toMatchObject({ ok: true, form: 'header' });

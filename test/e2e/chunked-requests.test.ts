@@ -62,52 +62,114 @@ describe.each(BACKENDS)('hand-built aws-chunked uploads → %s', (_label, backen
   // [what is wrong, make the request, status, S3 error code]
   type Case = [string, () => Promise<RawRequest>, number, string];
   const table: Case[] = [
-    ['wrong chunk signature in the middle chunk', async () => {
-      const req = await build(Bucket, { mode: SIGNED });
-      return { ...req, body: corruptChunkSignature(req.body, 2) };
-    }, 403, 'SignatureDoesNotMatch'],
-    ['wrong signature on the final 0-size chunk', async () => {
-      const req = await build(Bucket, { mode: SIGNED });
-      return { ...req, body: corruptChunkSignature(req.body, 4) };
-    }, 403, 'SignatureDoesNotMatch'],
-    ['wrong trailer signature', async () => {
-      const req = await build(Bucket, { mode: SIGNED_TRAILER, trailer: { name: 'x-amz-checksum-crc32' } });
-      const text = req.body.toString('latin1').replace(/(x-amz-trailer-signature:)([0-9a-f])/, (_m, p: string, c: string) => p + (c === '0' ? '1' : '0'));
-      return { ...req, body: Buffer.from(text, 'latin1') };
-    }, 403, 'SignatureDoesNotMatch'],
-    ['truncated body: the client sends part of a data chunk, then ends', async () => {
-      const req = await build(Bucket, { mode: SIGNED });
-      return { ...req, body: req.body.subarray(0, 2 * CHUNK + 500) };
-    }, 400, 'IncompleteBody'],
-    ['truncated unsigned body: ends inside the last data chunk', async () => {
-      const req = await build(Bucket, { mode: UNSIGNED_TRAILER, trailer: { name: 'x-amz-checksum-crc32' } });
-      return { ...req, body: req.body.subarray(0, req.body.length - 200) };
-    }, 400, 'IncompleteBody'],
-    ['missing final chunk', async () => {
-      const req = await build(Bucket, { mode: SIGNED });
-      return { ...req, body: withoutFinalChunk(req.body) };
-    }, 400, 'IncompleteBody'],
-    ['missing trailer signature', async () => {
-      const req = await build(Bucket, { mode: SIGNED_TRAILER, trailer: { name: 'x-amz-checksum-crc32' } });
-      return { ...req, body: Buffer.from(req.body.toString('latin1').replace(/x-amz-trailer-signature:[0-9a-f]{64}\r\n/, ''), 'latin1') };
-    }, 400, 'IncompleteBody'],
+    [
+      'wrong chunk signature in the middle chunk',
+      async () => {
+        const req = await build(Bucket, { mode: SIGNED });
+        return { ...req, body: corruptChunkSignature(req.body, 2) };
+      },
+      403,
+      'SignatureDoesNotMatch',
+    ],
+    [
+      'wrong signature on the final 0-size chunk',
+      async () => {
+        const req = await build(Bucket, { mode: SIGNED });
+        return { ...req, body: corruptChunkSignature(req.body, 4) };
+      },
+      403,
+      'SignatureDoesNotMatch',
+    ],
+    [
+      'wrong trailer signature',
+      async () => {
+        const req = await build(Bucket, { mode: SIGNED_TRAILER, trailer: { name: 'x-amz-checksum-crc32' } });
+        const text = req.body.toString('latin1').replace(/(x-amz-trailer-signature:)([0-9a-f])/, (_m, p: string, c: string) => p + (c === '0' ? '1' : '0'));
+        return { ...req, body: Buffer.from(text, 'latin1') };
+      },
+      403,
+      'SignatureDoesNotMatch',
+    ],
+    [
+      'truncated body: the client sends part of a data chunk, then ends',
+      async () => {
+        const req = await build(Bucket, { mode: SIGNED });
+        return { ...req, body: req.body.subarray(0, 2 * CHUNK + 500) };
+      },
+      400,
+      'IncompleteBody',
+    ],
+    [
+      'truncated unsigned body: ends inside the last data chunk',
+      async () => {
+        const req = await build(Bucket, { mode: UNSIGNED_TRAILER, trailer: { name: 'x-amz-checksum-crc32' } });
+        return { ...req, body: req.body.subarray(0, req.body.length - 200) };
+      },
+      400,
+      'IncompleteBody',
+    ],
+    [
+      'missing final chunk',
+      async () => {
+        const req = await build(Bucket, { mode: SIGNED });
+        return { ...req, body: withoutFinalChunk(req.body) };
+      },
+      400,
+      'IncompleteBody',
+    ],
+    [
+      'missing trailer signature',
+      async () => {
+        const req = await build(Bucket, { mode: SIGNED_TRAILER, trailer: { name: 'x-amz-checksum-crc32' } });
+        return { ...req, body: Buffer.from(req.body.toString('latin1').replace(/x-amz-trailer-signature:[0-9a-f]{64}\r\n/, ''), 'latin1') };
+      },
+      400,
+      'IncompleteBody',
+    ],
     ['decoded length announced larger than the data', () => build(Bucket, { mode: SIGNED, decodedLength: data.length + 1 }), 400, 'IncompleteBody'],
     ['decoded length announced smaller than the data', () => build(Bucket, { mode: SIGNED, decodedLength: data.length - 1 }), 400, 'IncompleteBody'],
-    ['decoded length smaller, unsigned', () => build(Bucket, { mode: UNSIGNED_TRAILER, trailer: { name: 'x-amz-checksum-crc32' }, decodedLength: data.length - 1 }), 400, 'IncompleteBody'],
-    ['wrong trailer checksum (unsigned trailer)', () =>
-      build(Bucket, { mode: UNSIGNED_TRAILER, trailer: { name: 'x-amz-checksum-crc32', value: 'AAAAAA==' } }), 400, 'BadDigest'],
-    ['wrong trailer checksum, correctly signed trailer', () =>
-      build(Bucket, { mode: SIGNED_TRAILER, trailer: { name: 'x-amz-checksum-sha256', value: Buffer.alloc(32).toString('base64') } }), 400, 'BadDigest'],
-    ['unknown trailer algorithm', () =>
-      build(Bucket, { mode: UNSIGNED_TRAILER, trailer: { name: 'x-amz-checksum-md5', value: Buffer.alloc(16).toString('base64') } }), 400, 'InvalidRequest'],
-    ['a trailer that x-amz-trailer did not announce', async () => {
-      const req = await build(Bucket, { mode: UNSIGNED_TRAILER, trailer: { name: 'x-amz-checksum-crc32' } });
-      return { ...req, body: Buffer.from(req.body.toString('latin1').replace('x-amz-checksum-crc32:', 'x-amz-checksum-crc32c:'), 'latin1') };
-    }, 400, 'InvalidRequest'],
-    ['malformed chunk size line', async () => {
-      const req = await build(Bucket, { mode: UNSIGNED_TRAILER, trailer: { name: 'x-amz-checksum-crc32' } });
-      return { ...req, body: Buffer.concat([Buffer.from('zz\r\n'), req.body]) };
-    }, 400, 'InvalidRequest'],
+    [
+      'decoded length smaller, unsigned',
+      () => build(Bucket, { mode: UNSIGNED_TRAILER, trailer: { name: 'x-amz-checksum-crc32' }, decodedLength: data.length - 1 }),
+      400,
+      'IncompleteBody',
+    ],
+    [
+      'wrong trailer checksum (unsigned trailer)',
+      () => build(Bucket, { mode: UNSIGNED_TRAILER, trailer: { name: 'x-amz-checksum-crc32', value: 'AAAAAA==' } }),
+      400,
+      'BadDigest',
+    ],
+    [
+      'wrong trailer checksum, correctly signed trailer',
+      () => build(Bucket, { mode: SIGNED_TRAILER, trailer: { name: 'x-amz-checksum-sha256', value: Buffer.alloc(32).toString('base64') } }),
+      400,
+      'BadDigest',
+    ],
+    [
+      'unknown trailer algorithm',
+      () => build(Bucket, { mode: UNSIGNED_TRAILER, trailer: { name: 'x-amz-checksum-md5', value: Buffer.alloc(16).toString('base64') } }),
+      400,
+      'InvalidRequest',
+    ],
+    [
+      'a trailer that x-amz-trailer did not announce',
+      async () => {
+        const req = await build(Bucket, { mode: UNSIGNED_TRAILER, trailer: { name: 'x-amz-checksum-crc32' } });
+        return { ...req, body: Buffer.from(req.body.toString('latin1').replace('x-amz-checksum-crc32:', 'x-amz-checksum-crc32c:'), 'latin1') };
+      },
+      400,
+      'InvalidRequest',
+    ],
+    [
+      'malformed chunk size line',
+      async () => {
+        const req = await build(Bucket, { mode: UNSIGNED_TRAILER, trailer: { name: 'x-amz-checksum-crc32' } });
+        return { ...req, body: Buffer.concat([Buffer.from('zz\r\n'), req.body]) };
+      },
+      400,
+      'InvalidRequest',
+    ],
   ];
 
   // The function goes last so that the title shows only the description, status and code.
@@ -135,7 +197,12 @@ describe.each(BACKENDS)('hand-built aws-chunked uploads → %s', (_label, backen
     const req = await build(Bucket, { mode: SIGNED });
     const key = keyOf(req);
     const before = stack.bridge.lines.length;
-    const res = await sendRaw(stack.bridge.s3Url, { ...req, body: req.body.subarray(0, 2 * CHUNK + 500), contentLength: req.body.length, abortAfterBody: true });
+    const res = await sendRaw(stack.bridge.s3Url, {
+      ...req,
+      body: req.body.subarray(0, 2 * CHUNK + 500),
+      contentLength: req.body.length,
+      abortAfterBody: true,
+    });
     expect(res.status).toBe(0); // no answer: we hung up first
     await waitFor(() => stack.bridge.lines.slice(before).some((l) => l.key === key), 10_000, 'the access-log line of the aborted upload');
     expect(await backendHas(stack.direct(backend), Bucket, key)).toBe(false);

@@ -9,10 +9,31 @@ import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
 import { DEMO, tempDir } from '../helpers/bridge.js';
-import { awsEnv, findDebianAws, findPyenvAws, findRclone, findS3cmd, rcloneEnv, writeAwsConfig, writeS3cmdConfig, type FoundClient } from './helpers/clients.js';
+import {
+  awsEnv,
+  findDebianAws,
+  findPyenvAws,
+  findRclone,
+  findS3cmd,
+  rcloneEnv,
+  writeAwsConfig,
+  writeS3cmdConfig,
+  type FoundClient,
+} from './helpers/clients.js';
 import { runOk } from './helpers/run.js';
 import { generateSelfSignedCert, type TlsFiles } from './helpers/tls.js';
-import { captureRequests, fileDigest, objectDigest, PREFIX, sha256, startStack, writeRandomFile, type BackendName, type SeenRequest, type Stack } from './helpers/stack.js';
+import {
+  captureRequests,
+  fileDigest,
+  objectDigest,
+  PREFIX,
+  sha256,
+  startStack,
+  writeRandomFile,
+  type BackendName,
+  type SeenRequest,
+  type Stack,
+} from './helpers/stack.js';
 
 const pyAws = findPyenvAws();
 const debAws = findDebianAws();
@@ -28,7 +49,10 @@ const stacks: Partial<Record<Transport, Stack>> = {};
 const seen: Partial<Record<Transport, SeenRequest[]>> = {};
 const files: Record<'small' | 'mid' | 'big', { path: string; sha256: string; length: number }> = {} as never;
 
-const BACKENDS: Array<[string, BackendName]> = [['moto', 'moto-a'], ['embedded store', 'local']];
+const BACKENDS: Array<[string, BackendName]> = [
+  ['moto', 'moto-a'],
+  ['embedded store', 'local'],
+];
 
 beforeAll(async () => {
   dir = tempDir('s3bridge-e2e-cli-');
@@ -37,7 +61,11 @@ beforeAll(async () => {
   [stacks.http, stacks.https] = await Promise.all([startStack([moto]), startStack([moto], { tls })]);
   seen.http = captureRequests(stacks.http.bridge);
   seen.https = captureRequests(stacks.https.bridge);
-  for (const [name, size] of [['small', 150_001], ['mid', 12 * MB + 7], ['big', 50 * MB]] as const) {
+  for (const [name, size] of [
+    ['small', 150_001],
+    ['mid', 12 * MB + 7],
+    ['big', 50 * MB],
+  ] as const) {
     const path = join(dir, `${name}.bin`);
     files[name] = { path, ...(await writeRandomFile(path, size)) };
   }
@@ -57,7 +85,14 @@ async function bucketFor(transport: Transport, backend: BackendName, tag: string
 }
 
 /** The file and the object (read straight from the backend) hold the same bytes as `expected`. */
-async function expectSame(transport: Transport, backend: BackendName, Bucket: string, Key: string, downloaded: string, expected: { sha256: string; length: number }) {
+async function expectSame(
+  transport: Transport,
+  backend: BackendName,
+  Bucket: string,
+  Key: string,
+  downloaded: string,
+  expected: { sha256: string; length: number },
+) {
   const want = { sha256: expected.sha256, length: expected.length };
   expect(await fileDigest(downloaded)).toEqual(want);
   expect(await objectDigest(stacks[transport]!.direct(backend), Bucket, Key)).toEqual(want);
@@ -85,7 +120,9 @@ function requireAll(...clients: FoundClient[]) {
 }
 
 /** Every transport × backend pair; each test below runs once per pair, all concurrently (distinct buckets). */
-const MATRIX: Array<[Transport, string, BackendName]> = (['http', 'https'] as const).flatMap((t) => BACKENDS.map(([label, b]) => [t, label, b] as [Transport, string, BackendName]));
+const MATRIX: Array<[Transport, string, BackendName]> = (['http', 'https'] as const).flatMap((t) =>
+  BACKENDS.map(([label, b]) => [t, label, b] as [Transport, string, BackendName]),
+);
 
 /** The one 50 MB upload of the aws CLI: over https (aws-chunked, re-framed for the store) into the embedded store. */
 const BIG_CASE = (t: Transport, b: BackendName) => t === 'https' && b === 'local';
@@ -142,7 +179,7 @@ describe(`aws CLI with botocore (${pyAws.version || 'missing'})`, { concurrent: 
     mkdirSync(join(src, 'sub dir'), { recursive: true });
     const contents: Record<string, Buffer> = {
       'a.txt': Buffer.from('alpha\n'),
-      'empty': Buffer.alloc(0),
+      empty: Buffer.alloc(0),
       'sub dir/b+c.bin': randomBytes(70_000),
       'sub dir/ünï.txt': Buffer.from('unicode\n'),
     };
@@ -166,68 +203,84 @@ describe(`aws CLI with botocore (${pyAws.version || 'missing'})`, { concurrent: 
 
 describe(`Debian awscli v2 (${debAws.version || 'missing'})`, { concurrent: true, skip: debAws.skip }, () => {
   requireAll(debAws);
-  it.each(MATRIX)('over %s → %s: s3 cp up and down, a small file and 12 MB as multipart (5 MB parts)', async (transport, _label, backend) => {
-    const aws = awsRunner(debAws.path!, transport, { multipart_threshold: '5MB', multipart_chunksize: '5MB' });
-    const Bucket = await bucketFor(transport, backend, 'v2');
-    for (const name of ['small', 'mid'] as const) {
-      await aws(['s3', 'cp', '--only-show-errors', files[name].path, `s3://${Bucket}/${name}.bin`]);
-      expect(partUploads(requestsFor(transport, Bucket, name)).length).toBe(name === 'mid' ? 3 : 0);
-      const down = join(dir, `v2-${transport}-${backend}-${name}`);
-      await aws(['s3', 'cp', '--only-show-errors', `s3://${Bucket}/${name}.bin`, down]);
-      await expectSame(transport, backend, Bucket, `${name}.bin`, down, files[name]);
-    }
-  }, 120_000);
+  it.each(MATRIX)(
+    'over %s → %s: s3 cp up and down, a small file and 12 MB as multipart (5 MB parts)',
+    async (transport, _label, backend) => {
+      const aws = awsRunner(debAws.path!, transport, { multipart_threshold: '5MB', multipart_chunksize: '5MB' });
+      const Bucket = await bucketFor(transport, backend, 'v2');
+      for (const name of ['small', 'mid'] as const) {
+        await aws(['s3', 'cp', '--only-show-errors', files[name].path, `s3://${Bucket}/${name}.bin`]);
+        expect(partUploads(requestsFor(transport, Bucket, name)).length).toBe(name === 'mid' ? 3 : 0);
+        const down = join(dir, `v2-${transport}-${backend}-${name}`);
+        await aws(['s3', 'cp', '--only-show-errors', `s3://${Bucket}/${name}.bin`, down]);
+        await expectSame(transport, backend, Bucket, `${name}.bin`, down, files[name]);
+      }
+    },
+    120_000,
+  );
 });
 
 describe(`rclone (${rclone.version || 'missing'})`, { concurrent: true, skip: rclone.skip }, () => {
   requireAll(rclone);
-  it.each(BACKENDS)('copyto up and down → %s, a small file and 12 MB as multipart (5M chunks)', async (_label, backend) => {
-    const env = rcloneEnv(DEMO, stacks.http!.bridge.s3Url, join(dir, `rclone-${backend}.conf`));
-    // --s3-no-head: moto answers a multipart Complete with "x-amz-version-id: null" on an unversioned bucket and then
-    // 400 to rclone's HEAD ?versionId=null (same without s3bridge); the bytes are checked below instead.
-    const flags = ['--s3-upload-cutoff', '5M', '--s3-chunk-size', '5M', '--s3-no-head', '--retries', '1', '--low-level-retries', '1'];
-    const rc = (args: string[]) => runOk(rclone.path!, [...args, ...flags], { env, timeoutMs: 120_000 });
-    const Bucket = await bucketFor('http', backend, 'rclone');
-    for (const name of ['small', 'mid'] as const) {
-      await rc(['copyto', files[name].path, `remote:${Bucket}/r/${name}.bin`]);
-      expect(partUploads(requestsFor('http', Bucket, `r/${name}`)).length).toBe(name === 'mid' ? 3 : 0);
-      const down = join(dir, `rclone-${backend}-${name}`);
-      await rc(['copyto', `remote:${Bucket}/r/${name}.bin`, down]);
-      await expectSame('http', backend, Bucket, `r/${name}.bin`, down, files[name]);
-    }
-  }, 120_000);
+  it.each(BACKENDS)(
+    'copyto up and down → %s, a small file and 12 MB as multipart (5M chunks)',
+    async (_label, backend) => {
+      const env = rcloneEnv(DEMO, stacks.http!.bridge.s3Url, join(dir, `rclone-${backend}.conf`));
+      // --s3-no-head: moto answers a multipart Complete with "x-amz-version-id: null" on an unversioned bucket and then
+      // 400 to rclone's HEAD ?versionId=null (same without s3bridge); the bytes are checked below instead.
+      const flags = ['--s3-upload-cutoff', '5M', '--s3-chunk-size', '5M', '--s3-no-head', '--retries', '1', '--low-level-retries', '1'];
+      const rc = (args: string[]) => runOk(rclone.path!, [...args, ...flags], { env, timeoutMs: 120_000 });
+      const Bucket = await bucketFor('http', backend, 'rclone');
+      for (const name of ['small', 'mid'] as const) {
+        await rc(['copyto', files[name].path, `remote:${Bucket}/r/${name}.bin`]);
+        expect(partUploads(requestsFor('http', Bucket, `r/${name}`)).length).toBe(name === 'mid' ? 3 : 0);
+        const down = join(dir, `rclone-${backend}-${name}`);
+        await rc(['copyto', `remote:${Bucket}/r/${name}.bin`, down]);
+        await expectSame('http', backend, Bucket, `r/${name}.bin`, down, files[name]);
+      }
+    },
+    120_000,
+  );
 });
 
 describe(`s3cmd (${s3cmd.version || 'missing'})`, { concurrent: true, skip: s3cmd.skip }, () => {
   requireAll(s3cmd);
-  it.each(BACKENDS)('put and get → %s, a small file and 12 MB as multipart (5 MB chunks)', async (_label, backend) => {
-    const config = writeS3cmdConfig(join(dir, `s3cmd-${backend}.cfg`), DEMO, stacks.http!.bridge.s3Url);
-    const env = awsEnv(DEMO, join(dir, 'unused')); // nothing from the outer environment; s3cmd reads its config file
-    const cmd = (args: string[]) => runOk(s3cmd.path!, ['-c', config, '--no-progress', ...args], { env, timeoutMs: 120_000 });
-    const Bucket = await bucketFor('http', backend, 's3cmd');
-    for (const name of ['small', 'mid'] as const) {
-      await cmd(['put', '--multipart-chunk-size-mb=5', files[name].path, `s3://${Bucket}/c/${name}.bin`]);
-      expect(partUploads(requestsFor('http', Bucket, `c/${name}`)).length).toBe(name === 'mid' ? 3 : 0);
-      const down = join(dir, `s3cmd-${backend}-${name}`);
-      await cmd(['get', '--force', `s3://${Bucket}/c/${name}.bin`, down]);
-      await expectSame('http', backend, Bucket, `c/${name}.bin`, down, files[name]);
-    }
-  }, 120_000);
+  it.each(BACKENDS)(
+    'put and get → %s, a small file and 12 MB as multipart (5 MB chunks)',
+    async (_label, backend) => {
+      const config = writeS3cmdConfig(join(dir, `s3cmd-${backend}.cfg`), DEMO, stacks.http!.bridge.s3Url);
+      const env = awsEnv(DEMO, join(dir, 'unused')); // nothing from the outer environment; s3cmd reads its config file
+      const cmd = (args: string[]) => runOk(s3cmd.path!, ['-c', config, '--no-progress', ...args], { env, timeoutMs: 120_000 });
+      const Bucket = await bucketFor('http', backend, 's3cmd');
+      for (const name of ['small', 'mid'] as const) {
+        await cmd(['put', '--multipart-chunk-size-mb=5', files[name].path, `s3://${Bucket}/c/${name}.bin`]);
+        expect(partUploads(requestsFor('http', Bucket, `c/${name}`)).length).toBe(name === 'mid' ? 3 : 0);
+        const down = join(dir, `s3cmd-${backend}-${name}`);
+        await cmd(['get', '--force', `s3://${Bucket}/c/${name}.bin`, down]);
+        await expectSame('http', backend, Bucket, `c/${name}.bin`, down, files[name]);
+      }
+    },
+    120_000,
+  );
 
   // s3cmd copies the source's ACL along: it reads the AccessControlPolicy and writes it back (s3rver's broke it).
-  it.each(BACKENDS)('cp and mv inside a bucket → %s', async (_label, backend) => {
-    const config = writeS3cmdConfig(join(dir, `s3cmd-cp-${backend}.cfg`), DEMO, stacks.http!.bridge.s3Url);
-    const env = awsEnv(DEMO, join(dir, 'unused'));
-    const cmd = (args: string[]) => runOk(s3cmd.path!, ['-c', config, '--no-progress', ...args], { env, timeoutMs: 120_000 });
-    const Bucket = await bucketFor('http', backend, 's3cmd-cp');
-    await cmd(['put', files.small.path, `s3://${Bucket}/orig.bin`]);
-    await cmd(['cp', `s3://${Bucket}/orig.bin`, `s3://${Bucket}/copy.bin`]);
-    await cmd(['mv', `s3://${Bucket}/copy.bin`, `s3://${Bucket}/moved.bin`]);
-    const down = join(dir, `s3cmd-cp-${backend}-moved`);
-    await cmd(['get', '--force', `s3://${Bucket}/moved.bin`, down]);
-    await expectSame('http', backend, Bucket, 'moved.bin', down, files.small);
-    const listing = await cmd(['ls', `s3://${Bucket}/`]);
-    expect(listing.stdout).toContain(`s3://${Bucket}/orig.bin`);
-    expect(listing.stdout).not.toContain(`s3://${Bucket}/copy.bin`);
-  }, 120_000);
+  it.each(BACKENDS)(
+    'cp and mv inside a bucket → %s',
+    async (_label, backend) => {
+      const config = writeS3cmdConfig(join(dir, `s3cmd-cp-${backend}.cfg`), DEMO, stacks.http!.bridge.s3Url);
+      const env = awsEnv(DEMO, join(dir, 'unused'));
+      const cmd = (args: string[]) => runOk(s3cmd.path!, ['-c', config, '--no-progress', ...args], { env, timeoutMs: 120_000 });
+      const Bucket = await bucketFor('http', backend, 's3cmd-cp');
+      await cmd(['put', files.small.path, `s3://${Bucket}/orig.bin`]);
+      await cmd(['cp', `s3://${Bucket}/orig.bin`, `s3://${Bucket}/copy.bin`]);
+      await cmd(['mv', `s3://${Bucket}/copy.bin`, `s3://${Bucket}/moved.bin`]);
+      const down = join(dir, `s3cmd-cp-${backend}-moved`);
+      await cmd(['get', '--force', `s3://${Bucket}/moved.bin`, down]);
+      await expectSame('http', backend, Bucket, 'moved.bin', down, files.small);
+      const listing = await cmd(['ls', `s3://${Bucket}/`]);
+      expect(listing.stdout).toContain(`s3://${Bucket}/orig.bin`);
+      expect(listing.stdout).not.toContain(`s3://${Bucket}/copy.bin`);
+    },
+    120_000,
+  );
 });

@@ -20,7 +20,10 @@ let motoB: MotoServer;
 let rules: RulesBackend;
 let bridge: TestBridge;
 const source = randomBytes(200_000);
-const RANGES: Array<[number, number]> = [[0, 119_999], [120_000, 199_999]];
+const RANGES: Array<[number, number]> = [
+  [0, 119_999],
+  [120_000, 199_999],
+];
 const KEYS = { accessKeyId: 'rules', secretAccessKey: 'rules-secret' };
 
 const checksum = (alg: ChecksumAlgorithm, data: Buffer) => {
@@ -29,7 +32,8 @@ const checksum = (alg: ChecksumAlgorithm, data: Buffer) => {
   return c.digestBase64();
 };
 const part = ([a, b]: [number, number]) => source.subarray(a, b + 1);
-const composite = (alg: ChecksumAlgorithm) => `${checksum(alg, Buffer.concat(RANGES.map((r) => Buffer.from(checksum(alg, part(r)), 'base64'))))}-${RANGES.length}`;
+const composite = (alg: ChecksumAlgorithm) =>
+  `${checksum(alg, Buffer.concat(RANGES.map((r) => Buffer.from(checksum(alg, part(r)), 'base64'))))}-${RANGES.length}`;
 
 interface Boto3Result {
   createdAlgorithm?: string;
@@ -40,7 +44,13 @@ interface Boto3Result {
 
 async function boto3(bucket: string, key: string, algorithm: ChecksumAlgorithm): Promise<Boto3Result> {
   const args = {
-    endpoint: bridge.s3Url, ...DEMO, bucket, key, algorithm, source: 'a-src/obj.bin', ranges: RANGES.map(([a, b]) => `bytes=${a}-${b}`),
+    endpoint: bridge.s3Url,
+    ...DEMO,
+    bucket,
+    key,
+    algorithm,
+    source: 'a-src/obj.bin',
+    ranges: RANGES.map(([a, b]) => `bytes=${a}-${b}`),
   };
   const r = await runOk('python3', [SCRIPT, JSON.stringify(args)], { env: cleanEnv(), timeoutMs: 60_000 });
   return JSON.parse(r.stdout) as Boto3Result;
@@ -57,7 +67,11 @@ describe(`boto3 ${boto3Version ?? '(missing)'}: UploadPartCopy into a checksum-t
         remoteBackend('moto-b', motoB, { capabilities: { awsChunked: true } }),
         remoteBackend('rules', { endpoint: rules.endpoint, ...KEYS }, { capabilities: { awsChunked: true } }),
       ],
-      routes: [{ bucket: 'a-*', backend: 'moto-a' }, { bucket: 'b-*', backend: 'moto-b' }, { bucket: 'r-*', backend: 'rules' }],
+      routes: [
+        { bucket: 'a-*', backend: 'moto-a' },
+        { bucket: 'b-*', backend: 'moto-b' },
+        { bucket: 'r-*', backend: 'rules' },
+      ],
     });
     const s3 = bridge.client();
     for (const Bucket of ['a-src', 'b-dst']) await s3.send(new CreateBucketCommand({ Bucket }));
@@ -76,12 +90,21 @@ describe(`boto3 ${boto3Version ?? '(missing)'}: UploadPartCopy into a checksum-t
     ['SHA256', 'r-dst', 'the recording backend that enforces the Complete rule'],
     ['CRC32', 'b-dst', 'moto B'],
     ['SHA256', 'b-dst', 'moto B'],
-  ] as Array<[ChecksumAlgorithm, string, string]>)('%s from moto A to %s (%s)', async (alg, bucket) => {
-    const r = await boto3(bucket, `boto3-${alg}`, alg);
-    expect(r.error).toBe(undefined);
-    expect(r.createdAlgorithm).toBe(alg);
-    expect(r.parts.map((p) => p[`Checksum${alg}`])).toEqual(RANGES.map((range) => checksum(alg, part(range))));
-    expect(r.parts.map((p) => p.ETag)).toEqual(RANGES.map((range) => `"${createHash('md5').update(part(range)).digest('hex')}"`));
-    expect(r.object).toEqual({ sha256: createHash('sha256').update(source).digest('hex'), length: source.length, checksum: composite(alg), checksumType: 'COMPOSITE' });
-  }, 60_000);
+  ] as Array<[ChecksumAlgorithm, string, string]>)(
+    '%s from moto A to %s (%s)',
+    async (alg, bucket) => {
+      const r = await boto3(bucket, `boto3-${alg}`, alg);
+      expect(r.error).toBe(undefined);
+      expect(r.createdAlgorithm).toBe(alg);
+      expect(r.parts.map((p) => p[`Checksum${alg}`])).toEqual(RANGES.map((range) => checksum(alg, part(range))));
+      expect(r.parts.map((p) => p.ETag)).toEqual(RANGES.map((range) => `"${createHash('md5').update(part(range)).digest('hex')}"`));
+      expect(r.object).toEqual({
+        sha256: createHash('sha256').update(source).digest('hex'),
+        length: source.length,
+        checksum: composite(alg),
+        checksumType: 'COMPOSITE',
+      });
+    },
+    60_000,
+  );
 });

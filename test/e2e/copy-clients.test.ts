@@ -31,7 +31,10 @@ const SOURCE: Record<string, Buffer> = {
   'tree/empty': Buffer.alloc(0),
 };
 
-const DESTINATIONS: Array<[string, BackendName]> = [['moto B', 'moto-b'], ['embedded store', 'local']];
+const DESTINATIONS: Array<[string, BackendName]> = [
+  ['moto B', 'moto-b'],
+  ['embedded store', 'local'],
+];
 
 beforeAll(async () => {
   dir = tempDir('s3bridge-e2e-copy-');
@@ -86,41 +89,57 @@ describe(`aws CLI with botocore (${pyAws.version || 'missing'}): copies between 
     return runOk(pyAws.path!, ['--endpoint-url', stack.bridge.s3Url, ...args], { env, timeoutMs: 120_000 });
   };
 
-  it.each(DESTINATIONS)('s3 cp of 12 MB from moto A to %s: UploadPartCopy, never the bytes', async (_label, dest) => {
-    const { src, dst } = await buckets('cp', dest);
-    await aws(['s3', 'cp', '--only-show-errors', `s3://${src}/big.bin`, `s3://${dst}/copied.bin`]);
-    const ops = operations(src, dst);
-    expectServerSide(ops);
-    expect(count(ops, 'UploadPartCopy')).toBe(3); // 12 MB in 5 MB parts
-    expect(count(ops, 'CompleteMultipartUpload')).toBe(1);
-    expect(await objectDigest(stack.direct(dest), dst, 'copied.bin')).toEqual({ sha256: sha256(SOURCE['big.bin']!), length: SOURCE['big.bin']!.length });
-  }, 120_000);
+  it.each(DESTINATIONS)(
+    's3 cp of 12 MB from moto A to %s: UploadPartCopy, never the bytes',
+    async (_label, dest) => {
+      const { src, dst } = await buckets('cp', dest);
+      await aws(['s3', 'cp', '--only-show-errors', `s3://${src}/big.bin`, `s3://${dst}/copied.bin`]);
+      const ops = operations(src, dst);
+      expectServerSide(ops);
+      expect(count(ops, 'UploadPartCopy')).toBe(3); // 12 MB in 5 MB parts
+      expect(count(ops, 'CompleteMultipartUpload')).toBe(1);
+      expect(await objectDigest(stack.direct(dest), dst, 'copied.bin')).toEqual({ sha256: sha256(SOURCE['big.bin']!), length: SOURCE['big.bin']!.length });
+    },
+    120_000,
+  );
 
-  it.each(DESTINATIONS)('s3 sync of a bucket from moto A to %s: CopyObject and UploadPartCopy', async (_label, dest) => {
-    const { src, dst } = await buckets('sync', dest);
-    await aws(['s3', 'sync', '--only-show-errors', `s3://${src}`, `s3://${dst}`]);
-    const ops = operations(src, dst);
-    expectServerSide(ops);
-    expect(count(ops, 'CopyObject')).toBe(3); // the three small objects
-    expect(count(ops, 'UploadPartCopy')).toBe(3 + 2); // 12 MB and 6 MB in 5 MB parts
-    await expectCopied(dest, dst, Object.keys(SOURCE));
-    // Nothing left to do: sizes and times of the copies match.
-    const again = await aws(['s3', 'sync', `s3://${src}`, `s3://${dst}`]);
-    expect(again.stdout.trim()).toBe('');
-  }, 120_000);
+  it.each(DESTINATIONS)(
+    's3 sync of a bucket from moto A to %s: CopyObject and UploadPartCopy',
+    async (_label, dest) => {
+      const { src, dst } = await buckets('sync', dest);
+      await aws(['s3', 'sync', '--only-show-errors', `s3://${src}`, `s3://${dst}`]);
+      const ops = operations(src, dst);
+      expectServerSide(ops);
+      expect(count(ops, 'CopyObject')).toBe(3); // the three small objects
+      expect(count(ops, 'UploadPartCopy')).toBe(3 + 2); // 12 MB and 6 MB in 5 MB parts
+      await expectCopied(dest, dst, Object.keys(SOURCE));
+      // Nothing left to do: sizes and times of the copies match.
+      const again = await aws(['s3', 'sync', `s3://${src}`, `s3://${dst}`]);
+      expect(again.stdout.trim()).toBe('');
+    },
+    120_000,
+  );
 });
 
 describe(`rclone (${rclone.version || 'missing'}): server-side copy between buckets of one remote`, { concurrent: true, skip: rclone.skip }, () => {
   beforeAll(() => void rclone.require());
-  it.each(DESTINATIONS)('rclone copy from moto A to %s with --s3-copy-cutoff 5M', async (_label, dest) => {
-    const { src, dst } = await buckets('rclone', dest);
-    const env = rcloneEnv(DEMO, stack.bridge.s3Url, join(dir, `rclone-${dest}.conf`));
-    // --s3-no-head: see cli-clients.test.ts (moto's "x-amz-version-id: null" after a multipart Complete).
-    await runOk(rclone.path!, ['copy', `remote:${src}`, `remote:${dst}`, '--s3-copy-cutoff', '5M', '--s3-no-head', '--retries', '1', '--low-level-retries', '1'], { env, timeoutMs: 120_000 });
-    const ops = operations(src, dst);
-    expectServerSide(ops);
-    expect(count(ops, 'CopyObject')).toBe(3);
-    expect(count(ops, 'UploadPartCopy')).toBe(3 + 2);
-    await expectCopied(dest, dst, Object.keys(SOURCE));
-  }, 120_000);
+  it.each(DESTINATIONS)(
+    'rclone copy from moto A to %s with --s3-copy-cutoff 5M',
+    async (_label, dest) => {
+      const { src, dst } = await buckets('rclone', dest);
+      const env = rcloneEnv(DEMO, stack.bridge.s3Url, join(dir, `rclone-${dest}.conf`));
+      // --s3-no-head: see cli-clients.test.ts (moto's "x-amz-version-id: null" after a multipart Complete).
+      await runOk(
+        rclone.path!,
+        ['copy', `remote:${src}`, `remote:${dst}`, '--s3-copy-cutoff', '5M', '--s3-no-head', '--retries', '1', '--low-level-retries', '1'],
+        { env, timeoutMs: 120_000 },
+      );
+      const ops = operations(src, dst);
+      expectServerSide(ops);
+      expect(count(ops, 'CopyObject')).toBe(3);
+      expect(count(ops, 'UploadPartCopy')).toBe(3 + 2);
+      await expectCopied(dest, dst, Object.keys(SOURCE));
+    },
+    120_000,
+  );
 });

@@ -3,7 +3,15 @@
 // Results are read in the page (page.evaluate) and on moto directly. Each test gets a fresh browser context, so no
 // preflight answer is cached from one test to the next.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateBucketCommand, GetBucketCorsCommand, GetObjectCommand, HeadObjectCommand, PutBucketCorsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetBucketCorsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutBucketCorsCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { Browser, Page } from 'playwright-core';
@@ -31,8 +39,17 @@ beforeAll(async () => {
     backends: [remoteBackend('moto', moto)],
     routes: [
       {
-        bucket: 'web-*', backend: 'moto',
-        cors: [{ allowedOrigins: [app.origin], allowedMethods: ['GET', 'PUT', 'POST', 'HEAD'], allowedHeaders: ['*'], exposeHeaders: ['ETag', 'x-amz-request-id'], maxAgeSeconds: 600 }],
+        bucket: 'web-*',
+        backend: 'moto',
+        cors: [
+          {
+            allowedOrigins: [app.origin],
+            allowedMethods: ['GET', 'PUT', 'POST', 'HEAD'],
+            allowedHeaders: ['*'],
+            exposeHeaders: ['ETag', 'x-amz-request-id'],
+            maxAgeSeconds: 600,
+          },
+        ],
       },
       { bucket: '*', backend: 'moto' },
     ],
@@ -63,14 +80,17 @@ type FetchResult = { status: number; text: string; etag: string | null; requestI
 
 /** fetch() in the page; a CORS refusal surfaces as the TypeError the page would see. */
 function pageFetch(page: Page, url: string, init: { method?: string; body?: string } = {}): Promise<FetchResult> {
-  return page.evaluate(async ({ url, init }) => {
-    try {
-      const res = await fetch(url, init);
-      return { status: res.status, text: await res.text(), etag: res.headers.get('etag'), requestId: res.headers.get('x-amz-request-id') };
-    } catch (e) {
-      return { error: (e as Error).name, message: (e as Error).message };
-    }
-  }, { url, init });
+  return page.evaluate(
+    async ({ url, init }) => {
+      try {
+        const res = await fetch(url, init);
+        return { status: res.status, text: await res.text(), etag: res.headers.get('etag'), requestId: res.headers.get('x-amz-request-id') };
+      } catch (e) {
+        return { error: (e as Error).name, message: (e as Error).message };
+      }
+    },
+    { url, init },
+  );
 }
 
 const presignGet = (Bucket: string, Key: string) => getSignedUrl(presigner, new GetObjectCommand({ Bucket, Key }), { expiresIn: 300 });
@@ -91,7 +111,7 @@ describe('a route with cors rules, from an allowed origin', () => {
     await page.context().close();
   });
 
-  it('error answers carry the CORS headers too, so the page can read them (a backend 404, s3bridge\'s own 403)', async () => {
+  it("error answers carry the CORS headers too, so the page can read them (a backend 404, s3bridge's own 403)", async () => {
     const page = await pageOn(app);
     const missing = await pageFetch(page, await presignGet(RULED, 'no/such/key'));
     expect(missing).toMatchObject({ status: 404, text: expect.stringContaining('<Code>NoSuchKey</Code>') });
@@ -104,13 +124,16 @@ describe('a route with cors rules, from an allowed origin', () => {
   it('uploads a file with a presigned POST form through fetch and FormData', async () => {
     const page = await pageOn(app);
     const { url, fields } = await createPresignedPost(presigner, { Bucket: RULED, Key: 'browser/${filename}', Fields: { success_action_status: '201' } });
-    const result = await page.evaluate(async ({ url, fields }) => {
-      const form = new FormData();
-      for (const [k, v] of Object.entries(fields)) form.append(k, v);
-      form.append('file', new Blob(['posted from FormData'], { type: 'text/plain' }), 'posted.txt');
-      const res = await fetch(url, { method: 'POST', body: form });
-      return { status: res.status, text: await res.text(), etag: res.headers.get('etag') };
-    }, { url, fields });
+    const result = await page.evaluate(
+      async ({ url, fields }) => {
+        const form = new FormData();
+        for (const [k, v] of Object.entries(fields)) form.append(k, v);
+        form.append('file', new Blob(['posted from FormData'], { type: 'text/plain' }), 'posted.txt');
+        const res = await fetch(url, { method: 'POST', body: form });
+        return { status: res.status, text: await res.text(), etag: res.headers.get('etag') };
+      },
+      { url, fields },
+    );
     const etag = await etagOf(RULED, 'browser/posted.txt');
     expect(result.status).toBe(201);
     expect(result.etag).toBe(etag);
@@ -119,18 +142,23 @@ describe('a route with cors rules, from an allowed origin', () => {
     await page.context().close();
   });
 
-  it('uploads with a real <form> submit that is redirected back to the page\'s origin', async () => {
+  it("uploads with a real <form> submit that is redirected back to the page's origin", async () => {
     const page = await pageOn(app);
     const { url, fields } = await createPresignedPost(presigner, {
-      Bucket: RULED, Key: 'form/${filename}', Fields: { success_action_redirect: `${app.origin}/done` },
+      Bucket: RULED,
+      Key: 'form/${filename}',
+      Fields: { success_action_redirect: `${app.origin}/done` },
     });
-    await page.evaluate(({ url, fields }) => {
-      const form = Object.assign(document.createElement('form'), { method: 'POST', action: url, enctype: 'multipart/form-data' });
-      for (const [name, value] of Object.entries(fields)) form.append(Object.assign(document.createElement('input'), { type: 'hidden', name, value }));
-      form.append(Object.assign(document.createElement('input'), { type: 'file', name: 'file', id: 'file' }));
-      form.append(Object.assign(document.createElement('button'), { type: 'submit', id: 'go', textContent: 'Upload' }));
-      document.body.append(form);
-    }, { url, fields });
+    await page.evaluate(
+      ({ url, fields }) => {
+        const form = Object.assign(document.createElement('form'), { method: 'POST', action: url, enctype: 'multipart/form-data' });
+        for (const [name, value] of Object.entries(fields)) form.append(Object.assign(document.createElement('input'), { type: 'hidden', name, value }));
+        form.append(Object.assign(document.createElement('input'), { type: 'file', name: 'file', id: 'file' }));
+        form.append(Object.assign(document.createElement('button'), { type: 'submit', id: 'go', textContent: 'Upload' }));
+        document.body.append(form);
+      },
+      { url, fields },
+    );
     // A non-ASCII name: Chromium sends it as raw UTF-8 in Content-Disposition.
     await page.setInputFiles('#file', { name: 'chosen naïve €.txt', mimeType: 'text/plain', buffer: Buffer.from('picked in a file dialog') });
     await Promise.all([page.waitForURL(`${app.origin}/done?**`), page.click('#go')]);
@@ -147,11 +175,21 @@ describe('the bucket CORS operations on a route with cors rules', () => {
   it('GetBucketCors answers the configured rules (as the JS SDK reads them); PutBucketCors is 405 MethodNotAllowed', async () => {
     const s3 = bridge.client();
     const got = await s3.send(new GetBucketCorsCommand({ Bucket: RULED }));
-    expect(got.CORSRules).toEqual([{
-      AllowedOrigins: [app.origin], AllowedMethods: ['GET', 'PUT', 'POST', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag', 'x-amz-request-id'], MaxAgeSeconds: 600,
-    }]);
-    const put = await s3.send(new PutBucketCorsCommand({ Bucket: RULED, CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }] } }))
-      .then(() => undefined, (e: { name: string; $metadata: { httpStatusCode: number } }) => [e.name, e.$metadata.httpStatusCode]);
+    expect(got.CORSRules).toEqual([
+      {
+        AllowedOrigins: [app.origin],
+        AllowedMethods: ['GET', 'PUT', 'POST', 'HEAD'],
+        AllowedHeaders: ['*'],
+        ExposeHeaders: ['ETag', 'x-amz-request-id'],
+        MaxAgeSeconds: 600,
+      },
+    ]);
+    const put = await s3
+      .send(new PutBucketCorsCommand({ Bucket: RULED, CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }] } }))
+      .then(
+        () => undefined,
+        (e: { name: string; $metadata: { httpStatusCode: number } }) => [e.name, e.$metadata.httpStatusCode],
+      );
     expect(put).toEqual(['MethodNotAllowed', 405]);
   });
 });
@@ -169,21 +207,29 @@ describe('a route with cors rules, from an origin they refuse', () => {
     expect(seen.filter((r) => r.method === 'PUT' && r.url.startsWith(`/${RULED}/evil/`))).toEqual([]);
     const refusedPreflight = bridge.lines.find((l) => l.operation === 'OptionsObject' && l.key === 'evil/put.txt');
     expect(refusedPreflight).toMatchObject({ status: 403, errorCode: 'AccessForbidden' });
-    const head = await direct.send(new HeadObjectCommand({ Bucket: RULED, Key: 'evil/put.txt' })).then(() => 200, (e: { $metadata: { httpStatusCode: number } }) => e.$metadata.httpStatusCode);
+    const head = await direct.send(new HeadObjectCommand({ Bucket: RULED, Key: 'evil/put.txt' })).then(
+      () => 200,
+      (e: { $metadata: { httpStatusCode: number } }) => e.$metadata.httpStatusCode,
+    );
     expect(head).toBe(404);
     // What the browser got, seen from outside it.
-    const preflight = await send(`${bridge.s3Url}/${RULED}/evil/put.txt`, { method: 'OPTIONS', headers: { origin: evil.origin, 'access-control-request-method': 'PUT' } });
+    const preflight = await send(`${bridge.s3Url}/${RULED}/evil/put.txt`, {
+      method: 'OPTIONS',
+      headers: { origin: evil.origin, 'access-control-request-method': 'PUT' },
+    });
     expect(refusal(preflight)).toMatchObject({ status: 403, code: 'AccessForbidden' });
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
 
-describe('a route without cors rules: the bucket\'s own CORS configuration on moto answers', () => {
+describe("a route without cors rules: the bucket's own CORS configuration on moto answers", () => {
   it('PutBucketCors through s3bridge, then the browser GETs and PUTs; the refused origin is blocked', async () => {
-    await bridge.client().send(new PutBucketCorsCommand({
-      Bucket: PLAIN,
-      CORSConfiguration: { CORSRules: [{ AllowedOrigins: [app.origin], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }] },
-    }));
+    await bridge.client().send(
+      new PutBucketCorsCommand({
+        Bucket: PLAIN,
+        CORSConfiguration: { CORSRules: [{ AllowedOrigins: [app.origin], AllowedMethods: ['GET', 'PUT'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] }] },
+      }),
+    );
     const page = await pageOn(app);
     const got = await pageFetch(page, await presignGet(PLAIN, 'hello.txt'));
     expect(got).toMatchObject({ status: 200, text: 'plain hello', etag: await etagOf(PLAIN, 'hello.txt') });
@@ -195,7 +241,10 @@ describe('a route without cors rules: the bucket\'s own CORS configuration on mo
     expect(forwarded).toMatchObject({ backend: 'moto', status: 200 });
 
     const evilPage = await pageOn(evil);
-    expect(await pageFetch(evilPage, await presignPut(PLAIN, 'evil/put.txt'), { method: 'PUT', body: 'no' })).toEqual({ error: 'TypeError', message: 'Failed to fetch' });
+    expect(await pageFetch(evilPage, await presignPut(PLAIN, 'evil/put.txt'), { method: 'PUT', body: 'no' })).toEqual({
+      error: 'TypeError',
+      message: 'Failed to fetch',
+    });
     await evilPage.context().close();
     expect(seen.filter((r) => r.method === 'PUT' && r.url.startsWith(`/${PLAIN}/evil/`))).toEqual([]);
   });

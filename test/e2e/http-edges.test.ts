@@ -42,21 +42,34 @@ async function accessLine(requestId: string | string[] | undefined): Promise<Rec
 }
 
 describe('Expect headers S3 ignores', () => {
-  it.each([['Expect: 200', '200'], ['an empty Expect', '']])('%s on a signed PUT and GET is ignored, not 417', async (_what, expectValue) => {
+  it.each([
+    ['Expect: 200', '200'],
+    ['an empty Expect', ''],
+  ])('%s on a signed PUT and GET is ignored, not 417', async (_what, expectValue) => {
     const key = `expect/${expectValue || 'empty'}.txt`;
     const body = Buffer.from(`sent with Expect "${expectValue}"`);
     // Added after signing, as s3-tests does (botocore would rewrite a signed Expect into 100-continue).
-    const put = await send(`${bridge.s3Url}/${BUCKET}/${key}`, { method: 'PUT', headers: { ...(await signed('PUT', `/${BUCKET}/${key}`)), expect: expectValue }, body });
+    const put = await send(`${bridge.s3Url}/${BUCKET}/${key}`, {
+      method: 'PUT',
+      headers: { ...(await signed('PUT', `/${BUCKET}/${key}`)), expect: expectValue },
+      body,
+    });
     expect([put.status, put.text]).toEqual([200, '']);
     const get = await send(`${bridge.s3Url}/${BUCKET}/${key}`, { headers: { ...(await signed('GET', `/${BUCKET}/${key}`)), expect: expectValue } });
     expect([get.status, get.text]).toEqual([200, body.toString()]);
-    expect(seen.filter((r) => r.url === `/${BUCKET}/${key}`).map((r) => [r.method, r.headers.expect])).toEqual([['PUT', expectValue], ['GET', expectValue]]);
+    expect(seen.filter((r) => r.url === `/${BUCKET}/${key}`).map((r) => [r.method, r.headers.expect])).toEqual([
+      ['PUT', expectValue],
+      ['GET', expectValue],
+    ]);
     expect(await objectDigest(direct, BUCKET, key)).toEqual({ sha256: sha256(body), length: body.length });
   });
 });
 
 describe('Transfer-Encoding: chunked PutObject with a plain body and no Content-Length', () => {
-  it.each([['UNSIGNED-PAYLOAD', false], ['a signed payload hash', true]])('is streamed through and reads back byte-exact (%s)', async (_what, hashed) => {
+  it.each([
+    ['UNSIGNED-PAYLOAD', false],
+    ['a signed payload hash', true],
+  ])('is streamed through and reads back byte-exact (%s)', async (_what, hashed) => {
     const key = `chunked/${hashed ? 'hashed' : 'unsigned'}.bin`;
     const data = randomBytes(300_000 + 7);
     const hash = hashed ? createHash('sha256').update(data).digest('hex') : 'UNSIGNED-PAYLOAD';
@@ -78,14 +91,23 @@ describe('Transfer-Encoding: chunked PutObject with a plain body and no Content-
     const key = 'chunked/mismatch.bin';
     const headers = { ...(await signed('PUT', `/${BUCKET}/${key}`, { 'x-amz-content-sha256': sha256('something else') })), 'transfer-encoding': 'chunked' };
     const put = await send(`${bridge.s3Url}/${BUCKET}/${key}`, { method: 'PUT', headers, body: [randomBytes(70_000), randomBytes(70_000)] });
-    expect(refusal(put)).toEqual({ status: 400, code: 'XAmzContentSHA256Mismatch', message: "The provided 'x-amz-content-sha256' header does not match what was computed." });
+    expect(refusal(put)).toEqual({
+      status: 400,
+      code: 'XAmzContentSHA256Mismatch',
+      message: "The provided 'x-amz-content-sha256' header does not match what was computed.",
+    });
     const head = await send(`${bridge.s3Url}/${BUCKET}/${key}`, { method: 'HEAD', headers: await signed('HEAD', `/${BUCKET}/${key}`) });
     expect(head.status).toBe(404);
   });
 });
 
 describe('SigV4 dated by a Date header instead of x-amz-date (boto3)', () => {
-  interface Dated { sent: { date: string; 'x-amz-date': string | null }; put: { status?: number; error?: unknown }; get: { status?: number; sha256?: string; error?: unknown }; sha256: string }
+  interface Dated {
+    sent: { date: string; 'x-amz-date': string | null };
+    put: { status?: number; error?: unknown };
+    get: { status?: number; sha256?: string; error?: unknown };
+    sha256: string;
+  }
   let results: Record<'botocore' | 'rfc850' | 'asctime', Dated>;
   beforeAll(async () => {
     results = await runPython('date_header.py', { endpoint: bridge.s3Url, ...DEMO, bucket: BUCKET });
@@ -125,6 +147,11 @@ describe('S3 answers', () => {
     const reply = await send(`${bridge.s3Url}/no-such-bucket/key`, { headers: await signed('GET', '/no-such-bucket/key') });
     expect(refusal(reply)).toMatchObject({ status: 404, code: 'NoSuchBucket' });
     expect(s3Error(reply.text).elements).toMatchObject({ BucketName: 'no-such-bucket', RequestId: reply.headers['x-amz-request-id'] });
-    expect(await accessLine(reply.headers['x-amz-request-id'])).toMatchObject({ operation: 'GetObject', backend: 'moto', status: 404, errorCode: 'NoSuchBucket' });
+    expect(await accessLine(reply.headers['x-amz-request-id'])).toMatchObject({
+      operation: 'GetObject',
+      backend: 'moto',
+      status: 404,
+      errorCode: 'NoSuchBucket',
+    });
   });
 });

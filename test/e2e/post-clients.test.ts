@@ -35,7 +35,10 @@ beforeAll(async () => {
   [moto, rec] = await Promise.all([startMoto(), startRecordingBackend(REC_CREDS)]);
   bridge = await startBridge({
     backends: [remoteBackend('moto', moto), remoteBackend('rec', { endpoint: rec.endpoint, ...REC_CREDS })],
-    routes: [{ bucket: 'post-*', backend: 'moto' }, { bucket: 'rec-*', backend: 'rec' }],
+    routes: [
+      { bucket: 'post-*', backend: 'moto' },
+      { bucket: 'rec-*', backend: 'rec' },
+    ],
   });
   direct = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: moto, maxAttempts: 1 });
   await direct.send(new CreateBucketCommand({ Bucket: BUCKET }));
@@ -51,7 +54,13 @@ const xml = new XMLParser({ parseTagValue: false });
 const etagOf = async (Key: string) => (await direct.send(new HeadObjectCommand({ Bucket: BUCKET, Key }))).ETag;
 const location = (key: string) => `${bridge.s3Url}/${BUCKET}/${encodeURIComponent(key)}`;
 
-interface PyResult { url: string; fields: Record<string, string>; status: number; headers: Record<string, string>; body: string }
+interface PyResult {
+  url: string;
+  fields: Record<string, string>;
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
 
 describe('boto3 generate_presigned_post, sent with python requests', () => {
   const v4 = randomBytes(100_000);
@@ -62,23 +71,40 @@ describe('boto3 generate_presigned_post, sent with python requests', () => {
   beforeAll(async () => {
     const form = (name: string, data: Buffer, rest: Record<string, unknown>) => ({ name, bucket: BUCKET, data: data.toString('base64'), ...rest });
     const out = await runPython<{ client: string; results: Record<string, PyResult> }>('post.py', {
-      endpoint: bridge.s3Url, ...DEMO,
+      endpoint: bridge.s3Url,
+      ...DEMO,
       forms: [
         form('v4', v4, {
-          key: 'boto3/v4.png', filename: 'v4.png',
-          fields: { 'Content-Type': 'image/png', 'x-amz-meta-owner': 'alice', acl: 'public-read', 'Cache-Control': 'max-age=60', 'Content-Disposition': 'inline' },
+          key: 'boto3/v4.png',
+          filename: 'v4.png',
+          fields: {
+            'Content-Type': 'image/png',
+            'x-amz-meta-owner': 'alice',
+            acl: 'public-read',
+            'Cache-Control': 'max-age=60',
+            'Content-Disposition': 'inline',
+          },
           conditions: [
-            { 'Content-Type': 'image/png' }, ['starts-with', '$x-amz-meta-owner', ''], ['content-length-range', 1, MB], { acl: 'public-read' },
-            { 'Cache-Control': 'max-age=60' }, ['starts-with', '$Content-Disposition', ''],
+            { 'Content-Type': 'image/png' },
+            ['starts-with', '$x-amz-meta-owner', ''],
+            ['content-length-range', 1, MB],
+            { acl: 'public-read' },
+            { 'Cache-Control': 'max-age=60' },
+            ['starts-with', '$Content-Disposition', ''],
           ],
         }),
         form('v2', v2, {
-          signatureVersion: 's3', key: 'boto3/v2-${filename}', filename: 'report 1.txt', fields: { success_action_status: '201' },
+          signatureVersion: 's3',
+          key: 'boto3/v2-${filename}',
+          filename: 'report 1.txt',
+          fields: { success_action_status: '201' },
           conditions: [{ success_action_status: '201' }],
         }),
         form('v4-200', small, { key: 'boto3/200', filename: 'a', fields: { success_action_status: '200' }, conditions: [{ success_action_status: '200' }] }),
         form('v4-redirect', small, {
-          key: 'boto3/redirect', filename: 'a', fields: { success_action_redirect: 'http://app.example/done?x=1#top' },
+          key: 'boto3/redirect',
+          filename: 'a',
+          fields: { success_action_redirect: 'http://app.example/done?x=1#top' },
           conditions: [['starts-with', '$success_action_redirect', 'http://app.example/']],
         }),
       ],
@@ -126,7 +152,9 @@ describe('@aws-sdk/s3-presigned-post, sent with fetch and FormData', () => {
   it('uploads to a ${filename} key; 201 PostResponse; the browser-sent file name picks the key', async () => {
     const s3 = bridge.client();
     const { url, fields } = await createPresignedPost(s3, {
-      Bucket: BUCKET, Key: 'sdk/${filename}', Expires: 300,
+      Bucket: BUCKET,
+      Key: 'sdk/${filename}',
+      Expires: 300,
       Fields: { success_action_status: '201', 'Content-Type': 'text/plain', 'x-amz-meta-from': 'js sdk' },
       Conditions: [['content-length-range', 1, 10 * MB]],
     });
@@ -153,7 +181,9 @@ describe('@aws-sdk/s3-presigned-post, sent with fetch and FormData', () => {
     form.append('file', new Blob(['redirected']), 'x');
     const res = await fetch(post.url, { method: 'POST', body: form, redirect: 'manual' });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(`https://app.example/ok?bucket=${BUCKET}&key=sdk%2Fplain&etag=${encodeURIComponent((await etagOf('sdk/plain'))!)}`);
+    expect(res.headers.get('location')).toBe(
+      `https://app.example/ok?bucket=${BUCKET}&key=sdk%2Fplain&etag=${encodeURIComponent((await etagOf('sdk/plain'))!)}`,
+    );
     const plain = await createPresignedPost(s3, { Bucket: BUCKET, Key: 'sdk/204' });
     const form2 = new FormData();
     for (const [k, v] of Object.entries(plain.fields)) form2.append(k, v);
@@ -194,7 +224,7 @@ describe('what the backend receives', () => {
 });
 
 describe('observability', () => {
-  it('uploads are logged and counted as PostObject with the form\'s key, stored or refused (regression: stored ones were PutObject)', async () => {
+  it("uploads are logged and counted as PostObject with the form's key, stored or refused (regression: stored ones were PutObject)", async () => {
     const s3 = bridge.client();
     const upload = async (Key: string, data: string, Conditions?: never[]) => {
       const post = await createPresignedPost(s3, { Bucket: BUCKET, Key, Conditions });
@@ -212,8 +242,21 @@ describe('observability', () => {
       await waitFor(() => bridge.lines.some((l) => l.requestId === id && 'status' in l), 5000, `the access-log line of ${id}`);
       return bridge.lines.find((l) => l.requestId === id && 'status' in l);
     };
-    expect(await line(ok.headers.get('x-amz-request-id'))).toMatchObject({ operation: 'PostObject', bucket: BUCKET, key: 'obs/stored', backend: 'moto', status: 204, accessKeyId: DEMO.accessKeyId, bytesIn: 6 });
-    expect(await line(refused.headers.get('x-amz-request-id'))).toMatchObject({ operation: 'PostObject', key: 'obs/refused', status: 400, errorCode: 'EntityTooLarge' });
+    expect(await line(ok.headers.get('x-amz-request-id'))).toMatchObject({
+      operation: 'PostObject',
+      bucket: BUCKET,
+      key: 'obs/stored',
+      backend: 'moto',
+      status: 204,
+      accessKeyId: DEMO.accessKeyId,
+      bytesIn: 6,
+    });
+    expect(await line(refused.headers.get('x-amz-request-id'))).toMatchObject({
+      operation: 'PostObject',
+      key: 'obs/refused',
+      status: 400,
+      errorCode: 'EntityTooLarge',
+    });
     const metrics = await (await fetch(`${bridge.adminUrl}/metrics`)).text();
     expect(metrics).toMatch(/^s3bridge_requests_total\{operation="PostObject",backend="moto",status="204"\} \d+$/m);
     expect(metrics).not.toMatch(/^s3bridge_requests_total\{operation="PutObject",backend="moto",status="204"\}/m);

@@ -31,9 +31,16 @@ beforeAll(async () => {
   embeddedDir = tempDir('s3bridge-e2e-post-embedded-');
   moto = await startMoto();
   bridge = await startBridge({
-    clients: [{ ...DEMO, buckets: ['*'] }, { ...ELSEWHERE, buckets: ['other-*'] }, { ...READER, buckets: ['*'], readOnly: true }],
+    clients: [
+      { ...DEMO, buckets: ['*'] },
+      { ...ELSEWHERE, buckets: ['other-*'] },
+      { ...READER, buckets: ['*'], readOnly: true },
+    ],
     backends: [remoteBackend('moto', moto), { name: 'local', embedded: { dir: embeddedDir } }],
-    routes: [{ bucket: 'l-*', backend: 'local' }, { bucket: '*', backend: 'moto' }],
+    routes: [
+      { bucket: 'l-*', backend: 'local' },
+      { bucket: '*', backend: 'moto' },
+    ],
   });
   direct = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: moto, maxAttempts: 1 });
   const embedded = bridge.app.backends.get('local')!.embedded!;
@@ -93,10 +100,18 @@ describe('a form that violates its policy is 403 AccessDenied "Invalid according
     ['bucket', { conditions: [{ bucket: 'another-bucket' }] }, '["eq", "$bucket", "another-bucket"]'],
     ['key (eq)', { key: 'in/other', conditions: [{ key: 'in/exact' }] }, '["eq", "$key", "in/exact"]'],
     ['key (starts-with)', { key: 'out/obj' }, '["starts-with", "$key", "in/"]'],
-    ['Content-Type', { fields: [['Content-Type', 'text/html']], conditions: [['starts-with', '$Content-Type', 'image/']] }, '["starts-with", "$Content-Type", "image/"]'],
+    [
+      'Content-Type',
+      { fields: [['Content-Type', 'text/html']], conditions: [['starts-with', '$Content-Type', 'image/']] },
+      '["starts-with", "$Content-Type", "image/"]',
+    ],
     ['x-amz-meta-*', { fields: [['x-amz-meta-owner', 'mallory']], conditions: [{ 'x-amz-meta-owner': 'alice' }] }, '["eq", "$x-amz-meta-owner", "alice"]'],
     ['acl', { fields: [['acl', 'public-read']], conditions: [{ acl: 'private' }] }, '["eq", "$acl", "private"]'],
-    ['success_action_status', { fields: [['success_action_status', '200']], conditions: [{ success_action_status: '201' }] }, '["eq", "$success_action_status", "201"]'],
+    [
+      'success_action_status',
+      { fields: [['success_action_status', '200']], conditions: [{ success_action_status: '201' }] },
+      '["eq", "$success_action_status", "201"]',
+    ],
   ])('%s', async (_what, spec, condition) => {
     expect(refusal(await post(form(spec)))).toEqual(failed(condition));
   });
@@ -107,7 +122,11 @@ describe('a form that violates its policy is 403 AccessDenied "Invalid according
   });
 
   it('an expired policy', async () => {
-    expect(refusal(await post(form({ expiresIn: -60 })))).toEqual({ status: 403, code: 'AccessDenied', message: 'Invalid according to Policy: Policy expired.' });
+    expect(refusal(await post(form({ expiresIn: -60 })))).toEqual({
+      status: 403,
+      code: 'AccessDenied',
+      message: 'Invalid according to Policy: Policy expired.',
+    });
   });
 });
 
@@ -134,7 +153,11 @@ describe('signatures and policies', () => {
     ['not JSON', '{"expiration": ', 'Invalid Policy: Invalid JSON.'],
     ['no conditions', JSON.stringify({ expiration: '2099-01-01T00:00:00Z' }), 'Invalid Policy: Policy missing conditions.'],
     ['a bad expiration', JSON.stringify({ expiration: 'tomorrow', conditions: [] }), "Invalid Policy: Invalid 'expiration' value: 'tomorrow'"],
-    ['a non-string simple condition', JSON.stringify({ expiration: '2099-01-01T00:00:00Z', conditions: [{ key: 1 }] }), 'Invalid Policy: Invalid Simple-Condition: value must be a string.'],
+    [
+      'a non-string simple condition',
+      JSON.stringify({ expiration: '2099-01-01T00:00:00Z', conditions: [{ key: 1 }] }),
+      'Invalid Policy: Invalid Simple-Condition: value must be a string.',
+    ],
   ])('a malformed policy (%s) is 400 InvalidPolicyDocument', async (_what, doc, message) => {
     const fields: Fields = [['key', 'in/obj'], ...signedPolicyFields(doc, DEMO)];
     expect(refusal(await post({ fields, file: FILE }))).toEqual({ status: 400, code: 'InvalidPolicyDocument', message });
@@ -162,7 +185,9 @@ describe('the file', () => {
     const key = f.fields.shift()!;
     const reply = await post({ ...f, after: [key] });
     expect(refusal(reply)).toEqual({
-      status: 400, code: 'InvalidArgument', message: "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.",
+      status: 400,
+      code: 'InvalidArgument',
+      message: "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.",
     });
   });
 
@@ -198,7 +223,9 @@ describe('malformed and oversized bodies', () => {
       yield body.body;
     })();
     const reply = await send(`${bridge.s3Url}/${BUCKET}`, {
-      method: 'POST', headers: { 'content-type': body.contentType, 'content-length': String(total + 200 + body.body.length) }, body: stream,
+      method: 'POST',
+      headers: { 'content-type': body.contentType, 'content-length': String(total + 200 + body.body.length) },
+      body: stream,
     });
     expect(refusal(reply)).toEqual(PRE_DATA);
     expect(reply.headers.connection).toBe('close');
@@ -211,11 +238,19 @@ describe('malformed and oversized bodies', () => {
     const body = multipart(f.fields, f.file);
     const cut = body.body.subarray(0, body.body.length - body.tail.length);
     const reply = await send(`${bridge.s3Url}/${BUCKET}`, { method: 'POST', headers: { 'content-type': body.contentType }, body: cut });
-    expect(refusal(reply)).toEqual({ status: 400, code: 'MalformedPOSTRequest', message: 'The body of your POST request is not well-formed multipart/form-data.' });
+    expect(refusal(reply)).toEqual({
+      status: 400,
+      code: 'MalformedPOSTRequest',
+      message: 'The body of your POST request is not well-formed multipart/form-data.',
+    });
   });
 
   it('a body that is not multipart/form-data is 412 PreconditionFailed', async () => {
-    const reply = await send(`${bridge.s3Url}/${BUCKET}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'key=in%2Fobj' });
+    const reply = await send(`${bridge.s3Url}/${BUCKET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'key=in%2Fobj',
+    });
     expect(refusal(reply)).toEqual({ status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' });
     expect(s3Error(reply.text).elements.Condition).toBe('Bucket POST must be of the enclosure-type multipart/form-data');
   });
@@ -229,7 +264,11 @@ describe('restricted keys cannot upload with a policy they signed', () => {
   });
 
   it('a read-only key is 403 AccessDenied', async () => {
-    expect(refusal(await post(form({ creds: READER })))).toEqual({ status: 403, code: 'AccessDenied', message: 'Access Denied: this access key is read-only.' });
+    expect(refusal(await post(form({ creds: READER })))).toEqual({
+      status: 403,
+      code: 'AccessDenied',
+      message: 'Access Denied: this access key is read-only.',
+    });
   });
 
   it('an unknown key is 403 InvalidAccessKeyId', async () => {
@@ -268,7 +307,13 @@ describe('bodies that end wrong, on the embedded store', () => {
   it('a client that goes away in the middle of the file leaves nothing', async () => {
     const body = multipart(form({ bucket: LOCAL, key: 'in/abandoned', file: big }).fields, big);
     const u = new URL(`${bridge.s3Url}/${LOCAL}`);
-    const req = request({ host: u.hostname, port: u.port, method: 'POST', path: u.pathname, headers: { 'content-type': body.contentType, 'content-length': body.body.length } });
+    const req = request({
+      host: u.hostname,
+      port: u.port,
+      method: 'POST',
+      path: u.pathname,
+      headers: { 'content-type': body.contentType, 'content-length': body.body.length },
+    });
     req.on('error', () => {});
     req.write(body.body.subarray(0, body.head.length + 700_000), () => req.destroy());
     await waitFor(() => bridge.lines.some((l) => l.key === 'in/abandoned' && 'status' in l), 10_000, 'the abandoned upload to be logged');

@@ -6,8 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
-  CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand,
-  PutObjectCommand, S3Client, UploadPartCommand, type ChecksumAlgorithm,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type ChecksumAlgorithm,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
@@ -32,11 +39,14 @@ beforeAll(async () => {
   moto = await startMoto({ env: { S3_UPLOAD_PART_MIN_SIZE: '1024' } });
   stack = await startStack([moto], { awsChunkedMoto: true });
   s3 = stack.bridge.client(); // SDK defaults: requestChecksumCalculation / responseChecksumValidation WHEN_SUPPORTED
-  s3.middlewareStack.add((next) => async (args) => {
-    const req = args.request as { method: string; path: string; headers: Record<string, string> };
-    sent.push({ method: req.method, path: req.path, headers: { ...req.headers } });
-    return next(args);
-  }, { step: 'deserialize', name: 'captureSentHeaders' });
+  s3.middlewareStack.add(
+    (next) => async (args) => {
+      const req = args.request as { method: string; path: string; headers: Record<string, string> };
+      sent.push({ method: req.method, path: req.path, headers: { ...req.headers } });
+      return next(args);
+    },
+    { step: 'deserialize', name: 'captureSentHeaders' },
+  );
   for (const [, , Bucket] of BACKENDS) await s3.send(new CreateBucketCommand({ Bucket }));
 }, 60_000);
 
@@ -99,7 +109,11 @@ describe.each(BACKENDS)('@aws-sdk/client-s3 defaults → %s', (_label, backend, 
   });
 
   it.each<[ChecksumAlgorithm, Alg]>([
-    ['CRC32', 'CRC32'], ['CRC32C', 'CRC32C'], ['CRC64NVME', 'CRC64NVME'], ['SHA1', 'SHA1'], ['SHA256', 'SHA256'],
+    ['CRC32', 'CRC32'],
+    ['CRC32C', 'CRC32C'],
+    ['CRC64NVME', 'CRC64NVME'],
+    ['SHA1', 'SHA1'],
+    ['SHA256', 'SHA256'],
   ])('stream PutObject with ChecksumAlgorithm %s', async (ChecksumAlgorithm, alg) => {
     const body = randomBytes(700_001);
     const Key = `alg-${ChecksumAlgorithm}.bin`;
@@ -138,7 +152,11 @@ describe.each(BACKENDS.filter(([, b]) => b !== 'moto-c'))('@aws-sdk/lib-storage 
 });
 
 describe.each(BACKENDS)('multipart upload with checksums → %s', (_label, backend, Bucket) => {
-  it.each<[ChecksumAlgorithm, Alg]>([['CRC32', 'CRC32'], ['SHA256', 'SHA256'], ['CRC32C', 'CRC32C']])(
+  it.each<[ChecksumAlgorithm, Alg]>([
+    ['CRC32', 'CRC32'],
+    ['SHA256', 'SHA256'],
+    ['CRC32C', 'CRC32C'],
+  ])(
     'CreateMultipartUpload ChecksumAlgorithm %s, parts as stream (trailer) and Buffer (header), Complete with part checksums',
     async (ChecksumAlgorithm, alg) => {
       const Key = `mpu-${ChecksumAlgorithm}.bin`;
@@ -149,7 +167,17 @@ describe.each(BACKENDS)('multipart upload with checksums → %s', (_label, backe
       for (const [i, part] of parts.entries()) {
         // Parts 1 and 3 go as a stream (aws-chunked + trailer), part 2 as a Buffer (checksum header).
         const streamed = i % 2 === 0;
-        const r = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body: streamed ? streamOf(part) : part, ContentLength: part.length, ChecksumAlgorithm }));
+        const r = await s3.send(
+          new UploadPartCommand({
+            Bucket,
+            Key,
+            UploadId,
+            PartNumber: i + 1,
+            Body: streamed ? streamOf(part) : part,
+            ContentLength: part.length,
+            ChecksumAlgorithm,
+          }),
+        );
         expect(r.ETag).toBe(`"${createHash('md5').update(part).digest('hex')}"`);
         // A trailer checksum reaches only a backend that takes aws-chunked; elsewhere s3bridge verifies it and
         // echoes the verified value itself, as S3 does (a header checksum always goes through).

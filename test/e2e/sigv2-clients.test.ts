@@ -92,7 +92,11 @@ describe('boto3 with signature_version="s3" (header auth)', () => {
   it('creates, lists, reads and deletes through s3bridge, bucket-level calls included', async () => {
     const Bucket = 'sigv2-header';
     const steps = await runPython<Record<string, Record<string, unknown>>>('sigv2.py', {
-      do: 'header-auth', endpoint: bridge.s3Url, ...DEMO, bucket: Bucket, data: data.toString('base64'),
+      do: 'header-auth',
+      endpoint: bridge.s3Url,
+      ...DEMO,
+      bucket: Bucket,
+      data: data.toString('base64'),
     });
     for (const [name, result] of Object.entries(steps)) if (name !== 'get_deleted') expect(result.error, name).toBeUndefined();
     expect(steps.get).toMatchObject({ sha256: sha256(data), length: data.length, ContentType: 'application/x-test', Metadata: { owner: 'sig v2' } });
@@ -119,7 +123,10 @@ describe('boto3 with signature_version="s3" (header auth)', () => {
     expect(bucketLevel).toEqual(expect.arrayContaining(['PUT', 'HEAD', 'GET', 'POST']));
     expect(seen.filter((r) => r.url.startsWith(`/${Bucket}`)).every((r) => /^AWS demo:/.test(String(r.headers.authorization)))).toBe(true);
     const access = bridge.lines.filter((l) => l.bucket === Bucket && l.operation === 'ListObjects');
-    expect(access.map((l) => [l.status, l.accessKeyId])).toEqual([[200, DEMO.accessKeyId], [200, DEMO.accessKeyId]]);
+    expect(access.map((l) => [l.status, l.accessKeyId])).toEqual([
+      [200, DEMO.accessKeyId],
+      [200, DEMO.accessKeyId],
+    ]);
   });
 });
 
@@ -154,7 +161,8 @@ describe('presigned SigV2 URLs fetched with a plain HTTP client', () => {
   });
 
   it('boto3 generate_presigned_url makes SigV2 URLs (AWSAccessKeyId, Signature, Expires)', () => {
-    for (const url of Object.values(urls)) expect([...new URL(url).searchParams.keys()]).toEqual(expect.arrayContaining(['AWSAccessKeyId', 'Signature', 'Expires']));
+    for (const url of Object.values(urls))
+      expect([...new URL(url).searchParams.keys()]).toEqual(expect.arrayContaining(['AWSAccessKeyId', 'Signature', 'Expires']));
     expect(param(urls.get!, 'AWSAccessKeyId')).toBe(DEMO.accessKeyId);
   });
 
@@ -204,7 +212,11 @@ describe('presigned SigV2 URLs fetched with a plain HTTP client', () => {
     };
     for (const [what, url] of Object.entries(tampered)) {
       const reply = await send(url);
-      expect(refusal(reply), what).toEqual({ status: 403, code: 'SignatureDoesNotMatch', message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.' });
+      expect(refusal(reply), what).toEqual({
+        status: 403,
+        code: 'SignatureDoesNotMatch',
+        message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      });
       expect(s3Error(reply.text).elements.AWSAccessKeyId, what).toBe(DEMO.accessKeyId);
     }
     const putUrl = urls.putTampered!;
@@ -231,7 +243,9 @@ describe('presigned SigV2 URLs fetched with a plain HTTP client', () => {
 describe('presigned URLs of the command-line clients', () => {
   it('`aws s3 presign` (aws CLI v1, botocore) makes a SigV2 URL that downloads the object', async () => {
     const env = awsEnv(DEMO, writeAwsConfig(dir));
-    const { stdout } = await runOk(pyAws.require(), ['s3', 'presign', `s3://${BUCKET}/obj.bin`, '--expires-in', '300', '--endpoint-url', bridge.s3Url], { env });
+    const { stdout } = await runOk(pyAws.require(), ['s3', 'presign', `s3://${BUCKET}/obj.bin`, '--expires-in', '300', '--endpoint-url', bridge.s3Url], {
+      env,
+    });
     const url = stdout.trim();
     expect(url.startsWith(`${bridge.s3Url}/${BUCKET}/obj.bin?`)).toBe(true);
     expect(param(url, 'AWSAccessKeyId')).toBe(DEMO.accessKeyId);
@@ -262,7 +276,11 @@ describe('presigned URLs of the command-line clients', () => {
 });
 
 describe('server.signatureV2: false', () => {
-  const V4_ONLY = { status: 400, code: 'InvalidRequest', message: 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.' };
+  const V4_ONLY = {
+    status: 400,
+    code: 'InvalidRequest',
+    message: 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
+  };
 
   it('refuses SigV2 presigned GET and PUT and header-signed requests with 400 InvalidRequest; nothing is written', async () => {
     // SigV2 does not sign the host: boto3's URLs for the other bridge are valid URLs for this one.
@@ -273,7 +291,11 @@ describe('server.signatureV2: false', () => {
     // The same URLs are good on the bridge that takes SigV2.
     expect((await send(urls.get!)).status).toBe(200);
     const steps = await runPython<Record<string, { error?: unknown }>>('sigv2.py', {
-      do: 'header-auth', endpoint: v4only.s3Url, ...DEMO, bucket: 'sigv2-refused', data: data.toString('base64'),
+      do: 'header-auth',
+      endpoint: v4only.s3Url,
+      ...DEMO,
+      bucket: 'sigv2-refused',
+      data: data.toString('base64'),
     });
     expect(steps.put!.error).toEqual(V4_ONLY);
     expect(steps.list!.error).toEqual(V4_ONLY);

@@ -1,7 +1,5 @@
 // Test tables of S3 behaviour that every real backend must show, shared by the test backends' own tests (backends.test.ts) and the embedded store's (store-shared.test.ts).
-import {
-  CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand, type S3Client,
-} from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
 
 /** Keys whose SigV4 canonical form trips naive signers and path handling; each must be stored under exactly that key. */
 export const AWKWARD_KEYS = ['with space', 'plus+sign', 'ünïcödé/ключ', "quote's(1)*!", '%25 literal percent', 'a//b/./c/../d', 'tilde~=&$@,;:'];

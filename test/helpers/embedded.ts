@@ -13,7 +13,13 @@ export async function startTestEmbedded(opts: { name?: string; dir?: string; acc
   const root = opts.dir === undefined ? mkdtempSync(join(tmpdir(), 's3bridge-embedded-')) : undefined;
   const dir = opts.dir ?? join(root!, 'data');
   const events: EmbeddedEvent[] = [];
-  const server = await startEmbedded({ name: opts.name ?? 'local', dir, accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey, onEvent: (e) => events.push(e) });
+  const server = await startEmbedded({
+    name: opts.name ?? 'local',
+    dir,
+    accessKeyId: opts.accessKeyId,
+    secretAccessKey: opts.secretAccessKey,
+    onEvent: (e) => events.push(e),
+  });
   return {
     endpoint: server.endpoint,
     accessKeyId: server.accessKeyId,

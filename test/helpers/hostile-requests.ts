@@ -36,25 +36,63 @@ const HOSTILE = {
   service: ['http://h/', '//'],
   bucket: ['/t1-a%2F..%2Fzz-b', '/%2E%2E', '/.', '/t1-a%5C..'],
   object: [
-    '/t1-a/../zz-b/secret', '/t1-a/%2E%2E/zz-b/secret', '/t1-a/%2e./zz-b', '/t1-a/..%2Fzz-b%2Fsecret', '/t1-a/..%5Czz-b', '/t1-a/..\\zz-b',
-    '/t1-a%2F..%2Fzz-b/secret', '/%2E%2E/zz-b/secret', '//zz-b/secret', '/t1-a/./k', '/t1-a/%252E%252E/k', '/t1-a/..', 'http://h/t1-a/../zz-b/secret',
+    '/t1-a/../zz-b/secret',
+    '/t1-a/%2E%2E/zz-b/secret',
+    '/t1-a/%2e./zz-b',
+    '/t1-a/..%2Fzz-b%2Fsecret',
+    '/t1-a/..%5Czz-b',
+    '/t1-a/..\\zz-b',
+    '/t1-a%2F..%2Fzz-b/secret',
+    '/%2E%2E/zz-b/secret',
+    '//zz-b/secret',
+    '/t1-a/./k',
+    '/t1-a/%252E%252E/k',
+    '/t1-a/..',
+    'http://h/t1-a/../zz-b/secret',
   ],
 };
 type Level = keyof typeof PLAIN;
 /** A path at `level`: plain two times out of three (else nearly everything is refused for its path alone). */
-const pathAt = (level: Level) => fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...PLAIN[level]) }, { weight: 1, arbitrary: fc.constantFrom(...HOSTILE[level]) });
+const pathAt = (level: Level) =>
+  fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...PLAIN[level]) }, { weight: 1, arbitrary: fc.constantFrom(...HOSTILE[level]) });
 const anyPath = fc.constantFrom<Level>('service', 'bucket', 'object').chain(pathAt);
 const VALUES = ['10000', '10001', '0', '..', '../zz-b/secret', '..%2Fzz-b', '%2Fetc%2Fpasswd', 'a%5C..%5Cb', '1%2F..%2F..', '%2E%2E', 'x+y', '%00'];
 const COPY_SOURCES = [
-  't1-a/k', 'zz-b/secret', '/zz-b/secret', 't1-a/../zz-b/secret', 't1-a/%2E%2E/zz-b/secret', 't1-a%2F..%2Fzz-b/secret', 'zz-b%2Fsecret',
-  'prod-photos/k', 'photos/k', 't1-lit/a/../b', 't1-a/k?versionId=..%2Fx', 't1-a/k?versionId=v1', 'p1/k',
+  't1-a/k',
+  'zz-b/secret',
+  '/zz-b/secret',
+  't1-a/../zz-b/secret',
+  't1-a/%2E%2E/zz-b/secret',
+  't1-a%2F..%2Fzz-b/secret',
+  'zz-b%2Fsecret',
+  'prod-photos/k',
+  'photos/k',
+  't1-lit/a/../b',
+  't1-a/k?versionId=..%2Fx',
+  't1-a/k?versionId=v1',
+  'p1/k',
 ];
 const PARAMS = [...new Set([...SUBRESOURCES, ...OPERATIONS.flatMap((o) => o.params), 'x-id', 'events', 'lambdaArn', 'UploadId', 'partnumber'])];
 const HEADERS: ReadonlyArray<readonly [string, string]> = [
-  ['x-amz-copy-source-range', 'bytes=0-1'], ['x-amz-copy-source-range', 'bytes=5-1'], ['x-http-method-override', 'DELETE'], ['x-http-method', 'PUT'],
-  ['x-method-override', 'DELETE'], ['x-original-url', '/zz-b/secret'], ['x-forwarded-host', 'admin'], ['forwarded', 'for=1.2.3.4'], ['via', '1.1 p'],
-  ['cookie', 'a=b'], ['connection', 'x-amz-date'], ['connection', 'close'], ['connection', 'range'], ['range', 'bytes=0-1'], ['content-type', 'text/xml'],
-  ['x-amz-meta-a', 'b'], ['x-amz-acl', 'public-read'], ['user-agent', 'u'], ['x-real-ip', '10.0.0.1'],
+  ['x-amz-copy-source-range', 'bytes=0-1'],
+  ['x-amz-copy-source-range', 'bytes=5-1'],
+  ['x-http-method-override', 'DELETE'],
+  ['x-http-method', 'PUT'],
+  ['x-method-override', 'DELETE'],
+  ['x-original-url', '/zz-b/secret'],
+  ['x-forwarded-host', 'admin'],
+  ['forwarded', 'for=1.2.3.4'],
+  ['via', '1.1 p'],
+  ['cookie', 'a=b'],
+  ['connection', 'x-amz-date'],
+  ['connection', 'close'],
+  ['connection', 'range'],
+  ['range', 'bytes=0-1'],
+  ['content-type', 'text/xml'],
+  ['x-amz-meta-a', 'b'],
+  ['x-amz-acl', 'public-read'],
+  ['user-agent', 'u'],
+  ['x-real-ip', '10.0.0.1'],
 ];
 
 /** `arb` in one case out of `outOf`, else undefined. */

@@ -101,7 +101,8 @@ function readPort(proc: ChildProcess): Promise<number> {
         resolve(Number(m[1]));
       }
     });
-    proc.once('close', (code) => { // 'close', not 'exit': stderr is fully read by then
+    proc.once('close', (code) => {
+      // 'close', not 'exit': stderr is fully read by then
       clearTimeout(timer);
       reject(new Error(`moto_server exited (${code}) before listening: ${text.slice(-2000)}`));
     });
@@ -126,7 +127,10 @@ async function waitUntilAnswering(endpoint: string): Promise<void> {
   }
 }
 
-interface Reply { status: number; body: string }
+interface Reply {
+  status: number;
+  body: string;
+}
 
 function send(endpoint: string, opts: { method: string; path: string; body?: string; headers?: Record<string, string> }): Promise<Reply> {
   const url = new URL(endpoint);

@@ -69,7 +69,11 @@ export async function signRaw(base: string, creds: Creds, req: RawS3Request): Pr
   const signer = new SignatureV4({ service: 's3', region: REGION, credentials: creds, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
   const rawQuery = req.query ?? '';
   const toSign = new HttpRequest({
-    method: req.method, protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: signingPath(req.path),
+    method: req.method,
+    protocol: 'http:',
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: signingPath(req.path),
     headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...req.headers },
     query: signingQuery(rawQuery),
   });
@@ -81,7 +85,9 @@ export async function signRaw(base: string, creds: Creds, req: RawS3Request): Pr
   const prefix = req.absolute ? `http://${url.host}` : '';
   const presigned = await signer.presign(toSign, { expiresIn: 300 });
   const before = new Set(Object.keys(toSign.query ?? {}));
-  const added = Object.entries(presigned.query ?? {}).filter(([name]) => !before.has(name)).map(([name, value]) => `${uriEncode(name)}=${uriEncode(String(value))}`);
+  const added = Object.entries(presigned.query ?? {})
+    .filter(([name]) => !before.has(name))
+    .map(([name, value]) => `${uriEncode(name)}=${uriEncode(String(value))}`);
   const query = [rawQuery, ...added].filter(Boolean).join('&');
   return { target: `${prefix}${req.path}?${query}`, headers: { ...(presigned.headers as Record<string, string>), ...req.unsigned } };
 }

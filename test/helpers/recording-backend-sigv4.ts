@@ -65,7 +65,14 @@ function parseIsoBasic(value: string | undefined): Date | undefined {
   return m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)) : undefined;
 }
 
-interface Parsed { form: 'header' | 'query'; credential: string; signed: string[]; signature: string; timestamp: string; payloadHash: string }
+interface Parsed {
+  form: 'header' | 'query';
+  credential: string;
+  signed: string[];
+  signature: string;
+  timestamp: string;
+  payloadHash: string;
+}
 type Deny = (status: number, code: string, message: string, elements?: Record<string, string>) => AuthCheck;
 
 /** sigv4.md §2 (header) and §7 (presigned): the signature's parts, or the error S3 gives for a malformed request. */
@@ -88,19 +95,32 @@ function parseAuth(req: IncomingMessage, query: Record<string, string | string[]
     const hash = req.headers['x-amz-content-sha256'];
     if (typeof hash !== 'string') return deny(400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
     if (!/^[0-9a-f]{64}$/.test(hash) && hash !== 'UNSIGNED-PAYLOAD' && !STREAMING.test(hash)) {
-      return deny(400, 'InvalidArgument', 'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-…, or a valid sha256 value.', { ArgumentName: 'x-amz-content-sha256' });
+      return deny(400, 'InvalidArgument', 'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-…, or a valid sha256 value.', {
+        ArgumentName: 'x-amz-content-sha256',
+      });
     }
     return { form: 'header', credential: m[1]!, signed: m[2]!.split(';'), signature: m[3]!, timestamp: isoBasic(date), payloadHash: hash };
   }
   if (one('X-Amz-Algorithm') === undefined) return deny(403, 'AccessDenied', 'Anonymous requests are not accepted by this backend');
   if (one('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') return deny(400, 'AuthorizationQueryParametersError', 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
-  const [credential, signedList, signature, timestamp, expiresText] = ['X-Amz-Credential', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-Expires'].map(one);
+  const [credential, signedList, signature, timestamp, expiresText] = [
+    'X-Amz-Credential',
+    'X-Amz-SignedHeaders',
+    'X-Amz-Signature',
+    'X-Amz-Date',
+    'X-Amz-Expires',
+  ].map(one);
   if (!credential || !signedList || !signature || !timestamp || !expiresText) {
-    return deny(400, 'AuthorizationQueryParametersError', 'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.');
+    return deny(
+      400,
+      'AuthorizationQueryParametersError',
+      'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
+    );
   }
   const expires = Number(expiresText);
   const signedAt = parseIsoBasic(timestamp);
-  if (!Number.isInteger(expires) || expires < 0 || expires > 604800 || !signedAt) return deny(400, 'AuthorizationQueryParametersError', 'Malformed X-Amz-Expires or X-Amz-Date');
+  if (!Number.isInteger(expires) || expires < 0 || expires > 604800 || !signedAt)
+    return deny(400, 'AuthorizationQueryParametersError', 'Malformed X-Amz-Expires or X-Amz-Date');
   if (now.getTime() >= signedAt.getTime() + expires * 1000) return deny(403, 'AccessDenied', 'Request has expired', { 'X-Amz-Expires': expiresText });
   return { form: 'query', credential, signed: signedList.split(';'), signature, timestamp, payloadHash: one('X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD' };
 }
@@ -128,7 +148,8 @@ export async function checkSignature(req: IncomingMessage, key: SigningKey, now 
   if (rest.length > 0 || terminator !== 'aws4_request' || service !== 's3') return deny(400, scopeError, 'Bad credential scope');
   if (shortDate !== timestamp.slice(0, 8)) return deny(400, scopeError, 'Invalid credential date. Date is not the same as X-Amz-Date.');
   if (scopeRegion !== region) return deny(400, scopeError, `the region '${scopeRegion}' is wrong; expecting '${region}'`, { Region: region });
-  if (accessKeyId !== key.accessKeyId) return deny(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: accessKeyId ?? '' });
+  if (accessKeyId !== key.accessKeyId)
+    return deny(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: accessKeyId ?? '' });
   if (key.sessionToken !== undefined) {
     const token = form === 'header' ? req.headers['x-amz-security-token'] : query['X-Amz-Security-Token'];
     if (token !== key.sessionToken) return deny(400, 'InvalidToken', 'The provided token is malformed or otherwise invalid.');
@@ -157,9 +178,17 @@ export async function checkSignature(req: IncomingMessage, key: SigningKey, now 
   const stringToSign = await signer.stringToSign(timestamp, `${shortDate}/${region}/s3/aws4_request`, canonicalRequest);
   const signingKey = await getSigningKey(Sha256, credentials, shortDate, region, 's3');
   if (createHmac('sha256', signingKey).update(stringToSign).digest('hex') !== signature) {
-    return deny(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
-      AWSAccessKeyId: accessKeyId, SignatureProvided: signature, StringToSign: stringToSign, CanonicalRequest: canonicalRequest,
-    });
+    return deny(
+      403,
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      {
+        AWSAccessKeyId: accessKeyId,
+        SignatureProvided: signature,
+        StringToSign: stringToSign,
+        CanonicalRequest: canonicalRequest,
+      },
+    );
   }
   return { ok: true, form, signedHeaders: signed, payloadHash };
 }

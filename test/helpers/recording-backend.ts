@@ -61,9 +61,18 @@ export interface RecordingBackend {
 
 function newRecord(req: IncomingMessage): RecordedRequest {
   return {
-    method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, headers: req.headers,
+    method: req.method ?? '',
+    url: req.url ?? '',
+    rawHeaders: req.rawHeaders,
+    headers: req.headers,
     auth: { ok: false, status: 0, code: '', message: 'not checked yet', elements: {} },
-    bodyBytes: 0, bodySha256: '', bodyMd5: '', completed: false, aborted: false, status: undefined, done: Promise.resolve(),
+    bodyBytes: 0,
+    bodySha256: '',
+    bodyMd5: '',
+    completed: false,
+    aborted: false,
+    status: undefined,
+    done: Promise.resolve(),
   };
 }
 
@@ -123,7 +132,11 @@ export function parseRange(header: string | undefined, size: number): [number, n
   return start >= size ? null : [start, end];
 }
 
-interface ObjectMeta { contentType: string; lastModified: Date; userMeta: Record<string, string> }
+interface ObjectMeta {
+  contentType: string;
+  lastModified: Date;
+  userMeta: Record<string, string>;
+}
 
 export async function startRecordingBackend(opts: RecordingBackendOptions): Promise<RecordingBackend> {
   const region = opts.region ?? 'us-east-1';
@@ -180,7 +193,8 @@ export async function startRecordingBackend(opts: RecordingBackendOptions): Prom
     if (!auth.ok) return fail(rec, res, auth.status, auth.code, auth.message, auth.elements);
     if (/^[0-9a-f]{64}$/.test(auth.payloadHash) && auth.payloadHash !== rec.bodySha256) {
       return fail(rec, res, 400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", {
-        ClientComputedContentSHA256: auth.payloadHash, S3ComputedContentSHA256: rec.bodySha256,
+        ClientComputedContentSHA256: auth.payloadHash,
+        S3ComputedContentSHA256: rec.bodySha256,
       });
     }
     const md5 = req.headers['content-md5'];
@@ -218,7 +232,8 @@ export async function startRecordingBackend(opts: RecordingBackendOptions): Prom
       objects.delete(id);
       return answer(rec, res, 204, common);
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(rec, res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return fail(rec, res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
     const data = objects.get(id);
     if (!data) {
       if (req.method === 'HEAD') return answer(rec, res, 404, common);
@@ -226,7 +241,8 @@ export async function startRecordingBackend(opts: RecordingBackendOptions): Prom
     }
     const m = meta.get(data) ?? { contentType: 'binary/octet-stream', lastModified: new Date(0), userMeta: {} };
     const headers: Record<string, string | number> = {
-      ...common, ...m.userMeta,
+      ...common,
+      ...m.userMeta,
       etag: `"${createHash('md5').update(data).digest('hex')}"`,
       'last-modified': m.lastModified.toUTCString(),
       'content-type': m.contentType,

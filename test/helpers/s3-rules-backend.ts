@@ -18,7 +18,11 @@ interface StoredObject {
   kms?: boolean;
 }
 
-interface Part { data: Buffer; etag: string; checksum?: SentChecksum }
+interface Part {
+  data: Buffer;
+  etag: string;
+  checksum?: SentChecksum;
+}
 
 interface Upload {
   bucket: string;
@@ -59,7 +63,12 @@ const opaqueEtag = (data: Buffer, secret: string) => `"${md5Hex(Buffer.concat([B
 function encryptionHeaders(o: { sseC?: string; kms?: boolean }, req: IncomingMessage): Record<string, string> {
   if (o.sseC) return { 'x-amz-server-side-encryption-customer-algorithm': 'AES256', 'x-amz-server-side-encryption-customer-key-md5': o.sseC };
   if (!o.kms) return {};
-  const out: Record<string, string> = { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': String(req.headers['x-amz-server-side-encryption-aws-kms-key-id'] ?? 'arn:aws:kms:us-east-1:111122223333:key/default') };
+  const out: Record<string, string> = {
+    'x-amz-server-side-encryption': 'aws:kms',
+    'x-amz-server-side-encryption-aws-kms-key-id': String(
+      req.headers['x-amz-server-side-encryption-aws-kms-key-id'] ?? 'arn:aws:kms:us-east-1:111122223333:key/default',
+    ),
+  };
   if (req.headers['x-amz-server-side-encryption-bucket-key-enabled'] === 'true') out['x-amz-server-side-encryption-bucket-key-enabled'] = 'true';
   return out;
 }
@@ -80,12 +89,17 @@ export async function startRulesBackend(opts: RulesOptions): Promise<RulesBacken
   function handle(rec: RecordedRequest, req: IncomingMessage, res: ServerResponse): void {
     const reply = (status: number, headers: Record<string, string>, body?: Buffer) => {
       rec.status = status;
-      res.writeHead(status, { 'x-amz-request-id': `RULES${rec.url.length}`, ...(body ? { 'content-type': 'application/xml', 'content-length': String(body.length) } : {}), ...headers });
+      res.writeHead(status, {
+        'x-amz-request-id': `RULES${rec.url.length}`,
+        ...(body ? { 'content-type': 'application/xml', 'content-length': String(body.length) } : {}),
+        ...headers,
+      });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     try {
       if (!rec.auth.ok) throw new RuleError(rec.auth.status, rec.auth.code, rec.auth.message, rec.auth.elements as Record<string, string>);
-      if (/^[0-9a-f]{64}$/.test(rec.auth.payloadHash) && rec.auth.payloadHash !== rec.bodySha256) throw new RuleError(400, 'XAmzContentSHA256Mismatch', 'The payload hash does not match.');
+      if (/^[0-9a-f]{64}$/.test(rec.auth.payloadHash) && rec.auth.payloadHash !== rec.bodySha256)
+        throw new RuleError(400, 'XAmzContentSHA256Mismatch', 'The payload hash does not match.');
       const q = rec.url.indexOf('?');
       const path = q < 0 ? rec.url : rec.url.slice(0, q);
       const query = parseQuery(q < 0 ? '' : rec.url.slice(q + 1));
@@ -115,7 +129,8 @@ export async function startRulesBackend(opts: RulesOptions): Promise<RulesBacken
       }
       if (uploadId !== undefined) {
         const upload = uploads.get(uploadId);
-        if (!upload || upload.bucket !== bucket || upload.key !== key) throw new RuleError(404, 'NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
+        if (!upload || upload.bucket !== bucket || upload.key !== key)
+          throw new RuleError(404, 'NoSuchUpload', 'The specified upload does not exist.', { UploadId: uploadId });
         if (m === 'PUT') return reply(200, ...uploadPart(upload, Number(param('partNumber')), req, body));
         if (m === 'GET') return reply(200, {}, listParts(upload, uploadId));
         if (m === 'DELETE') {
@@ -127,8 +142,15 @@ export async function startRulesBackend(opts: RulesOptions): Promise<RulesBacken
       if (m === 'PUT') {
         const w = readWrite(req.headers, body);
         const kms = /^aws:kms/.test(String(req.headers['x-amz-server-side-encryption'] ?? ''));
-        const obj = store(id, w.data, { contentType: String(req.headers['content-type'] ?? 'binary/octet-stream'), sseC: sseCustomerKey(req.headers), kms, checksum: w.checksum && { ...w.checksum, type: 'FULL_OBJECT' } });
-        const sum: Record<string, string> = w.checksum ? { [`x-amz-checksum-${w.checksum.alg.toLowerCase()}`]: w.checksum.value, 'x-amz-checksum-type': 'FULL_OBJECT' } : {};
+        const obj = store(id, w.data, {
+          contentType: String(req.headers['content-type'] ?? 'binary/octet-stream'),
+          sseC: sseCustomerKey(req.headers),
+          kms,
+          checksum: w.checksum && { ...w.checksum, type: 'FULL_OBJECT' },
+        });
+        const sum: Record<string, string> = w.checksum
+          ? { [`x-amz-checksum-${w.checksum.alg.toLowerCase()}`]: w.checksum.value, 'x-amz-checksum-type': 'FULL_OBJECT' }
+          : {};
         return reply(200, { etag: obj.etag, ...encryptionHeaders(obj, req), ...sum });
       }
       if (m !== 'GET' && m !== 'HEAD') throw new RuleError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
@@ -136,8 +158,14 @@ export async function startRulesBackend(opts: RulesOptions): Promise<RulesBacken
       if (!obj) throw new RuleError(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
       assertSameKey(obj.sseC, sseCustomerKey(req.headers));
       const ifMatch = req.headers['if-match'];
-      if (ifMatch !== undefined && ifMatch !== obj.etag) throw new RuleError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' });
-      const headers: Record<string, string> = { etag: obj.etag, 'content-type': obj.contentType, 'last-modified': new Date(0).toUTCString(), ...encryptionHeaders(obj, req) };
+      if (ifMatch !== undefined && ifMatch !== obj.etag)
+        throw new RuleError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' });
+      const headers: Record<string, string> = {
+        etag: obj.etag,
+        'content-type': obj.contentType,
+        'last-modified': new Date(0).toUTCString(),
+        ...encryptionHeaders(obj, req),
+      };
       if (obj.checksum && req.headers['x-amz-checksum-mode'] === 'ENABLED') {
         headers[`x-amz-checksum-${obj.checksum.alg.toLowerCase()}`] = obj.checksum.value;
         headers['x-amz-checksum-type'] = obj.checksum.type;
@@ -151,7 +179,11 @@ export async function startRulesBackend(opts: RulesOptions): Promise<RulesBacken
       res.end(m === 'HEAD' ? undefined : slice);
     } catch (err) {
       if (!(err instanceof RuleError)) throw err;
-      const doc = xml(`<Error>${el('Code', err.code)}${el('Message', err.message)}${Object.entries(err.extra).map(([k, v]) => el(k, v)).join('')}</Error>`);
+      const doc = xml(
+        `<Error>${el('Code', err.code)}${el('Message', err.message)}${Object.entries(err.extra)
+          .map(([k, v]) => el(k, v))
+          .join('')}</Error>`,
+      );
       reply(err.status, {}, req.method === 'HEAD' ? undefined : doc);
     }
   }
@@ -168,8 +200,14 @@ export async function startRulesBackend(opts: RulesOptions): Promise<RulesBacken
     const typeHeader = String(req.headers['x-amz-checksum-type'] ?? '').toUpperCase();
     const type = algorithm === undefined ? undefined : typeHeader === 'FULL_OBJECT' || algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE';
     const upload: Upload = {
-      bucket, key, algorithm, type, sseC: sseCustomerKey(req.headers), kms: /^aws:kms/.test(String(req.headers['x-amz-server-side-encryption'] ?? '')),
-      contentType: String(req.headers['content-type'] ?? 'binary/octet-stream'), parts: new Map(),
+      bucket,
+      key,
+      algorithm,
+      type,
+      sseC: sseCustomerKey(req.headers),
+      kms: /^aws:kms/.test(String(req.headers['x-amz-server-side-encryption'] ?? '')),
+      contentType: String(req.headers['content-type'] ?? 'binary/octet-stream'),
+      parts: new Map(),
     };
     const uploadId = randomBytes(12).toString('base64url');
     uploads.set(uploadId, upload);
@@ -180,7 +218,11 @@ export async function startRulesBackend(opts: RulesOptions): Promise<RulesBacken
     assertSameKey(upload.sseC, sseCustomerKey(req.headers));
     const w = readWrite(req.headers, body);
     if (w.checksum && w.checksum.alg !== upload.algorithm) {
-      throw new RuleError(400, 'InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${upload.algorithm?.toLowerCase() ?? 'null'}, actual checksum Type: ${w.checksum.alg.toLowerCase()}`);
+      throw new RuleError(
+        400,
+        'InvalidRequest',
+        `Checksum Type mismatch occurred, expected checksum Type: ${upload.algorithm?.toLowerCase() ?? 'null'}, actual checksum Type: ${w.checksum.alg.toLowerCase()}`,
+      );
     }
     const secret = upload.sseC ?? (upload.kms ? 'kms' : undefined);
     const part: Part = { data: w.data, etag: secret ? opaqueEtag(w.data, secret) : `"${md5Hex(w.data)}"`, checksum: w.checksum };
@@ -191,16 +233,24 @@ export async function startRulesBackend(opts: RulesOptions): Promise<RulesBacken
   }
 
   function listParts(upload: Upload, uploadId: string): Buffer {
-    const parts = [...upload.parts.entries()].sort(([a], [b]) => a - b)
-      .map(([n, p]) => `<Part>${el('PartNumber', n)}${el('ETag', p.etag)}${el('Size', p.data.length)}${sumEl(p.checksum)}</Part>`).join('');
+    const parts = [...upload.parts.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([n, p]) => `<Part>${el('PartNumber', n)}${el('ETag', p.etag)}${el('Size', p.data.length)}${sumEl(p.checksum)}</Part>`)
+      .join('');
     const named = namesAlgorithm ? el('ChecksumAlgorithm', upload.algorithm) + el('ChecksumType', upload.type) : '';
-    return xml(`<ListPartsResult>${el('Bucket', upload.bucket)}${el('Key', upload.key)}${el('UploadId', uploadId)}${named}<IsTruncated>false</IsTruncated>${parts}</ListPartsResult>`);
+    return xml(
+      `<ListPartsResult>${el('Bucket', upload.bucket)}${el('Key', upload.key)}${el('UploadId', uploadId)}${named}<IsTruncated>false</IsTruncated>${parts}</ListPartsResult>`,
+    );
   }
 
   function listUploads(bucket: string, prefix: string): Buffer {
-    const items = [...uploads.entries()].filter(([, u]) => u.bucket === bucket && u.key.startsWith(prefix))
-      .map(([id, u]) => `<Upload>${el('Key', u.key)}${el('UploadId', id)}${el('ChecksumAlgorithm', u.algorithm)}${el('ChecksumType', u.type)}</Upload>`).join('');
-    return xml(`<ListMultipartUploadsResult>${el('Bucket', bucket)}${el('Prefix', prefix)}<IsTruncated>false</IsTruncated>${items}</ListMultipartUploadsResult>`);
+    const items = [...uploads.entries()]
+      .filter(([, u]) => u.bucket === bucket && u.key.startsWith(prefix))
+      .map(([id, u]) => `<Upload>${el('Key', u.key)}${el('UploadId', id)}${el('ChecksumAlgorithm', u.algorithm)}${el('ChecksumType', u.type)}</Upload>`)
+      .join('');
+    return xml(
+      `<ListMultipartUploadsResult>${el('Bucket', bucket)}${el('Prefix', prefix)}<IsTruncated>false</IsTruncated>${items}</ListMultipartUploadsResult>`,
+    );
   }
 
   /** CompleteMultipartUpload with S3's rules: parts in order, ETags matching, and every part's checksum for a checksum-typed upload. */
@@ -208,7 +258,8 @@ export async function startRulesBackend(opts: RulesOptions): Promise<RulesBacken
     if (upload.algorithm && upload.sseC) assertSameKey(upload.sseC, sseCustomerKey(req.headers));
     const doc = body.toString('utf8');
     const listed = [...doc.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map((mm) => mm[1]!);
-    if (listed.length === 0) throw new RuleError(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+    if (listed.length === 0)
+      throw new RuleError(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
     const chosen: Part[] = [];
     let previous = 0;
     for (const item of listed) {
@@ -217,13 +268,19 @@ export async function startRulesBackend(opts: RulesOptions): Promise<RulesBacken
       if (n <= previous) throw new RuleError(400, 'InvalidPartOrder', 'The list of parts was not in ascending order.');
       previous = n;
       const part = upload.parts.get(n);
-      if (!part || part.etag !== etag) throw new RuleError(400, 'InvalidPart', 'One or more of the specified parts could not be found.', { PartNumber: String(n) });
+      if (!part || part.etag !== etag)
+        throw new RuleError(400, 'InvalidPart', 'One or more of the specified parts could not be found.', { PartNumber: String(n) });
       if (upload.algorithm) {
         const given = new RegExp(`<Checksum${upload.algorithm}>([^<]*)</Checksum${upload.algorithm}>`).exec(item)?.[1];
         if (!part.checksum || given === undefined) {
-          throw new RuleError(400, 'InvalidRequest', `The upload was created using a ${upload.algorithm.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${n} in the request.`);
+          throw new RuleError(
+            400,
+            'InvalidRequest',
+            `The upload was created using a ${upload.algorithm.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${n} in the request.`,
+          );
         }
-        if (given !== part.checksum.value) throw new RuleError(400, 'InvalidPart', 'One or more of the specified parts could not be found.', { PartNumber: String(n) });
+        if (given !== part.checksum.value)
+          throw new RuleError(400, 'InvalidPart', 'One or more of the specified parts could not be found.', { PartNumber: String(n) });
       }
       chosen.push(part);
     }
@@ -231,18 +288,23 @@ export async function startRulesBackend(opts: RulesOptions): Promise<RulesBacken
     let checksum: StoredObject['checksum'];
     if (upload.algorithm) {
       const alg = upload.algorithm;
-      const value = upload.type === 'FULL_OBJECT'
-        ? checksumOf(alg, data)
-        : `${checksumOf(alg, Buffer.concat(chosen.map((p) => Buffer.from(p.checksum!.value, 'base64'))))}-${chosen.length}`;
+      const value =
+        upload.type === 'FULL_OBJECT'
+          ? checksumOf(alg, data)
+          : `${checksumOf(alg, Buffer.concat(chosen.map((p) => Buffer.from(p.checksum!.value, 'base64'))))}-${chosen.length}`;
       const claimed = req.headers[`x-amz-checksum-${alg.toLowerCase()}`];
-      if (typeof claimed === 'string' && claimed !== value) throw new RuleError(400, 'BadDigest', `The ${alg} you specified did not match the calculated checksum.`);
+      if (typeof claimed === 'string' && claimed !== value)
+        throw new RuleError(400, 'BadDigest', `The ${alg} you specified did not match the calculated checksum.`);
       checksum = { alg, value, type: upload.type! };
     }
     const etag = `"${md5Hex(Buffer.concat(chosen.map((p) => Buffer.from(p.etag.replace(/"/g, ''), 'hex'))))}-${chosen.length}"`;
     store(`${upload.bucket}/${upload.key}`, data, { contentType: upload.contentType, sseC: upload.sseC, kms: upload.kms, checksum, etag });
     uploads.delete(uploadId);
     const sums = checksum ? sumEl(checksum) + el('ChecksumType', checksum.type) : '';
-    return [encryptionHeaders(upload, req), xml(`<CompleteMultipartUploadResult>${el('Bucket', upload.bucket)}${el('Key', upload.key)}${el('ETag', etag)}${sums}</CompleteMultipartUploadResult>`)];
+    return [
+      encryptionHeaders(upload, req),
+      xml(`<CompleteMultipartUploadResult>${el('Bucket', upload.bucket)}${el('Key', upload.key)}${el('ETag', etag)}${sums}</CompleteMultipartUploadResult>`),
+    ];
   }
 
   rec.faults.onRequest = (r, req, res) => {

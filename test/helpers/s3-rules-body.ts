@@ -3,11 +3,19 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { CHECKSUM_ALGORITHMS, createChecksum, type ChecksumAlgorithm } from '../../src/s3/checksums.js';
 
-export interface SentChecksum { alg: ChecksumAlgorithm; value: string }
+export interface SentChecksum {
+  alg: ChecksumAlgorithm;
+  value: string;
+}
 
 /** An S3 error the fake answers with. */
 export class RuleError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly extra: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -54,12 +62,15 @@ export function readWrite(headers: IncomingHttpHeaders, raw: Buffer): { data: Bu
   let data = raw;
   const sent: Record<string, string> = {};
   if (/aws-chunked/i.test(one(headers, 'content-encoding') ?? '')) {
-    if (one(headers, 'x-amz-content-sha256') !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') throw new RuleError(501, 'NotImplemented', 'Only unsigned trailers are implemented here.');
+    if (one(headers, 'x-amz-content-sha256') !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER')
+      throw new RuleError(501, 'NotImplemented', 'Only unsigned trailers are implemented here.');
     const decoded = decodeUnsignedTrailer(raw);
     data = decoded.data;
-    if (String(data.length) !== one(headers, 'x-amz-decoded-content-length')) throw new RuleError(400, 'IncompleteBody', 'The decoded length differs from x-amz-decoded-content-length.');
+    if (String(data.length) !== one(headers, 'x-amz-decoded-content-length'))
+      throw new RuleError(400, 'IncompleteBody', 'The decoded length differs from x-amz-decoded-content-length.');
     const announced = one(headers, 'x-amz-trailer')?.toLowerCase();
-    if (announced !== undefined && decoded.trailers[announced] === undefined) throw new RuleError(400, 'MalformedTrailerError', 'The announced trailer is missing.');
+    if (announced !== undefined && decoded.trailers[announced] === undefined)
+      throw new RuleError(400, 'MalformedTrailerError', 'The announced trailer is missing.');
     Object.assign(sent, decoded.trailers);
   }
   for (const alg of CHECKSUM_ALGORITHMS) {
@@ -82,8 +93,14 @@ export function sseCustomerKey(headers: IncomingHttpHeaders, prefix = 'x-amz-ser
   const key = one(headers, `${prefix}key`);
   const keyMd5 = one(headers, `${prefix}key-md5`);
   if (algorithm === undefined && key === undefined && keyMd5 === undefined) return undefined;
-  if (algorithm !== 'AES256') throw new RuleError(400, 'InvalidEncryptionAlgorithmError', 'The encryption request you specified is not valid. The valid value is AES256.');
-  if (key === undefined || keyMd5 === undefined) throw new RuleError(400, 'InvalidArgument', 'Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key.');
+  if (algorithm !== 'AES256')
+    throw new RuleError(400, 'InvalidEncryptionAlgorithmError', 'The encryption request you specified is not valid. The valid value is AES256.');
+  if (key === undefined || keyMd5 === undefined)
+    throw new RuleError(
+      400,
+      'InvalidArgument',
+      'Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key.',
+    );
   if (createHash('md5').update(Buffer.from(key, 'base64')).digest('base64') !== keyMd5) {
     throw new RuleError(400, 'InvalidArgument', 'The calculated MD5 hash of the key did not match the hash that was provided.');
   }
@@ -93,7 +110,12 @@ export function sseCustomerKey(headers: IncomingHttpHeaders, prefix = 'x-amz-ser
 /** A stored object's SSE-C key must be presented again to read it (or to write parts of its upload). */
 export function assertSameKey(stored: string | undefined, presented: string | undefined): void {
   if (stored === presented) return;
-  if (presented === undefined) throw new RuleError(400, 'InvalidRequest', 'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.');
+  if (presented === undefined)
+    throw new RuleError(
+      400,
+      'InvalidRequest',
+      'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.',
+    );
   if (stored === undefined) throw new RuleError(400, 'InvalidRequest', 'The encryption parameters are not applicable to this object.');
   throw new RuleError(403, 'AccessDenied', 'Access Denied');
 }

@@ -1,9 +1,7 @@
 // Test helper for the attack tables (security.md): s3bridge in front of moto, the embedded store and a plain s3rver, restricted clients, seeded buckets, and snapshots of every store.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import { DEMO, remoteBackend, startBridge, tempDir, type TestBridge } from './bridge.js';
 import { startMoto, type MotoServer } from './moto.js';
@@ -69,11 +67,7 @@ export async function startSecurityStack(opts: StackOptions = {}): Promise<Secur
   const bridge = await startBridge({
     server: opts.server ?? {},
     clients: Object.values(CLIENTS),
-    backends: [
-      remoteBackend('moto', moto),
-      { name: 'emb', embedded: { dir: embDir } },
-      remoteBackend('s3rver', s3rver),
-    ],
+    backends: [remoteBackend('moto', moto), { name: 'emb', embedded: { dir: embDir } }, remoteBackend('s3rver', s3rver)],
     routes: [
       { bucket: 'photos', backend: 'moto', backendBucket: 'prod-photos' },
       { bucket: '*-emb', backend: 'emb' },
@@ -102,12 +96,22 @@ export async function startSecurityStack(opts: StackOptions = {}): Promise<Secur
   const snapshot = async (): Promise<Snapshot> => ({ moto: await motoSnapshot(), emb: treeSnapshot(roots.emb), s3rver: treeSnapshot(roots.s3rver) });
   let baseline = await snapshot();
   return {
-    bridge, moto, s3rver, roots, uploads, partEtags, snapshot,
+    bridge,
+    moto,
+    s3rver,
+    roots,
+    uploads,
+    partEtags,
+    snapshot,
     send: (client, req) => sendS3(bridge.s3Url, CLIENTS[client], req),
     async expectUnchanged(what) {
       // The embedded store writes a body to a file in its temp area (tmp/) and removes it when the upload fails;
       // that may happen just after s3bridge answered the client.
-      await waitFor(() => !treeSnapshot(roots.emb).some((line) => line.startsWith('file a/b/data/tmp/')), 5_000, `${what}: the embedded store to drop aborted uploads`);
+      await waitFor(
+        () => !treeSnapshot(roots.emb).some((line) => line.startsWith('file a/b/data/tmp/')),
+        5_000,
+        `${what}: the embedded store to drop aborted uploads`,
+      );
       const now = await snapshot();
       const before = baseline;
       baseline = now; // one case that changed something must not make every later case fail too

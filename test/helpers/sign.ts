@@ -17,9 +17,20 @@ export interface SignOptions {
 export async function signedHeaders(base: string, opts: SignOptions): Promise<Record<string, string>> {
   const url = new URL(base);
   const hostname = opts.hostname ?? url.hostname;
-  const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: opts.credentials ?? DEMO, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  const signer = new SignatureV4({
+    service: 's3',
+    region: 'us-east-1',
+    credentials: opts.credentials ?? DEMO,
+    sha256: Sha256,
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
   const signed = await signer.sign({
-    method: opts.method, protocol: 'http:', hostname, port: Number(url.port), path: opts.path,
+    method: opts.method,
+    protocol: 'http:',
+    hostname,
+    port: Number(url.port),
+    path: opts.path,
     headers: { host: `${hostname}:${url.port}`, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...opts.headers },
     query: {},
   });

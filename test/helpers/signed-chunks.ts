@@ -19,8 +19,14 @@ const REGION = 'us-east-1';
 /** The request target, headers and encoded body (aws-chunked.md §3–§4); Content-Length is the caller's to set. */
 export async function signChunked(base: string, creds: Creds, req: ChunkedRequest): Promise<{ target: string; headers: Record<string, string>; body: Buffer }> {
   const { target, headers } = await signRaw(base, creds, {
-    method: req.method, path: req.path, query: req.query,
-    headers: { 'content-encoding': 'aws-chunked', 'x-amz-content-sha256': req.mode, 'x-amz-decoded-content-length': String(req.decodedLength ?? req.data.length) },
+    method: req.method,
+    path: req.path,
+    query: req.query,
+    headers: {
+      'content-encoding': 'aws-chunked',
+      'x-amz-content-sha256': req.mode,
+      'x-amz-decoded-content-length': String(req.decodedLength ?? req.data.length),
+    },
   });
   const seedSignature = /Signature=([0-9a-f]{64})/.exec(headers.authorization ?? '')?.[1];
   const timestamp = headers['x-amz-date'];
@@ -29,9 +35,10 @@ export async function signChunked(base: string, creds: Creds, req: ChunkedReques
   const body = encodeAwsChunked(req.data, {
     chunkSizes: req.chunkSizes,
     mode: req.mode,
-    signing: req.mode === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER'
-      ? undefined
-      : { signingKey: deriveSigningKey(creds.secretAccessKey, date, REGION), timestamp, scope: `${date}/${REGION}/s3/aws4_request`, seedSignature },
+    signing:
+      req.mode === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER'
+        ? undefined
+        : { signingKey: deriveSigningKey(creds.secretAccessKey, date, REGION), timestamp, scope: `${date}/${REGION}/s3/aws4_request`, seedSignature },
   });
   return { target, headers, body };
 }

@@ -3,7 +3,12 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import aws4 from 'aws4';
 
-export interface RawReply { status: number; headers: IncomingHttpHeaders; body: Buffer; text: string }
+export interface RawReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+}
 
 export interface RawOptions {
   method: string;

@@ -3,7 +3,11 @@ import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
 
-interface Upload { bucket: string; key: string; id: string }
+interface Upload {
+  bucket: string;
+  key: string;
+  id: string;
+}
 
 /**
  * Every bucket, every object (key, ETag, size, last modified) and every multipart upload in progress with its

@@ -3,14 +3,7 @@
 // A backend that accepted anything would let a proxy test pass for the wrong reason, so each check here must bite.
 import { readFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import aws4 from 'aws4';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -35,10 +28,17 @@ async function errorOf(p: Promise<unknown>): Promise<{ name: string; status?: nu
   throw new Error('expected the request to fail');
 }
 
-interface RawReply { status: number; headers: IncomingHttpHeaders; body: string }
+interface RawReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
 
 /** A request signed with aws4 (the library s3bridge signs with), sent over node:http exactly as given. */
-function raw(endpoint: string, opts: { method: string; path: string; headers?: Record<string, string>; body?: Buffer | string; sign?: boolean; timeoutMs?: number }): Promise<RawReply> {
+function raw(
+  endpoint: string,
+  opts: { method: string; path: string; headers?: Record<string, string>; body?: Buffer | string; sign?: boolean; timeoutMs?: number },
+): Promise<RawReply> {
   const url = new URL(endpoint);
   let headers: Record<string, string> = { ...opts.headers };
   if (opts.sign !== false) {
@@ -60,7 +60,10 @@ function raw(endpoint: string, opts: { method: string; path: string; headers?: R
 }
 
 interface Vector {
-  id: string; kind: string; region: string; now: string;
+  id: string;
+  kind: string;
+  region: string;
+  now: string;
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   request: { method: string; rawPath: string; rawQuery: string; headers: [string, string][] };
 }
@@ -74,7 +77,7 @@ function incoming(v: Vector['request'], edit: (headers: [string, string][]) => [
   return { method: v.method, url: v.rawPath + (v.rawQuery ? `?${v.rawQuery}` : ''), headers, rawHeaders: pairs.flat() } as unknown as IncomingMessage;
 }
 
-describe('checkSignature (the recording backend\'s verifier)', () => {
+describe("checkSignature (the recording backend's verifier)", () => {
   it.each(vectors.map((v) => [v.id, v] as const))('accepts the published vector %s', async (_id, v) => {
     const check = await checkSignature(incoming(v.request), { ...v.credentials, region: v.region }, new Date(v.now));
     expect(check).toMatchObject({ ok: true });
@@ -104,7 +107,15 @@ describe('checkSignature (the recording backend\'s verifier)', () => {
     ['a missing session token', base, {}, undefined, { ...creds, sessionToken: 'tok' }, at(base), 'InvalidToken'],
     ['a presigned URL used after it expired', presigned, {}, undefined, creds, at(presigned, 86_400_000), 'AccessDenied'],
     ['a presigned URL for another key', presigned, { rawPath: '/other.txt' }, undefined, creds, at(presigned), 'SignatureDoesNotMatch'],
-    ['a presigned URL plus an Authorization header', presigned, {}, (h) => [...h, ['Authorization', 'AWS4-HMAC-SHA256 x']], creds, at(presigned), 'InvalidArgument'],
+    [
+      'a presigned URL plus an Authorization header',
+      presigned,
+      {},
+      (h) => [...h, ['Authorization', 'AWS4-HMAC-SHA256 x']],
+      creds,
+      at(presigned),
+      'InvalidArgument',
+    ],
   ])('rejects %s', async (_what, v, change, edit, key, now, code) => {
     const check = await checkSignature(incoming({ ...v.request, ...change }, edit), key as { accessKeyId: string; secretAccessKey: string }, now);
     expect(check).toMatchObject({ ok: false, code });
@@ -148,14 +159,11 @@ describe('startRecordingBackend', () => {
     expect((await errorOf(client.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'a/b.txt' })))).name).toBe('NoSuchKey');
   });
 
-  it.each(AWKWARD_KEYS)(
-    'verifies the SDK signature of key %j and stores it under that exact key',
-    async (key) => {
-      await client.send(new PutObjectCommand({ Bucket: 'bkt', Key: key, Body: 'x' }));
-      expect(rb.requests[0]!.auth).toMatchObject({ ok: true });
-      expect(rb.objects.has(`bkt/${key}`)).toBe(true);
-    },
-  );
+  it.each(AWKWARD_KEYS)('verifies the SDK signature of key %j and stores it under that exact key', async (key) => {
+    await client.send(new PutObjectCommand({ Bucket: 'bkt', Key: key, Body: 'x' }));
+    expect(rb.requests[0]!.auth).toMatchObject({ ok: true });
+    expect(rb.objects.has(`bkt/${key}`)).toBe(true);
+  });
 
   it.each(AUTH_FAILURES)('answers %s with %s', async (_what, code, status, extra, creds) => {
     const e = await errorOf(s3(rb.endpoint, creds(KEYS), extra).send(new PutObjectCommand({ Bucket: 'bkt', Key: 'denied', Body: 'x' })));
@@ -251,8 +259,9 @@ describe('startRecordingBackend', () => {
       return true;
     };
     // Reset while writing: ECONNRESET, or EPIPE when the write loses the race with the close.
-    await expect(raw(rb.endpoint, { method: 'PUT', path: '/bkt/cut', headers: { 'content-length': '1000000' }, body: Buffer.alloc(1_000_000) }))
-      .rejects.toMatchObject({ code: expect.stringMatching(/^(ECONNRESET|EPIPE)$/) });
+    await expect(
+      raw(rb.endpoint, { method: 'PUT', path: '/bkt/cut', headers: { 'content-length': '1000000' }, body: Buffer.alloc(1_000_000) }),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/^(ECONNRESET|EPIPE)$/) });
     const rec = rb.requests[0]!;
     await rec.done;
     expect(rec).toMatchObject({ aborted: true, completed: false, status: undefined, auth: { ok: true } });
@@ -276,7 +285,7 @@ describe('startMoto', () => {
     await expect(fetch(moto.endpoint)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
   });
 
-  it('rejects with the shell\'s words when moto cannot be started', async () => {
+  it("rejects with the shell's words when moto cannot be started", async () => {
     // A PATH without pyenv's shims: moto is not installed there.
     await expect(startMoto({ env: { PATH: '/usr/bin:/bin' } })).rejects.toThrow(/exited \(127\) before listening: .*moto_server: not found/);
   });
@@ -287,10 +296,16 @@ describe('startMoto', () => {
     const opts = { requestChecksumCalculation: 'WHEN_REQUIRED' };
     const good = s3(moto.endpoint, moto, opts);
     await good.send(new CreateBucketCommand({ Bucket: 'locked' }));
-    expect(await errorOf(s3(moto.endpoint, { ...moto, secretAccessKey: 'wrong-secret' }, opts).send(new PutObjectCommand({ Bucket: 'locked', Key: 'k', Body: 'v' }))))
-      .toEqual({ name: 'SignatureDoesNotMatch', status: 403 });
-    expect(await errorOf(s3(moto.endpoint, { accessKeyId: 'AKIAUNKNOWN00000000', secretAccessKey: 'x' }, opts).send(new GetObjectCommand({ Bucket: 'locked', Key: 'k' }))))
-      .toMatchObject({ name: 'InvalidAccessKeyId', status: 403 });
+    expect(
+      await errorOf(
+        s3(moto.endpoint, { ...moto, secretAccessKey: 'wrong-secret' }, opts).send(new PutObjectCommand({ Bucket: 'locked', Key: 'k', Body: 'v' })),
+      ),
+    ).toEqual({ name: 'SignatureDoesNotMatch', status: 403 });
+    expect(
+      await errorOf(
+        s3(moto.endpoint, { accessKeyId: 'AKIAUNKNOWN00000000', secretAccessKey: 'x' }, opts).send(new GetObjectCommand({ Bucket: 'locked', Key: 'k' })),
+      ),
+    ).toMatchObject({ name: 'InvalidAccessKeyId', status: 403 });
     await good.send(new PutObjectCommand({ Bucket: 'locked', Key: 'k', Body: 'v' }));
     expect(await (await good.send(new GetObjectCommand({ Bucket: 'locked', Key: 'k' }))).Body!.transformToString()).toBe('v');
     await multipartOf2k(good, 'locked'); // 2 KiB parts pass only because S3_UPLOAD_PART_MIN_SIZE reached moto

@@ -15,7 +15,14 @@ function run(args: string[], env: Record<string, string> = {}) {
 
 describe('s3bridge --check-config', () => {
   it('validates the annotated example and prints the route table', () => {
-    const env = { APP_SECRET_KEY: 'a', DASHBOARD_SECRET_KEY: 'b', AWS_ACCESS_KEY_ID: 'c', AWS_SECRET_ACCESS_KEY: 'd', R2_ACCESS_KEY_ID: 'e', R2_SECRET_ACCESS_KEY: 'f' };
+    const env = {
+      APP_SECRET_KEY: 'a',
+      DASHBOARD_SECRET_KEY: 'b',
+      AWS_ACCESS_KEY_ID: 'c',
+      AWS_SECRET_ACCESS_KEY: 'd',
+      R2_ACCESS_KEY_ID: 'e',
+      R2_SECRET_ACCESS_KEY: 'f',
+    };
     const r = run(['--check-config', 'config/example.yaml'], env);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -35,12 +42,15 @@ describe('s3bridge --check-config', () => {
   it('exits 1 naming every bad field', () => {
     const dir = tempDir();
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, `clients: [{ accessKeyId: a, secretAccessKey: s }]
+    writeFileSync(
+      file,
+      `clients: [{ accessKeyId: a, secretAccessKey: s }]
 backends:
   - { name: ok, endpoint: http://127.0.0.1:1, accessKeyId: a, secretAccessKey: "\${MISSING_SECRET}" }
   - { name: bad, endpoint: "not a url", accessKeyId: a, secretAccessKey: b }
 routes: [{ bucket: "*", backend: nowhere }]
-`);
+`,
+    );
     const r = run(['--check-config', file]);
     expect(r.code).toBe(1);
     expect(r.err).toContain('backends[0].secretAccessKey: environment variable MISSING_SECRET is not set');

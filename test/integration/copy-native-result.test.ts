@@ -38,15 +38,25 @@ beforeEach(() => {
   };
 });
 
-const yandex = (extra = '') => `<?xml version="1.0" encoding="UTF-8"?>\n<CopyObjectResult><LastModified>2019-02-15T14:32:00</LastModified><ETag>"${MD5}"</ETag>${extra}</CopyObjectResult>`;
+const yandex = (extra = '') =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<CopyObjectResult><LastModified>2019-02-15T14:32:00</LastModified><ETag>"${MD5}"</ETag>${extra}</CopyObjectResult>`;
 const lastCopy = (): RecordedRequest => rec.requests.findLast((r) => r.headers['x-amz-copy-source'] !== undefined)!;
 
 /** A raw signed request through s3bridge: the exact document a client receives. */
-async function raw(path: string, query: Record<string, string>, headers: Record<string, string>): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+async function raw(
+  path: string,
+  query: Record<string, string>,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   const url = new URL(bridge.s3Url);
   const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: DEMO, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
   const signed = await signer.sign({
-    method: 'PUT', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path, query,
+    method: 'PUT',
+    protocol: 'http:',
+    hostname: url.hostname,
+    port: Number(url.port),
+    path,
+    query,
     headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...headers },
   });
   const qs = new URLSearchParams(query).toString();
@@ -65,16 +75,26 @@ describe('UploadPartCopy answered with a Yandex-shaped document', () => {
   it('reaches the JS SDK as a CopyPartResult with a real date', async () => {
     answer = { status: 200, body: yandex() };
     const r = await s3.send(new UploadPartCopyCommand({ Bucket: 'y-dst', Key: 'k', UploadId: 'u1', PartNumber: 1, CopySource: 'y-src/obj' }));
-    expect([r.CopyPartResult?.ETag, r.CopyPartResult?.LastModified?.toISOString(), r.CopyPartResult?.ChecksumCRC32]).toEqual([`"${MD5}"`, '2019-02-15T14:32:00.000Z', undefined]);
+    expect([r.CopyPartResult?.ETag, r.CopyPartResult?.LastModified?.toISOString(), r.CopyPartResult?.ChecksumCRC32]).toEqual([
+      `"${MD5}"`,
+      '2019-02-15T14:32:00.000Z',
+      undefined,
+    ]);
     // Forwarded natively: the copy source in backend names, Content-Length 0 as the Yandex reference lists it (§10).
-    expect([lastCopy().url, lastCopy().headers['x-amz-copy-source'], lastCopy().headers['content-length']]).toEqual(['/y-dst/k?partNumber=1&uploadId=u1', 'y-src/obj', '0']);
+    expect([lastCopy().url, lastCopy().headers['x-amz-copy-source'], lastCopy().headers['content-length']]).toEqual([
+      '/y-dst/k?partNumber=1&uploadId=u1',
+      'y-src/obj',
+      '0',
+    ]);
   });
 
-  it('is rewritten into AWS\'s document on the wire', async () => {
+  it("is rewritten into AWS's document on the wire", async () => {
     answer = { status: 200, body: yandex() };
     const r = await raw('/y-dst/k', { partNumber: '2', uploadId: 'u1' }, { 'x-amz-copy-source': '/y-src/obj' });
-    expect([r.status, r.body]).toEqual([200,
-      `<?xml version="1.0" encoding="UTF-8"?>\n<CopyPartResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LastModified>2019-02-15T14:32:00.000Z</LastModified><ETag>&quot;${MD5}&quot;</ETag></CopyPartResult>`]);
+    expect([r.status, r.body]).toEqual([
+      200,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<CopyPartResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LastModified>2019-02-15T14:32:00.000Z</LastModified><ETag>&quot;${MD5}&quot;</ETag></CopyPartResult>`,
+    ]);
   });
 
   it('passes the checksum the backend computed for a checksum-typed upload', async () => {
@@ -85,9 +105,14 @@ describe('UploadPartCopy answered with a Yandex-shaped document', () => {
 
   it('AWS-shaped answers with every checksum element reach the client unchanged', async () => {
     const sums = '<ChecksumCRC32C>AAAAAA==</ChecksumCRC32C><ChecksumSHA1>2jmj7l5rSw0yVb/vlWAYkK/YBwk=</ChecksumSHA1>';
-    answer = { status: 200, body: `<CopyPartResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LastModified>2009-10-28T22:32:00.000Z</LastModified><ETag>"${MD5}"</ETag>${sums}</CopyPartResult>` };
+    answer = {
+      status: 200,
+      body: `<CopyPartResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LastModified>2009-10-28T22:32:00.000Z</LastModified><ETag>"${MD5}"</ETag>${sums}</CopyPartResult>`,
+    };
     const r = await raw('/y-dst/k', { partNumber: '4', uploadId: 'u1' }, { 'x-amz-copy-source': '/y-src/obj' });
-    expect(r.body).toBe(`<?xml version="1.0" encoding="UTF-8"?>\n<CopyPartResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LastModified>2009-10-28T22:32:00.000Z</LastModified><ETag>&quot;${MD5}&quot;</ETag>${sums}</CopyPartResult>`);
+    expect(r.body).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<CopyPartResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LastModified>2009-10-28T22:32:00.000Z</LastModified><ETag>&quot;${MD5}&quot;</ETag>${sums}</CopyPartResult>`,
+    );
   });
 });
 
@@ -97,16 +122,22 @@ describe('a copy that fails inside a 200', () => {
     ['SlowDown', 503, 'Please reduce your request rate.'],
     ['NoSuchUpload', 404, 'The specified upload does not exist.'],
   ])('<Error><Code>%s</Code> reaches the SDK as that error', async (code, status, message) => {
-    answer = { status: 200, body: `<?xml version="1.0" encoding="UTF-8"?>\n\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>YC1</RequestId></Error>` };
-    await expect(s3.send(new UploadPartCopyCommand({ Bucket: 'y-dst', Key: 'k', UploadId: 'u1', PartNumber: 5, CopySource: 'y-src/obj' })))
-      .rejects.toMatchObject({ name: code, message, $metadata: { httpStatusCode: status } });
+    answer = {
+      status: 200,
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>YC1</RequestId></Error>`,
+    };
+    await expect(
+      s3.send(new UploadPartCopyCommand({ Bucket: 'y-dst', Key: 'k', UploadId: 'u1', PartNumber: 5, CopySource: 'y-src/obj' })),
+    ).rejects.toMatchObject({ name: code, message, $metadata: { httpStatusCode: status } });
   });
 
-  it('on the wire it is an S3 error document with s3bridge\'s request id', async () => {
+  it("on the wire it is an S3 error document with s3bridge's request id", async () => {
     answer = { status: 200, body: '<Error><Code>InternalError</Code><Message>copy failed late</Message></Error>' };
     const r = await raw('/y-dst/obj2', {}, { 'x-amz-copy-source': '/y-src/obj' });
     expect(r.status).toBe(500);
-    expect(r.body).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<Error><Code>InternalError<\/Code><Message>copy failed late<\/Message>.*<RequestId>[0-9A-F]+<\/RequestId>.*<\/Error>$/s);
+    expect(r.body).toMatch(
+      /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<Error><Code>InternalError<\/Code><Message>copy failed late<\/Message>.*<RequestId>[0-9A-F]+<\/RequestId>.*<\/Error>$/s,
+    );
     expect(r.headers['x-amz-request-id']).toBe(/<RequestId>([0-9A-F]+)<\/RequestId>/.exec(r.body)?.[1]);
   });
 });
@@ -114,12 +145,24 @@ describe('a copy that fails inside a 200', () => {
 describe('CopyObject answered with a Yandex-shaped document', () => {
   it('reaches the client with the versions and encryption the backend reported', async () => {
     answer = {
-      status: 200, body: yandex(),
-      headers: { 'x-amz-version-id': 'v-new', 'x-amz-copy-source-version-id': 'v-src', 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': 'key-1' },
+      status: 200,
+      body: yandex(),
+      headers: {
+        'x-amz-version-id': 'v-new',
+        'x-amz-copy-source-version-id': 'v-src',
+        'x-amz-server-side-encryption': 'aws:kms',
+        'x-amz-server-side-encryption-aws-kms-key-id': 'key-1',
+      },
     };
     const r = await s3.send(new CopyObjectCommand({ Bucket: 'y-dst', Key: 'obj', CopySource: 'y-src/obj?versionId=v-src' }));
-    expect([r.CopyObjectResult?.ETag, r.CopyObjectResult?.LastModified?.toISOString(), r.VersionId, r.CopySourceVersionId, r.ServerSideEncryption, r.SSEKMSKeyId])
-      .toEqual([`"${MD5}"`, '2019-02-15T14:32:00.000Z', 'v-new', 'v-src', 'aws:kms', 'key-1']);
+    expect([
+      r.CopyObjectResult?.ETag,
+      r.CopyObjectResult?.LastModified?.toISOString(),
+      r.VersionId,
+      r.CopySourceVersionId,
+      r.ServerSideEncryption,
+      r.SSEKMSKeyId,
+    ]).toEqual([`"${MD5}"`, '2019-02-15T14:32:00.000Z', 'v-new', 'v-src', 'aws:kms', 'key-1']);
     expect(lastCopy().headers['x-amz-copy-source']).toBe('y-src/obj?versionId=v-src');
   });
 });

@@ -2,9 +2,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand,
-  GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListPartsCommand, PutObjectCommand, S3Client,
-  UploadPartCopyCommand, type UploadPartCopyCommandInput,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCopyCommand,
+  type UploadPartCopyCommandInput,
 } from '@aws-sdk/client-s3';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
 import { startRecordingBackend, type RecordingBackend } from '../helpers/recording-backend.js';
@@ -25,7 +34,10 @@ beforeAll(async () => {
   [motoA, motoB] = await Promise.all([startMoto({ env: SMALL_PARTS }), startMoto({ env: SMALL_PARTS })]);
   rec = await startRecordingBackend({ accessKeyId: 'rec', secretAccessKey: 'rec-secret' });
   bridge = await startBridge({
-    clients: [{ ...DEMO, buckets: ['*'] }, { accessKeyId: 'limited', secretAccessKey: 'limited-secret', buckets: ['b-*'] }],
+    clients: [
+      { ...DEMO, buckets: ['*'] },
+      { accessKeyId: 'limited', secretAccessKey: 'limited-secret', buckets: ['b-*'] },
+    ],
     backends: [
       remoteBackend('moto-a', motoA),
       remoteBackend('moto-b', motoB),
@@ -49,7 +61,16 @@ beforeAll(async () => {
   });
   s3 = bridge.client(undefined, undefined, { requestChecksumCalculation: 'WHEN_REQUIRED' });
   for (const Bucket of ['a-src', 'b-dst', 'n-src', 'n-dst', 'l-dst', 'l-src', 'm-src', 'm-dst']) await s3.send(new CreateBucketCommand({ Bucket }));
-  await s3.send(new PutObjectCommand({ Bucket: 'a-src', Key: 'obj.bin', Body: source, ContentType: 'application/x-src', Metadata: { origin: 'a' }, Tagging: 'k1=v1&k2=v%202' }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: 'a-src',
+      Key: 'obj.bin',
+      Body: source,
+      ContentType: 'application/x-src',
+      Metadata: { origin: 'a' },
+      Tagging: 'k1=v1&k2=v%202',
+    }),
+  );
   await s3.send(new PutObjectCommand({ Bucket: 'a-src', Key: 'empty', Body: Buffer.alloc(0) }));
   await s3.send(new PutObjectCommand({ Bucket: 'n-src', Key: 'obj.bin', Body: source }));
   await s3.send(new PutObjectCommand({ Bucket: 'l-src', Key: 'obj.bin', Body: source }));
@@ -74,11 +95,13 @@ async function partCopies(Bucket: string, Key: string, sourcePath: string, range
 }
 
 function expected(ranges: Array<string | undefined>, data: Buffer): Buffer {
-  return Buffer.concat(ranges.map((r) => {
-    if (!r) return data;
-    const [first, last] = r.slice(6).split('-').map(Number) as [number, number];
-    return data.subarray(first, last + 1);
-  }));
+  return Buffer.concat(
+    ranges.map((r) => {
+      if (!r) return data;
+      const [first, last] = r.slice(6).split('-').map(Number) as [number, number];
+      return data.subarray(first, last + 1);
+    }),
+  );
 }
 
 describe('UploadPartCopy emulated byte-exact', () => {
@@ -116,7 +139,9 @@ describe('UploadPartCopy emulated byte-exact', () => {
 
   it('returns the destination part ETag (MD5 of the copied bytes)', async () => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'b-dst', Key: 'etag' }));
-    const r = await s3.send(new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'etag', UploadId, PartNumber: 1, CopySource: 'a-src/obj.bin', CopySourceRange: 'bytes=0-999' }));
+    const r = await s3.send(
+      new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'etag', UploadId, PartNumber: 1, CopySource: 'a-src/obj.bin', CopySourceRange: 'bytes=0-999' }),
+    );
     expect(r.CopyPartResult?.ETag).toBe(`"${md5(source.subarray(0, 1000))}"`);
     expect(r.CopyPartResult?.LastModified).toBeInstanceOf(Date);
   });
@@ -148,7 +173,17 @@ describe('copy-source preconditions (emulated)', () => {
     ['if-none-match false + if-modified-since true → 412', () => ({ CopySourceIfNoneMatch: etag, CopySourceIfModifiedSince: past() }), false],
   ])('UploadPartCopy %s', async (_name, headers, copies) => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'b-dst', Key: 'cond' }));
-    const send = s3.send(new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'cond', UploadId, PartNumber: 1, CopySource: 'a-src/obj.bin', CopySourceRange: 'bytes=0-9', ...headers() }));
+    const send = s3.send(
+      new UploadPartCopyCommand({
+        Bucket: 'b-dst',
+        Key: 'cond',
+        UploadId,
+        PartNumber: 1,
+        CopySource: 'a-src/obj.bin',
+        CopySourceRange: 'bytes=0-9',
+        ...headers(),
+      }),
+    );
     if (copies) await expect(send).resolves.toMatchObject({ CopyPartResult: { ETag: `"${md5(source.subarray(0, 10))}"` } });
     else await expect(send).rejects.toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
     const parts = await s3.send(new ListPartsCommand({ Bucket: 'b-dst', Key: 'cond', UploadId }));
@@ -156,18 +191,40 @@ describe('copy-source preconditions (emulated)', () => {
   });
 
   it('CopyObject honours if-none-match across backends', async () => {
-    await expect(s3.send(new CopyObjectCommand({ Bucket: 'b-dst', Key: 'cond-obj', CopySource: 'a-src/obj.bin', CopySourceIfNoneMatch: etag })))
-      .rejects.toMatchObject({ name: 'PreconditionFailed' });
+    await expect(
+      s3.send(new CopyObjectCommand({ Bucket: 'b-dst', Key: 'cond-obj', CopySource: 'a-src/obj.bin', CopySourceIfNoneMatch: etag })),
+    ).rejects.toMatchObject({ name: 'PreconditionFailed' });
   });
 
   it('a source changed between part copies fails the pinned if-match', async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'a-src', Key: 'changing', Body: 'version one, long enough' }));
     const first = await s3.send(new HeadObjectCommand({ Bucket: 'a-src', Key: 'changing' }));
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'b-dst', Key: 'changing' }));
-    await s3.send(new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'changing', UploadId, PartNumber: 1, CopySource: 'a-src/changing', CopySourceRange: 'bytes=0-3', CopySourceIfMatch: first.ETag }));
+    await s3.send(
+      new UploadPartCopyCommand({
+        Bucket: 'b-dst',
+        Key: 'changing',
+        UploadId,
+        PartNumber: 1,
+        CopySource: 'a-src/changing',
+        CopySourceRange: 'bytes=0-3',
+        CopySourceIfMatch: first.ETag,
+      }),
+    );
     await s3.send(new PutObjectCommand({ Bucket: 'a-src', Key: 'changing', Body: 'version two, also long enough' }));
-    await expect(s3.send(new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'changing', UploadId, PartNumber: 2, CopySource: 'a-src/changing', CopySourceRange: 'bytes=4-7', CopySourceIfMatch: first.ETag })))
-      .rejects.toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+    await expect(
+      s3.send(
+        new UploadPartCopyCommand({
+          Bucket: 'b-dst',
+          Key: 'changing',
+          UploadId,
+          PartNumber: 2,
+          CopySource: 'a-src/changing',
+          CopySourceRange: 'bytes=4-7',
+          CopySourceIfMatch: first.ETag,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
   });
 });
 
@@ -180,11 +237,27 @@ describe('CopyObject emulated', () => {
     expect(got.ContentType).toBe('application/x-src');
     expect(got.Metadata).toMatchObject({ origin: 'a' });
     const tags = await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'copied.bin' }));
-    expect(tags.TagSet).toEqual(expect.arrayContaining([{ Key: 'k1', Value: 'v1' }, { Key: 'k2', Value: 'v 2' }]));
+    expect(tags.TagSet).toEqual(
+      expect.arrayContaining([
+        { Key: 'k1', Value: 'v1' },
+        { Key: 'k2', Value: 'v 2' },
+      ]),
+    );
   });
 
   it('REPLACE directive takes metadata from the request', async () => {
-    await s3.send(new CopyObjectCommand({ Bucket: 'b-dst', Key: 'replaced.bin', CopySource: 'a-src/obj.bin', MetadataDirective: 'REPLACE', ContentType: 'text/replaced', Metadata: { fresh: 'yes' }, TaggingDirective: 'REPLACE', Tagging: 'only=this' }));
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: 'b-dst',
+        Key: 'replaced.bin',
+        CopySource: 'a-src/obj.bin',
+        MetadataDirective: 'REPLACE',
+        ContentType: 'text/replaced',
+        Metadata: { fresh: 'yes' },
+        TaggingDirective: 'REPLACE',
+        Tagging: 'only=this',
+      }),
+    );
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'b-dst', Key: 'replaced.bin' }));
     expect(head.ContentType).toBe('text/replaced');
     expect(head.Metadata).toEqual({ fresh: 'yes' });
@@ -221,25 +294,31 @@ describe('copy bad input', () => {
     ['unroutable source bucket', { CopySource: 'zzz/obj.bin' }, 'NoSuchBucket', 404],
   ])('%s → %s', async (_name, input, code, status) => {
     const UploadId = await upload();
-    await expect(s3.send(new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'bad', UploadId, PartNumber: 1, ...input } as UploadPartCopyCommandInput)))
-      .rejects.toMatchObject({ name: code, $metadata: { httpStatusCode: status } });
+    await expect(
+      s3.send(new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'bad', UploadId, PartNumber: 1, ...input } as UploadPartCopyCommandInput)),
+    ).rejects.toMatchObject({ name: code, $metadata: { httpStatusCode: status } });
   });
 
   it.each([0, 10001])('part number %i → InvalidArgument', async (PartNumber) => {
     const UploadId = await upload();
-    await expect(s3.send(new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'bad', UploadId, PartNumber, CopySource: 'a-src/obj.bin' })))
-      .rejects.toMatchObject({ name: 'InvalidArgument', $metadata: { httpStatusCode: 400 } });
+    await expect(s3.send(new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'bad', UploadId, PartNumber, CopySource: 'a-src/obj.bin' }))).rejects.toMatchObject({
+      name: 'InvalidArgument',
+      $metadata: { httpStatusCode: 400 },
+    });
   });
 
   it('unknown uploadId → NoSuchUpload', async () => {
-    await expect(s3.send(new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'bad', UploadId: 'no-such-upload', PartNumber: 1, CopySource: 'a-src/obj.bin' })))
-      .rejects.toMatchObject({ name: 'NoSuchUpload', $metadata: { httpStatusCode: 404 } });
+    await expect(
+      s3.send(new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'bad', UploadId: 'no-such-upload', PartNumber: 1, CopySource: 'a-src/obj.bin' })),
+    ).rejects.toMatchObject({ name: 'NoSuchUpload', $metadata: { httpStatusCode: 404 } });
   });
 
   it('a source bucket the client may not read → AccessDenied', async () => {
     const limited = bridge.client('limited', 'limited-secret', { requestChecksumCalculation: 'WHEN_REQUIRED' });
-    await expect(limited.send(new CopyObjectCommand({ Bucket: 'b-dst', Key: 'stolen', CopySource: 'a-src/obj.bin' })))
-      .rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    await expect(limited.send(new CopyObjectCommand({ Bucket: 'b-dst', Key: 'stolen', CopySource: 'a-src/obj.bin' }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+    });
   });
 });
 
@@ -261,8 +340,9 @@ describe('copy faults', () => {
       return false;
     };
     // A network failure during an emulated copy is 503 ServiceUnavailable.
-    await expect(s3.send(new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'fault', UploadId, PartNumber: 1, CopySource: 'r-src/obj.bin' })))
-      .rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+    await expect(
+      s3.send(new UploadPartCopyCommand({ Bucket: 'b-dst', Key: 'fault', UploadId, PartNumber: 1, CopySource: 'r-src/obj.bin' })),
+    ).rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
     rec.faults.clear();
     const parts = await s3.send(new ListPartsCommand({ Bucket: 'b-dst', Key: 'fault', UploadId }));
     expect(parts.Parts ?? []).toHaveLength(0);

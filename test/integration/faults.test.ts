@@ -82,7 +82,9 @@ describe('backend faults', () => {
 
 describe('addressing styles', () => {
   it('virtual-hosted clients and virtual-hosted backends: Host carries the bucket both ways', async () => {
-    const signed = { headers: await signedHeaders(bridge.s3Url, { method: 'PUT', path: '/dir/obj.txt', hostname: 'v-bucket.s3.test', headers: { 'content-length': '5' } }) };
+    const signed = {
+      headers: await signedHeaders(bridge.s3Url, { method: 'PUT', path: '/dir/obj.txt', hostname: 'v-bucket.s3.test', headers: { 'content-length': '5' } }),
+    };
     const res = await request(`${bridge.s3Url}/dir/obj.txt`, { method: 'PUT', headers: signed.headers, body: 'hello' });
     expect(res.statusCode).toBe(200);
     await res.body.dump();
@@ -98,7 +100,9 @@ describe('ListBuckets with a backend down', () => {
     rec.faults.onRequest = (r, _req, res) => {
       if (r.method !== 'GET' || r.url !== '/') return false;
       res.writeHead(200, { 'content-type': 'application/xml' });
-      res.end('<ListAllMyBucketsResult><Buckets><Bucket><Name>r-one</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket><Bucket><Name>zzz</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>');
+      res.end(
+        '<ListAllMyBucketsResult><Buckets><Bucket><Name>r-one</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket><Bucket><Name>zzz</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>',
+      );
       return true;
     };
     const res = await rawGet('/');
@@ -119,7 +123,11 @@ describe('client faults', () => {
     const { connect } = await import('node:net');
     const sock = connect(Number(url.port), url.hostname);
     await new Promise((r) => sock.once('connect', r));
-    sock.write(`PUT /r-abort/obj HTTP/1.1\r\n${Object.entries(signed.headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`);
+    sock.write(
+      `PUT /r-abort/obj HTTP/1.1\r\n${Object.entries(signed.headers)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\r\n')}\r\n\r\n`,
+    );
     sock.write(randomBytes(total / 2));
     const forwarded = () => rec.requests.find((r) => r.method === 'PUT' && r.url === '/r-abort/obj');
     await waitFor(() => (forwarded()?.bodyBytes ?? 0) > 0, 5_000, 'the upload to reach the backend');
@@ -147,7 +155,11 @@ describe('stalled clients', () => {
       let answer = '';
       sock.on('data', (d) => (answer += d.toString()));
       const closed = new Promise((r) => sock.once('close', r));
-      sock.write(`PUT /r-stall/obj HTTP/1.1\r\n${Object.entries(signed.headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`);
+      sock.write(
+        `PUT /r-stall/obj HTTP/1.1\r\n${Object.entries(signed.headers)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\r\n')}\r\n\r\n`,
+      );
       sock.write(Buffer.alloc(1000, 1)); // then nothing more
       await closed;
       expect(answer).toMatch(/^HTTP\/1.1 400/);
@@ -173,10 +185,15 @@ describe('stalled clients', () => {
       rec.faults.onRequest = (r, _req, res) => {
         if (r.method !== 'GET' || !r.url.startsWith('/r-slow/')) return false;
         // The delay is the point: longer than the idle timeout, and it is the backend, not the client, that is slow.
-        setTimeout(() => { res.writeHead(200, { 'content-length': '4' }); res.end('late'); }, 2500);
+        setTimeout(() => {
+          res.writeHead(200, { 'content-length': '4' });
+          res.end('late');
+        }, 2500);
         return true;
       };
-      const got = await patient.client(undefined, undefined, { requestChecksumCalculation: 'WHEN_REQUIRED' }).send(new GetObjectCommand({ Bucket: 'r-slow', Key: 'x' }));
+      const got = await patient
+        .client(undefined, undefined, { requestChecksumCalculation: 'WHEN_REQUIRED' })
+        .send(new GetObjectCommand({ Bucket: 'r-slow', Key: 'x' }));
       expect(await got.Body!.transformToString()).toBe('late');
     } finally {
       rec.faults.clear();
@@ -193,10 +210,12 @@ describe('slow emulated copies', () => {
     rec.faults.onRequest = (r, req, res) => {
       if (r.method === 'PUT' && r.url.startsWith('/s-dst/')) {
         req.resume();
-        req.on('end', () => setTimeout(() => {
-          res.writeHead(200, { etag: `"${md5(body)}"` });
-          res.end();
-        }, 1500));
+        req.on('end', () =>
+          setTimeout(() => {
+            res.writeHead(200, { etag: `"${md5(body)}"` });
+            res.end();
+          }, 1500),
+        );
         return true;
       }
       return false;

@@ -16,7 +16,10 @@ beforeAll(async () => {
   moto = await startMoto();
   bridge = await startBridge({
     backends: [remoteBackend('moto', moto), { name: 'local', embedded: { dir: tempDir() } }],
-    routes: [{ bucket: 'l-*', backend: 'local' }, { bucket: '*', backend: 'moto' }],
+    routes: [
+      { bucket: 'l-*', backend: 'local' },
+      { bucket: '*', backend: 'moto' },
+    ],
   });
   s3 = bridge.client(undefined, undefined, { requestChecksumCalculation: 'WHEN_REQUIRED' });
   await s3.send(new CreateBucketCommand({ Bucket: 'obs' }));
@@ -35,9 +38,7 @@ async function scrape(): Promise<Sample[]> {
 }
 
 function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  return samples
-    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
-    .reduce((sum, s) => sum + s.value, 0);
+  return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
 }
 
 describe('metrics after real traffic', () => {
@@ -49,7 +50,10 @@ describe('metrics after real traffic', () => {
     const got = await s3.send(new GetObjectCommand({ Bucket: 'obs', Key: 'o' }));
     expect((await got.Body!.transformToByteArray()).length).toBe(body.length);
     await s3.send(new CopyObjectCommand({ Bucket: 'l-obs', Key: 'copied', CopySource: 'obs/o' }));
-    await expect(bridge.client('demo', 'wrong').send(new ListBucketsCommand({}))).rejects.toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+    await expect(bridge.client('demo', 'wrong').send(new ListBucketsCommand({}))).rejects.toMatchObject({
+      name: 'SignatureDoesNotMatch',
+      $metadata: { httpStatusCode: 403 },
+    });
     // Metrics are recorded with the access-log line, once each response has gone out.
     const logged = () => new Set(bridge.lines.slice(mark).map((l) => l.operation));
     await waitFor(() => ['PutObject', 'GetObject', 'CopyObject', 'ListBuckets'].every((op) => logged().has(op)), 5_000, 'the four access-log lines');
@@ -76,7 +80,10 @@ describe('metrics after real traffic', () => {
       routes: [{ bucket: '*', backend: 'gone' }],
     });
     try {
-      await expect(down.client().send(new GetObjectCommand({ Bucket: 'x', Key: 'y' }))).rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+      await expect(down.client().send(new GetObjectCommand({ Bucket: 'x', Key: 'y' }))).rejects.toMatchObject({
+        name: 'ServiceUnavailable',
+        $metadata: { httpStatusCode: 503 },
+      });
       await waitFor(() => down.lines.some((l) => l.operation === 'GetObject' && l.status === 503), 5_000, 'the access-log line of the failed GET');
       const res = await request(`${down.adminUrl}/metrics`);
       const samples = parseExposition(await res.body.text()).samples;
@@ -95,7 +102,21 @@ describe('access log', () => {
     expect(id).toMatch(/^[0-9A-F]{16}$/);
     await waitFor(() => bridge.lines.some((l) => l.requestId === id), 5_000, 'the access-log line');
     const line = bridge.lines.find((l) => l.requestId === id);
-    for (const field of ['time', 'requestId', 'remoteAddr', 'accessKeyId', 'operation', 'bucket', 'key', 'backend', 'status', 'bytesIn', 'bytesOut', 'durationMs', 'userAgent']) {
+    for (const field of [
+      'time',
+      'requestId',
+      'remoteAddr',
+      'accessKeyId',
+      'operation',
+      'bucket',
+      'key',
+      'backend',
+      'status',
+      'bytesIn',
+      'bytesOut',
+      'durationMs',
+      'userAgent',
+    ]) {
       expect(line).toHaveProperty(field);
     }
     expect(line).toMatchObject({ accessKeyId: 'demo', operation: 'PutObject', bucket: 'obs', key: 'logged', backend: 'moto', status: 200, bytesIn: 1 });
@@ -113,7 +134,15 @@ describe('access log', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'l-logged' }));
     await s3.send(new PutObjectCommand({ Bucket: 'l-logged', Key: 'k', Body: 'x' }));
     const embedded = bridge.app.backends.get('local')!.credentials.secretAccessKey;
-    for (const secret of [DEMO.secretAccessKey, embedded, moto.secretAccessKey === 'test' ? 'never-match' : moto.secretAccessKey, signature, 'Signature=', 'X-Amz-Signature', 'X-Amz-Credential']) {
+    for (const secret of [
+      DEMO.secretAccessKey,
+      embedded,
+      moto.secretAccessKey === 'test' ? 'never-match' : moto.secretAccessKey,
+      signature,
+      'Signature=',
+      'X-Amz-Signature',
+      'X-Amz-Credential',
+    ]) {
       expect(all).not.toContain(secret);
     }
   });
@@ -136,21 +165,31 @@ describe('health', () => {
       await m.stop();
       // Until the short probe cache (2 s) expires /readyz still says 200.
       let downBody: unknown;
-      await waitFor(async () => {
-        const res = await request(`${b.adminUrl}/readyz`);
-        downBody = await res.body.json();
-        return res.statusCode === 503;
-      }, 5_000, '/readyz to report the stopped backend', 100);
+      await waitFor(
+        async () => {
+          const res = await request(`${b.adminUrl}/readyz`);
+          downBody = await res.body.json();
+          return res.statusCode === 503;
+        },
+        5_000,
+        '/readyz to report the stopped backend',
+        100,
+      );
       expect(downBody).toMatchObject({ backends: { m: { state: 'down' } } });
       // Bring a server back on the same port.
       const { createServer } = await import('node:http');
       const again = createServer((_q, r) => r.end('<ListAllMyBucketsResult/>')).listen(port, '127.0.0.1');
       await new Promise((r) => again.once('listening', r));
-      await waitFor(async () => {
-        const res = await request(`${b.adminUrl}/readyz`);
-        await res.body.dump();
-        return res.statusCode === 200;
-      }, 5_000, '/readyz to report the backend back', 100);
+      await waitFor(
+        async () => {
+          const res = await request(`${b.adminUrl}/readyz`);
+          await res.body.dump();
+          return res.statusCode === 200;
+        },
+        5_000,
+        '/readyz to report the backend back',
+        100,
+      );
       again.close();
     } finally {
       await b.close(100);

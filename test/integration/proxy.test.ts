@@ -2,9 +2,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand,
-  CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand,
-  ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { request } from 'undici';
@@ -20,7 +30,13 @@ let directA: S3Client;
 let directB: S3Client;
 
 const direct = (m: MotoServer) =>
-  new S3Client({ endpoint: m.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey }, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  new S3Client({
+    endpoint: m.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -96,7 +112,10 @@ describe('object round trips on every backend', () => {
 
   it('refuses keys with dot segments elsewhere, and stores nothing', async () => {
     for (const Key of ['a/./b', 'a/../b', '..', 'x/..\\y']) {
-      await expect(s3.send(new PutObjectCommand({ Bucket: 'a-one', Key, Body: 'dots' }))).rejects.toMatchObject({ name: 'InvalidArgument', $metadata: { httpStatusCode: 400 } });
+      await expect(s3.send(new PutObjectCommand({ Bucket: 'a-one', Key, Body: 'dots' }))).rejects.toMatchObject({
+        name: 'InvalidArgument',
+        $metadata: { httpStatusCode: 400 },
+      });
     }
     const listed = await directA.send(new ListObjectsV2Command({ Bucket: 'a-one' }));
     expect(listed.Contents?.map((o) => o.Key) ?? []).not.toContain('b');
@@ -130,10 +149,14 @@ describe('multipart upload', () => {
       const r = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId: created.UploadId, PartNumber: i + 1, Body }));
       etags.push(r.ETag!);
     }
-    const done = await s3.send(new CompleteMultipartUploadCommand({
-      Bucket, Key, UploadId: created.UploadId,
-      MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
-    }));
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key,
+        UploadId: created.UploadId,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
+    );
     expect(done.Bucket).toBe('photos');
     expect(done.Location).toContain(`${bridge.s3Url}/photos/multi/part.bin`);
     const got = await s3.send(new GetObjectCommand({ Bucket, Key }));
@@ -161,7 +184,10 @@ describe('presigned URLs', () => {
 
   it('rejects an expired presigned URL with AccessDenied', async () => {
     const presigner = bridge.client();
-    const url = await getSignedUrl(presigner, new GetObjectCommand({ Bucket: 'b-one', Key: 'presigned.txt' }), { expiresIn: 1, signingDate: new Date(Date.now() - 60_000) });
+    const url = await getSignedUrl(presigner, new GetObjectCommand({ Bucket: 'b-one', Key: 'presigned.txt' }), {
+      expiresIn: 1,
+      signingDate: new Date(Date.now() - 60_000),
+    });
     const res = await request(url);
     expect(res.statusCode).toBe(403);
     const text = await res.body.text();
@@ -194,7 +220,10 @@ describe('native copy on one backend', () => {
 describe('authorization', () => {
   it('refuses a bucket outside the client allow-list', async () => {
     const limited = bridge.client('limited', 'limited-secret', { requestChecksumCalculation: 'WHEN_REQUIRED' });
-    await expect(limited.send(new PutObjectCommand({ Bucket: 'b-one', Key: 'x', Body: 'x' }))).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    await expect(limited.send(new PutObjectCommand({ Bucket: 'b-one', Key: 'x', Body: 'x' }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+    });
     await limited.send(new PutObjectCommand({ Bucket: 'a-one', Key: 'limited-ok', Body: 'x' }));
   });
 
@@ -209,12 +238,21 @@ describe('authorization', () => {
   });
 
   it('answers NoSuchBucket for a bucket no route covers', async () => {
-    await expect(s3.send(new GetObjectCommand({ Bucket: 'unrouted', Key: 'x' }))).rejects.toMatchObject({ name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'unrouted', Key: 'x' }))).rejects.toMatchObject({
+      name: 'NoSuchBucket',
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 
   it('answers SignatureDoesNotMatch for a wrong secret and InvalidAccessKeyId for an unknown key', async () => {
-    await expect(bridge.client('demo', 'wrong-secret').send(new ListBucketsCommand({}))).rejects.toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
-    await expect(bridge.client('nobody', 'x').send(new ListBucketsCommand({}))).rejects.toMatchObject({ name: 'InvalidAccessKeyId', $metadata: { httpStatusCode: 403 } });
+    await expect(bridge.client('demo', 'wrong-secret').send(new ListBucketsCommand({}))).rejects.toMatchObject({
+      name: 'SignatureDoesNotMatch',
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(bridge.client('nobody', 'x').send(new ListBucketsCommand({}))).rejects.toMatchObject({
+      name: 'InvalidAccessKeyId',
+      $metadata: { httpStatusCode: 403 },
+    });
   });
 
   it('answers RequestTimeTooSkewed for a clock 20 minutes off', async () => {
@@ -225,8 +263,16 @@ describe('authorization', () => {
 
 /** Headers of a request signed by the SDK's own signer, for raw requests. */
 async function signedHeaders(method: string, path: string, body?: string, hash?: string): Promise<Record<string, string>> {
-  const payloadHash = hash ?? createHash('sha256').update(body ?? '').digest('hex');
-  return sign(bridge.s3Url, { method, path, headers: { 'x-amz-content-sha256': payloadHash, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } });
+  const payloadHash =
+    hash ??
+    createHash('sha256')
+      .update(body ?? '')
+      .digest('hex');
+  return sign(bridge.s3Url, {
+    method,
+    path,
+    headers: { 'x-amz-content-sha256': payloadHash, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+  });
 }
 
 describe('bad input', () => {
@@ -243,7 +289,9 @@ describe('bad input', () => {
     // SigV2 is accepted (server.signatureV2 defaults to true): this one is dated 2026-01-01.
     ['AWS demo:c2lnbmF0dXJl', 'RequestTimeTooSkewed', 403],
   ])('Authorization "%s" → %s', async (authorization, code, status) => {
-    const res = await request(`${bridge.s3Url}/b-one/x`, { headers: { authorization, 'x-amz-date': '20260101T000000Z', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+    const res = await request(`${bridge.s3Url}/b-one/x`, {
+      headers: { authorization, 'x-amz-date': '20260101T000000Z', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    });
     expect(res.statusCode).toBe(status);
     const text = await res.body.text();
     expect(text).toContain(`<Code>${code}</Code>`);

@@ -1,6 +1,15 @@
 // Re-signing proven against a real server that checks signatures: moto in auth mode.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateBucketCommand, CreateMultipartUploadCommand, CompleteMultipartUploadCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
 import { remoteBackend, startBridge, type TestBridge } from '../helpers/bridge.js';
 
@@ -11,10 +20,7 @@ let s3: S3Client;
 beforeAll(async () => {
   moto = await startMoto({ auth: true, env: { S3_UPLOAD_PART_MIN_SIZE: '1' } });
   bridge = await startBridge({
-    backends: [
-      remoteBackend('checked', moto),
-      remoteBackend('wrong-secret', { ...moto, secretAccessKey: 'not-the-secret' }),
-    ],
+    backends: [remoteBackend('checked', moto), remoteBackend('wrong-secret', { ...moto, secretAccessKey: 'not-the-secret' })],
     routes: [
       { bucket: 'bad-*', backend: 'wrong-secret' },
       { bucket: 'alias', backend: 'checked', backendBucket: 'real-bucket' },
@@ -42,7 +48,14 @@ describe('moto with signature checking on', () => {
     expect(list.Contents?.map((o) => o.Key)).toEqual(['k']);
     const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'signed', Key: 'mp' }));
     const part = await s3.send(new UploadPartCommand({ Bucket: 'signed', Key: 'mp', UploadId: up.UploadId, PartNumber: 1, Body: 'part-one' }));
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'signed', Key: 'mp', UploadId: up.UploadId, MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1 }] } }));
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'signed',
+        Key: 'mp',
+        UploadId: up.UploadId,
+        MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1 }] },
+      }),
+    );
   });
 
   it("passes the backend's own refusal through when s3bridge holds the wrong backend secret", async () => {

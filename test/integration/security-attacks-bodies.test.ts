@@ -25,7 +25,10 @@ const tooBig = { status: 400, code: 'MaxMessageLengthExceeded' } as const;
 
 const deleteDoc = (...keys: string[]) => `<Delete>${keys.map((k) => `<Object><Key>${k}</Key></Object>`).join('')}</Delete>`;
 const deleteObjects = (name: string, body: (x: BackendName) => string, expected: Expected): AttackCase => ({
-  name: `DeleteObjects: ${name}`, client: 't1', request: (x) => ({ method: 'POST', path: `/t1-${x}`, query: 'delete', body: body(x) }), expect: expected,
+  name: `DeleteObjects: ${name}`,
+  client: 't1',
+  request: (x) => ({ method: 'POST', path: `/t1-${x}`, query: 'delete', body: body(x) }),
+  expect: expected,
 });
 
 // Keys are checked like the request's own key, after XML decoding (security.md §3.4).
@@ -65,7 +68,13 @@ const xmlBodies: AttackCase[] = [
   {
     name: 'DeleteObjects of 3 MiB, Transfer-Encoding: chunked',
     client: 't1',
-    request: (x) => ({ method: 'POST', path: `/t1-${x}`, query: 'delete', body: `<Delete>${' '.repeat(3 * 1024 * 1024)}${deleteDoc(OBJECT).slice(8)}`, chunked: true }),
+    request: (x) => ({
+      method: 'POST',
+      path: `/t1-${x}`,
+      query: 'delete',
+      body: `<Delete>${' '.repeat(3 * 1024 * 1024)}${deleteDoc(OBJECT).slice(8)}`,
+      chunked: true,
+    }),
     // A chunked body without Content-Length is streamed (as S3 and the backends accept it), and still bounded.
     expect: tooBig,
   },
@@ -75,15 +84,29 @@ const xmlBodies: AttackCase[] = [
     request: (x) => ({ method: 'PUT', path: `/t1-${x}`, query: 'tagging', body: '<Tagging>', declaredLength: 1024 * 1024 + 1 }),
     expect: tooBig,
   },
-  chunkedXml('DeleteObjects announcing a decoded length of 3 MiB', { method: 'POST', query: 'delete', data: deleteDoc(OBJECT), decodedLength: 3 * 1024 * 1024 + 1 }, tooBig),
+  chunkedXml(
+    'DeleteObjects announcing a decoded length of 3 MiB',
+    { method: 'POST', query: 'delete', data: deleteDoc(OBJECT), decodedLength: 3 * 1024 * 1024 + 1 },
+    tooBig,
+  ),
   // The decoded length is a promise the chunks must keep: 3 MiB of chunks after announcing 100 bytes.
-  chunkedXml('DeleteObjects whose chunks carry 3 MiB after announcing 100 bytes', { method: 'POST', query: 'delete', data: `<Delete>${' '.repeat(3 * 1024 * 1024)}</Delete>`, decodedLength: 100 }, { status: 400, code: 'IncompleteBody' }),
-  chunkedXml('PutBucketTagging whose chunks carry 1.5 MiB, announced', { method: 'PUT', query: 'tagging', data: `<Tagging>${' '.repeat(1536 * 1024)}</Tagging>` }, tooBig),
+  chunkedXml(
+    'DeleteObjects whose chunks carry 3 MiB after announcing 100 bytes',
+    { method: 'POST', query: 'delete', data: `<Delete>${' '.repeat(3 * 1024 * 1024)}</Delete>`, decodedLength: 100 },
+    { status: 400, code: 'IncompleteBody' },
+  ),
+  chunkedXml(
+    'PutBucketTagging whose chunks carry 1.5 MiB, announced',
+    { method: 'PUT', query: 'tagging', data: `<Tagging>${' '.repeat(1536 * 1024)}</Tagging>` },
+    tooBig,
+  ),
   {
     name: 'CompleteMultipartUpload listing 10,001 parts',
     client: 't1',
     request: (x, st) => ({
-      method: 'POST', path: `/t1-${x}/${UPLOAD_KEY}`, query: `uploadId=${encodeURIComponent(st.uploads[`t1-${x}`]!)}`,
+      method: 'POST',
+      path: `/t1-${x}/${UPLOAD_KEY}`,
+      query: `uploadId=${encodeURIComponent(st.uploads[`t1-${x}`]!)}`,
       body: `<CompleteMultipartUpload>${'<Part><PartNumber>1</PartNumber><ETag>"e"</ETag></Part>'.repeat(10_001)}</CompleteMultipartUpload>`,
     }),
     expect: malformed,
@@ -92,7 +115,9 @@ const xmlBodies: AttackCase[] = [
     name: 'CompleteMultipartUpload with PartNumber ../1',
     client: 't1',
     request: (x, st) => ({
-      method: 'POST', path: `/t1-${x}/${UPLOAD_KEY}`, query: `uploadId=${encodeURIComponent(st.uploads[`t1-${x}`]!)}`,
+      method: 'POST',
+      path: `/t1-${x}/${UPLOAD_KEY}`,
+      query: `uploadId=${encodeURIComponent(st.uploads[`t1-${x}`]!)}`,
       body: '<CompleteMultipartUpload><Part><PartNumber>../1</PartNumber><ETag>"e"</ETag></Part></CompleteMultipartUpload>',
     }),
     expect: malformed,
@@ -102,16 +127,33 @@ const xmlBodies: AttackCase[] = [
 /** A SigV4 POST policy signed by t1 that allows any key in t1-X: what refuses the forms below is the key rule, not the policy. */
 function signedPolicyFields(bucket: string): Array<[string, string]> {
   const now = new Date();
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const date = amzDate.slice(0, 8);
   const credential = `${CLIENTS.t1.accessKeyId}/${date}/us-east-1/s3/aws4_request`;
-  const policy = Buffer.from(JSON.stringify({
-    expiration: new Date(now.getTime() + 600_000).toISOString(),
-    conditions: [{ bucket }, ['starts-with', '$key', ''], { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' }, { 'x-amz-credential': credential }, { 'x-amz-date': amzDate }],
-  })).toString('base64');
+  const policy = Buffer.from(
+    JSON.stringify({
+      expiration: new Date(now.getTime() + 600_000).toISOString(),
+      conditions: [
+        { bucket },
+        ['starts-with', '$key', ''],
+        { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' },
+        { 'x-amz-credential': credential },
+        { 'x-amz-date': amzDate },
+      ],
+    }),
+  ).toString('base64');
   const key = deriveSigningKey(CLIENTS.t1.secretAccessKey, date, 'us-east-1');
   const signature = createHmac('sha256', key).update(policy).digest('hex');
-  return [['x-amz-algorithm', 'AWS4-HMAC-SHA256'], ['x-amz-credential', credential], ['x-amz-date', amzDate], ['policy', policy], ['x-amz-signature', signature]];
+  return [
+    ['x-amz-algorithm', 'AWS4-HMAC-SHA256'],
+    ['x-amz-credential', credential],
+    ['x-amz-date', amzDate],
+    ['policy', policy],
+    ['x-amz-signature', signature],
+  ];
 }
 
 /** A browser POST form, validly signed by t1, whose `key` field (or the file's name, through ${filename}) would lead out of t1-X. */
@@ -122,8 +164,14 @@ function postForm(name: string, key: string, filename = 'f.txt'): AttackCase {
     name: `browser POST upload: ${name}`,
     client: 't1',
     request: (x) => ({
-      method: 'POST', path: `/t1-${x}`, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-      body: `${signedPolicyFields(`t1-${x}`).map(([n, v]) => field(n, v)).join('')}${field('key', key.replaceAll('{x}', x))}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\nplanted\r\n--${boundary}--\r\n`,
+      method: 'POST',
+      path: `/t1-${x}`,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: `${signedPolicyFields(`t1-${x}`)
+        .map(([n, v]) => field(n, v))
+        .join(
+          '',
+        )}${field('key', key.replaceAll('{x}', x))}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\nplanted\r\n--${boundary}--\r\n`,
     }),
     // The form is sent on as a PutObject of its key, authorized like one: dot segments refused (security.md §3.2, §3.4).
     expect: invalid,
@@ -139,7 +187,13 @@ const forms: AttackCase[] = [
 ];
 
 /** A signed aws-chunked request (security.md §6), changed by `mutate` before it is sent. */
-function chunked(name: string, req: (x: BackendName) => Omit<ChunkedRequest, 'mode' | 'chunkSizes'> & Partial<ChunkedRequest>, mutate: (body: Buffer) => Buffer | undefined, expected: Expected, only?: BackendName[]): AttackCase {
+function chunked(
+  name: string,
+  req: (x: BackendName) => Omit<ChunkedRequest, 'mode' | 'chunkSizes'> & Partial<ChunkedRequest>,
+  mutate: (body: Buffer) => Buffer | undefined,
+  expected: Expected,
+  only?: BackendName[],
+): AttackCase {
   return {
     name,
     client: 't1',
@@ -155,7 +209,12 @@ function chunked(name: string, req: (x: BackendName) => Omit<ChunkedRequest, 'mo
 }
 
 function chunkedXml(name: string, req: { method: string; query: string; data: string; decodedLength?: number }, expected: Expected): AttackCase {
-  return chunked(`aws-chunked ${name}`, (x) => ({ ...req, path: `/t1-${x}`, data: Buffer.from(req.data) }), (b) => b, expected);
+  return chunked(
+    `aws-chunked ${name}`,
+    (x) => ({ ...req, path: `/t1-${x}`, data: Buffer.from(req.data) }),
+    (b) => b,
+    expected,
+  );
 }
 
 /**
@@ -165,8 +224,21 @@ function chunkedXml(name: string, req: { method: string; query: string; data: st
  */
 const COMMITS_WHOLE: BackendName[] = ['moto', 'emb'];
 
-function chunkedPut(name: string, mode: AwsChunkedMode, mutate: (body: Buffer) => Buffer | undefined, expected: Expected, opts: { decodedLength?: number; only?: BackendName[] } = {}): AttackCase {
-  const req = (x: BackendName) => ({ method: 'PUT', path: `/t1-${x}/${OBJECT}`, data: Buffer.from('replacement bytes'), mode, chunkSizes: 9, decodedLength: opts.decodedLength });
+function chunkedPut(
+  name: string,
+  mode: AwsChunkedMode,
+  mutate: (body: Buffer) => Buffer | undefined,
+  expected: Expected,
+  opts: { decodedLength?: number; only?: BackendName[] } = {},
+): AttackCase {
+  const req = (x: BackendName) => ({
+    method: 'PUT',
+    path: `/t1-${x}/${OBJECT}`,
+    data: Buffer.from('replacement bytes'),
+    mode,
+    chunkSizes: 9,
+    decodedLength: opts.decodedLength,
+  });
   return chunked(`aws-chunked PUT (${mode}): ${name}`, req, mutate, expected, opts.only);
 }
 
@@ -178,9 +250,21 @@ const streaming: AttackCase[] = [
   chunkedPut('no body at all', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', () => undefined, incomplete),
   // Refused once verified chunks went out, before the last byte.
   chunkedPut('no final chunk', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', withoutFinalChunk, incomplete, { only: COMMITS_WHOLE }),
-  chunkedPut('fewer bytes than x-amz-decoded-content-length', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', (b) => b, incomplete, { decodedLength: 100, only: COMMITS_WHOLE }),
-  chunkedPut('more bytes than x-amz-decoded-content-length', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', (b) => b, incomplete, { decodedLength: 5, only: COMMITS_WHOLE }),
-  chunkedPut('a chunk signature that does not verify', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', (b) => corruptChunkSignature(b, 1), { status: 403, code: 'SignatureDoesNotMatch' }, { only: COMMITS_WHOLE }),
+  chunkedPut('fewer bytes than x-amz-decoded-content-length', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', (b) => b, incomplete, {
+    decodedLength: 100,
+    only: COMMITS_WHOLE,
+  }),
+  chunkedPut('more bytes than x-amz-decoded-content-length', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', (b) => b, incomplete, {
+    decodedLength: 5,
+    only: COMMITS_WHOLE,
+  }),
+  chunkedPut(
+    'a chunk signature that does not verify',
+    'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+    (b) => corruptChunkSignature(b, 1),
+    { status: 403, code: 'SignatureDoesNotMatch' },
+    { only: COMMITS_WHOLE },
+  ),
 ];
 
 const notAllowed = { status: 405, code: 'MethodNotAllowed' } as const;
@@ -212,7 +296,12 @@ const refusedConnection = { status: 400, code: 'InvalidRequest' } as const;
 const connection = (name: string, value: string, extra: Record<string, string> = {}, method = 'GET'): AttackCase => ({
   name: `Connection: ${value} (${name})`,
   client: 't1',
-  request: (x) => ({ method, path: `/t1-${x}/${method === 'PUT' ? 'copied.txt' : OBJECT}`, headers: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, v.replaceAll('{x}', x)])), unsigned: { connection: value } }),
+  request: (x) => ({
+    method,
+    path: `/t1-${x}/${method === 'PUT' ? 'copied.txt' : OBJECT}`,
+    headers: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, v.replaceAll('{x}', x)])),
+    unsigned: { connection: value },
+  }),
   expect: refusedConnection,
 });
 const connections: AttackCase[] = [
@@ -228,13 +317,38 @@ const connections: AttackCase[] = [
 
 /** Configuration writes whose document makes the backend write into another bucket (security.md §3.5). */
 const namingOtherBuckets: AttackCase[] = [
-  ['PutBucketLogging', 'logging', (x: BackendName) => `<BucketLoggingStatus><LoggingEnabled><TargetBucket>zz-${x}</TargetBucket><TargetPrefix>l/</TargetPrefix></LoggingEnabled></BucketLoggingStatus>`],
-  ['PutBucketInventoryConfiguration', 'inventory&id=i1', (x: BackendName) => `<InventoryConfiguration><Id>i1</Id><IsEnabled>true</IsEnabled><Destination><S3BucketDestination><Format>CSV</Format><Bucket>arn:aws:s3:::zz-${x}</Bucket></S3BucketDestination></Destination><IncludedObjectVersions>All</IncludedObjectVersions><Schedule><Frequency>Daily</Frequency></Schedule></InventoryConfiguration>`],
-  ['PutBucketAnalyticsConfiguration', 'analytics&id=a1', (x: BackendName) => `<AnalyticsConfiguration><Id>a1</Id><StorageClassAnalysis><DataExport><OutputSchemaVersion>V_1</OutputSchemaVersion><Destination><S3BucketDestination><Format>CSV</Format><Bucket>arn:aws:s3:::zz-${x}</Bucket></S3BucketDestination></Destination></DataExport></StorageClassAnalysis></AnalyticsConfiguration>`],
-  ['PutBucketReplication', 'replication', (x: BackendName) => `<ReplicationConfiguration><Role>r</Role><Rule><Status>Enabled</Status><Destination><Bucket>arn:aws:s3:::zz-${x}</Bucket></Destination></Rule></ReplicationConfiguration>`],
-  ['PutBucketLogging, the target hidden in CDATA', 'logging', (x: BackendName) => `<BucketLoggingStatus><LoggingEnabled><TargetBucket><![CDATA[zz-${x}]]></TargetBucket></LoggingEnabled></BucketLoggingStatus>`],
+  [
+    'PutBucketLogging',
+    'logging',
+    (x: BackendName) =>
+      `<BucketLoggingStatus><LoggingEnabled><TargetBucket>zz-${x}</TargetBucket><TargetPrefix>l/</TargetPrefix></LoggingEnabled></BucketLoggingStatus>`,
+  ],
+  [
+    'PutBucketInventoryConfiguration',
+    'inventory&id=i1',
+    (x: BackendName) =>
+      `<InventoryConfiguration><Id>i1</Id><IsEnabled>true</IsEnabled><Destination><S3BucketDestination><Format>CSV</Format><Bucket>arn:aws:s3:::zz-${x}</Bucket></S3BucketDestination></Destination><IncludedObjectVersions>All</IncludedObjectVersions><Schedule><Frequency>Daily</Frequency></Schedule></InventoryConfiguration>`,
+  ],
+  [
+    'PutBucketAnalyticsConfiguration',
+    'analytics&id=a1',
+    (x: BackendName) =>
+      `<AnalyticsConfiguration><Id>a1</Id><StorageClassAnalysis><DataExport><OutputSchemaVersion>V_1</OutputSchemaVersion><Destination><S3BucketDestination><Format>CSV</Format><Bucket>arn:aws:s3:::zz-${x}</Bucket></S3BucketDestination></Destination></DataExport></StorageClassAnalysis></AnalyticsConfiguration>`,
+  ],
+  [
+    'PutBucketReplication',
+    'replication',
+    (x: BackendName) =>
+      `<ReplicationConfiguration><Role>r</Role><Rule><Status>Enabled</Status><Destination><Bucket>arn:aws:s3:::zz-${x}</Bucket></Destination></Rule></ReplicationConfiguration>`,
+  ],
+  [
+    'PutBucketLogging, the target hidden in CDATA',
+    'logging',
+    (x: BackendName) => `<BucketLoggingStatus><LoggingEnabled><TargetBucket><![CDATA[zz-${x}]]></TargetBucket></LoggingEnabled></BucketLoggingStatus>`,
+  ],
 ].map(([name, query, body]) => ({
-  name: `${name as string} naming another tenant's bucket`, client: 't1' as const,
+  name: `${name as string} naming another tenant's bucket`,
+  client: 't1' as const,
   request: (x: BackendName) => ({ method: 'PUT', path: `/t1-${x}`, query: query as string, body: (body as (x: BackendName) => string)(x) }),
   expect: { status: 403, code: 'AccessDenied' },
 }));

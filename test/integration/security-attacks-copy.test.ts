@@ -16,14 +16,58 @@ const s = () => stack;
 
 /** Every subresource S3 defines (operations.md §2), spelled out here so that a new one must be given its expectation. */
 const ALL_SUBRESOURCES = [
-  'versions', 'uploads', 'delete', 'uploadId', 'select', 'accelerate', 'acl', 'cors', 'encryption', 'lifecycle', 'location', 'logging',
-  'notification', 'object-lock', 'ownershipControls', 'policy', 'policyStatus', 'publicAccessBlock', 'replication', 'requestPayment',
-  'tagging', 'versioning', 'website', 'analytics', 'intelligent-tiering', 'inventory', 'metrics', 'retention', 'legal-hold', 'attributes',
-  'torrent', 'restore', 'renameObject', 'session', 'metadataTable', 'metadataConfiguration', 'metadataInventoryTable', 'metadataJournalTable',
-  'abac', 'encryptionConfiguration',
+  'versions',
+  'uploads',
+  'delete',
+  'uploadId',
+  'select',
+  'accelerate',
+  'acl',
+  'cors',
+  'encryption',
+  'lifecycle',
+  'location',
+  'logging',
+  'notification',
+  'object-lock',
+  'ownershipControls',
+  'policy',
+  'policyStatus',
+  'publicAccessBlock',
+  'replication',
+  'requestPayment',
+  'tagging',
+  'versioning',
+  'website',
+  'analytics',
+  'intelligent-tiering',
+  'inventory',
+  'metrics',
+  'retention',
+  'legal-hold',
+  'attributes',
+  'torrent',
+  'restore',
+  'renameObject',
+  'session',
+  'metadataTable',
+  'metadataConfiguration',
+  'metadataInventoryTable',
+  'metadataJournalTable',
+  'abac',
+  'encryptionConfiguration',
 ];
 /** S3 operations s3bridge does not serve (operations.md §2): 501. */
-const NOT_SERVED = new Set(['renameObject', 'session', 'metadataTable', 'metadataConfiguration', 'metadataInventoryTable', 'metadataJournalTable', 'abac', 'encryptionConfiguration']);
+const NOT_SERVED = new Set([
+  'renameObject',
+  'session',
+  'metadataTable',
+  'metadataConfiguration',
+  'metadataInventoryTable',
+  'metadataJournalTable',
+  'abac',
+  'encryptionConfiguration',
+]);
 /** PUT on an object with these is an operation, but not a copy (PutObjectAcl, …; UploadPart without its partNumber): 400. */
 const OBJECT_PUT = new Set(['acl', 'tagging', 'retention', 'legal-hold', 'uploadId']);
 
@@ -51,17 +95,23 @@ const perSubresource: AttackCase[] = [...SUBRESOURCES].flatMap((sub): AttackCase
     request: (x) => ({ method: 'PUT', path: `/t1-${x}/copied.txt`, query: `${sub}&x-amz-copy-source=${uriEncode(secretSource(x))}`, presign: true }),
     expect: copyOnSubresource(sub),
   },
-  ...(sub === 'uploadId' ? [] : [{
-    // With UploadPartCopy's own parameters (the client's own upload): two subresources still name no operation.
-    name: `?${sub}&partNumber=1&uploadId=<own upload> with x-amz-copy-source`,
-    group: `?${sub}`,
-    client: 't1' as const,
-    request: (x: string, st: SecurityStack) => ({
-      method: 'PUT', path: `/t1-${x}/${UPLOAD_KEY}`, query: `${sub}&partNumber=1&uploadId=${uriEncode(st.uploads[`t1-${x}`]!)}`,
-      headers: { 'x-amz-copy-source': secretSource(x) },
-    }),
-    expect: { status: 400, code: 'InvalidRequest' },
-  }]),
+  ...(sub === 'uploadId'
+    ? []
+    : [
+        {
+          // With UploadPartCopy's own parameters (the client's own upload): two subresources still name no operation.
+          name: `?${sub}&partNumber=1&uploadId=<own upload> with x-amz-copy-source`,
+          group: `?${sub}`,
+          client: 't1' as const,
+          request: (x: string, st: SecurityStack) => ({
+            method: 'PUT',
+            path: `/t1-${x}/${UPLOAD_KEY}`,
+            query: `${sub}&partNumber=1&uploadId=${uriEncode(st.uploads[`t1-${x}`]!)}`,
+            headers: { 'x-amz-copy-source': secretSource(x) },
+          }),
+          expect: { status: 400, code: 'InvalidRequest' },
+        },
+      ]),
 ]);
 
 const copies: AttackCase[] = [
@@ -81,7 +131,10 @@ const copies: AttackCase[] = [
     name: 'CopyObject: an allowed source in the header, a private one in the query',
     client: 't1',
     request: (x) => ({
-      method: 'PUT', path: `/t1-${x}/copied.txt`, query: `x-amz-copy-source=${uriEncode(secretSource(x))}`, headers: { 'x-amz-copy-source': `t1-${x}/${OBJECT}` },
+      method: 'PUT',
+      path: `/t1-${x}/copied.txt`,
+      query: `x-amz-copy-source=${uriEncode(secretSource(x))}`,
+      headers: { 'x-amz-copy-source': `t1-${x}/${OBJECT}` },
     }),
     expect: { status: 400, code: 'InvalidArgument' },
   },
@@ -95,7 +148,10 @@ const copies: AttackCase[] = [
     name: 'UploadPartCopy into the own upload from a private bucket',
     client: 't1',
     request: (x, st) => ({
-      method: 'PUT', path: `/t1-${x}/${UPLOAD_KEY}`, query: `partNumber=2&uploadId=${uriEncode(st.uploads[`t1-${x}`]!)}`, headers: { 'x-amz-copy-source': secretSource(x) },
+      method: 'PUT',
+      path: `/t1-${x}/${UPLOAD_KEY}`,
+      query: `partNumber=2&uploadId=${uriEncode(st.uploads[`t1-${x}`]!)}`,
+      headers: { 'x-amz-copy-source': secretSource(x) },
     }),
     expect: { status: 403, code: 'AccessDenied' },
   },
@@ -106,15 +162,21 @@ const copies: AttackCase[] = [
     expect: { status: 404, code: 'NoSuchUpload' },
   },
   {
-    name: 'UploadPartCopy into another writer\'s upload in a private bucket',
+    name: "UploadPartCopy into another writer's upload in a private bucket",
     client: 't1',
     request: (x, st) => ({
-      method: 'PUT', path: `/zz-${x}/${UPLOAD_KEY}`, query: `partNumber=2&uploadId=${uriEncode(st.uploads[`zz-${x}`]!)}`, headers: { 'x-amz-copy-source': `t1-${x}/${OBJECT}` },
+      method: 'PUT',
+      path: `/zz-${x}/${UPLOAD_KEY}`,
+      query: `partNumber=2&uploadId=${uriEncode(st.uploads[`zz-${x}`]!)}`,
+      headers: { 'x-amz-copy-source': `t1-${x}/${OBJECT}` },
     }),
     expect: { status: 403, code: 'AccessDenied' },
   },
   // A copy source on an operation without subresources that cannot copy (the listings share one shape).
-  ...[['ListObjects', ''], ['ListObjectsV2', 'list-type=2']].flatMap(([name, query]): AttackCase[] => [
+  ...[
+    ['ListObjects', ''],
+    ['ListObjectsV2', 'list-type=2'],
+  ].flatMap(([name, query]): AttackCase[] => [
     {
       name: `${name} with x-amz-copy-source (header)`,
       client: 't1',
@@ -124,7 +186,12 @@ const copies: AttackCase[] = [
     {
       name: `${name} with x-amz-copy-source (presigned query)`,
       client: 't1',
-      request: (x) => ({ method: 'GET', path: `/t1-${x}`, query: [query, `x-amz-copy-source=${uriEncode(secretSource(x))}`].filter(Boolean).join('&'), presign: true }),
+      request: (x) => ({
+        method: 'GET',
+        path: `/t1-${x}`,
+        query: [query, `x-amz-copy-source=${uriEncode(secretSource(x))}`].filter(Boolean).join('&'),
+        presign: true,
+      }),
       expect: { status: 400, code: 'InvalidRequest' },
     },
   ]),
@@ -155,15 +222,19 @@ const copies: AttackCase[] = [
     expect: { status: 404, code: 'NoSuchBucket' },
   },
   // Same-backend copies are native: the range must be refused before the backend sees it (security.md §2.3).
-  ...['bytes=0-1,3-4', 'bytes=5-1', 'bytes=-3', 'bytes=0-', 'bytes=0-1, 2-3', 'items=0-1', 'bytes=0x0-0x1'].map((range): AttackCase => ({
-    name: `UploadPartCopy with x-amz-copy-source-range: ${range}`,
-    client: 't1',
-    request: (x, st) => ({
-      method: 'PUT', path: `/t1-${x}/${UPLOAD_KEY}`, query: `partNumber=2&uploadId=${uriEncode(st.uploads[`t1-${x}`]!)}`,
-      headers: { 'x-amz-copy-source': `t1-${x}/${OBJECT}`, 'x-amz-copy-source-range': range },
+  ...['bytes=0-1,3-4', 'bytes=5-1', 'bytes=-3', 'bytes=0-', 'bytes=0-1, 2-3', 'items=0-1', 'bytes=0x0-0x1'].map(
+    (range): AttackCase => ({
+      name: `UploadPartCopy with x-amz-copy-source-range: ${range}`,
+      client: 't1',
+      request: (x, st) => ({
+        method: 'PUT',
+        path: `/t1-${x}/${UPLOAD_KEY}`,
+        query: `partNumber=2&uploadId=${uriEncode(st.uploads[`t1-${x}`]!)}`,
+        headers: { 'x-amz-copy-source': `t1-${x}/${OBJECT}`, 'x-amz-copy-source-range': range },
+      }),
+      expect: { status: 400, code: 'InvalidArgument' },
     }),
-    expect: { status: 400, code: 'InvalidArgument' },
-  })),
+  ),
 ];
 
 describe('the subresource list', () => {

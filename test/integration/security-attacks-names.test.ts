@@ -55,7 +55,13 @@ const PATHS: ReadonlyArray<readonly [string, Expected]> = [
 const at = (template: string, x: BackendName) => template.replaceAll('{x}', x);
 
 const paths: AttackCase[] = PATHS.flatMap(([template, expected]): AttackCase[] => {
-  const get: AttackCase = { name: `GET ${template}`, group: template, client: 't1', request: (x) => ({ method: 'GET', path: at(template, x) }), expect: expected };
+  const get: AttackCase = {
+    name: `GET ${template}`,
+    group: template,
+    client: 't1',
+    request: (x) => ({ method: 'GET', path: at(template, x) }),
+    expect: expected,
+  };
   // A PUT or DELETE of a literal key that merely does not exist would succeed, in t1-X: those paths are read probes only.
   if (expected.backend) return [get];
   return [
@@ -108,20 +114,40 @@ const copySources: AttackCase[] = SOURCES.flatMap(([template, expected]): Attack
 ]);
 
 const own = (x: BackendName, st: SecurityStack) => uriEncode(st.uploads[`t1-${x}`]!);
-const part = (query: (x: BackendName, st: SecurityStack) => string) => (x: BackendName, st: SecurityStack): RawS3Request => ({
-  method: 'PUT', path: `/t1-${x}/${UPLOAD_KEY}`, query: query(x, st), body: 'planted part',
-});
+const part =
+  (query: (x: BackendName, st: SecurityStack) => string) =>
+  (x: BackendName, st: SecurityStack): RawS3Request => ({
+    method: 'PUT',
+    path: `/t1-${x}/${UPLOAD_KEY}`,
+    query: query(x, st),
+    body: 'planted part',
+  });
 
 /** uploadId values a file-backed store would turn into a path (security.md §3.3). */
 const UPLOAD_IDS = [
-  '..%2F..%2Fzz-{x}%2Fsecret.txt', '%2F..%2F..%2Fescape', '..', '.', 'abc%5C..%5C..%5Cx', '', '%00', '{own}%2F..%2F..%2F..%2F..%2Fescape',
+  '..%2F..%2Fzz-{x}%2Fsecret.txt',
+  '%2F..%2F..%2Fescape',
+  '..',
+  '.',
+  'abc%5C..%5C..%5Cx',
+  '',
+  '%00',
+  '{own}%2F..%2F..%2F..%2F..%2Fescape',
   '..%2F..%2Fzz-{x}%2F._S3rver_uploads%2F{other}',
 ];
 const uploadId = (template: string, x: BackendName, st: SecurityStack) =>
-  at(template, x).replace('{own}', own(x, st)).replace('{other}', uriEncode(st.uploads[`zz-${x}`]!));
+  at(template, x)
+    .replace('{own}', own(x, st))
+    .replace('{other}', uriEncode(st.uploads[`zz-${x}`]!));
 
 const uploads: AttackCase[] = UPLOAD_IDS.flatMap((id): AttackCase[] => [
-  { name: `UploadPart with uploadId=${id}`, group: `uploadId=${id}`, client: 't1', request: part((x, st) => `partNumber=1&uploadId=${uploadId(id, x, st)}`), expect: noSuchUpload },
+  {
+    name: `UploadPart with uploadId=${id}`,
+    group: `uploadId=${id}`,
+    client: 't1',
+    request: part((x, st) => `partNumber=1&uploadId=${uploadId(id, x, st)}`),
+    expect: noSuchUpload,
+  },
   {
     name: `CompleteMultipartUpload with uploadId=${id}`,
     group: `uploadId=${id}`,
@@ -129,26 +155,77 @@ const uploads: AttackCase[] = UPLOAD_IDS.flatMap((id): AttackCase[] => [
     request: (x, st) => ({ method: 'POST', path: `/t1-${x}/${UPLOAD_KEY}`, query: `uploadId=${uploadId(id, x, st)}`, body: '<CompleteMultipartUpload/>' }),
     expect: noSuchUpload,
   },
-  { name: `AbortMultipartUpload with uploadId=${id}`, group: `uploadId=${id}`, client: 't1', request: (x, st) => ({ method: 'DELETE', path: `/t1-${x}/${UPLOAD_KEY}`, query: `uploadId=${uploadId(id, x, st)}` }), expect: noSuchUpload },
-  { name: `ListParts with uploadId=${id}`, group: `uploadId=${id}`, client: 't1', request: (x, st) => ({ method: 'GET', path: `/t1-${x}/${UPLOAD_KEY}`, query: `uploadId=${uploadId(id, x, st)}` }), expect: noSuchUpload },
+  {
+    name: `AbortMultipartUpload with uploadId=${id}`,
+    group: `uploadId=${id}`,
+    client: 't1',
+    request: (x, st) => ({ method: 'DELETE', path: `/t1-${x}/${UPLOAD_KEY}`, query: `uploadId=${uploadId(id, x, st)}` }),
+    expect: noSuchUpload,
+  },
+  {
+    name: `ListParts with uploadId=${id}`,
+    group: `uploadId=${id}`,
+    client: 't1',
+    request: (x, st) => ({ method: 'GET', path: `/t1-${x}/${UPLOAD_KEY}`, query: `uploadId=${uploadId(id, x, st)}` }),
+    expect: noSuchUpload,
+  },
 ]);
 
 const partNumbers: AttackCase[] = [
-  ...['..%2F1', '1%2F..%2F..%2F..%2Fescape', '0', '10001', '-1', '1.0', '%2B1', '%201', '1e3', '0x1', ''].map((n): AttackCase => ({
-    name: `UploadPart with partNumber=${n}`, client: 't1', request: part((x, st) => `partNumber=${n}&uploadId=${own(x, st)}`), expect: invalid,
-  })),
+  ...['..%2F1', '1%2F..%2F..%2F..%2Fescape', '0', '10001', '-1', '1.0', '%2B1', '%201', '1e3', '0x1', ''].map(
+    (n): AttackCase => ({
+      name: `UploadPart with partNumber=${n}`,
+      client: 't1',
+      request: part((x, st) => `partNumber=${n}&uploadId=${own(x, st)}`),
+      expect: invalid,
+    }),
+  ),
   // Stores disagree on which of several values counts; s3rver joins them ("1,../../x" is a path).
-  { name: 'UploadPart with partNumber given twice', client: 't1', request: part((x, st) => `partNumber=1&partNumber=..%2F..%2F..%2F..%2F..%2Fescape&uploadId=${own(x, st)}`), expect: invalid },
-  { name: 'UploadPart with uploadId given twice', client: 't1', request: part((x, st) => `partNumber=1&uploadId=${own(x, st)}&uploadId=..%2F..%2Fescape`), expect: invalid },
-  { name: 'GetObject with partNumber=..%2F1', client: 't1', request: (x) => ({ method: 'GET', path: `/t1-${x}/${OBJECT}`, query: 'partNumber=..%2F1' }), expect: invalid },
+  {
+    name: 'UploadPart with partNumber given twice',
+    client: 't1',
+    request: part((x, st) => `partNumber=1&partNumber=..%2F..%2F..%2F..%2F..%2Fescape&uploadId=${own(x, st)}`),
+    expect: invalid,
+  },
+  {
+    name: 'UploadPart with uploadId given twice',
+    client: 't1',
+    request: part((x, st) => `partNumber=1&uploadId=${own(x, st)}&uploadId=..%2F..%2Fescape`),
+    expect: invalid,
+  },
+  {
+    name: 'GetObject with partNumber=..%2F1',
+    client: 't1',
+    request: (x) => ({ method: 'GET', path: `/t1-${x}/${OBJECT}`, query: 'partNumber=..%2F1' }),
+    expect: invalid,
+  },
 ];
 
-const versions: AttackCase[] = ['..%2F..%2Fzz-{x}%2Fsecret.txt', '..', '%5C..%5Cx', '%2Fetc', '', 'a%00b'].flatMap((v): AttackCase[] => [
-  { name: `GetObject with versionId=${v}`, group: `versionId=${v}`, client: 't1', request: (x) => ({ method: 'GET', path: `/t1-${x}/${OBJECT}`, query: `versionId=${at(v, x)}` }), expect: invalid },
-  { name: `DeleteObject with versionId=${v}`, group: `versionId=${v}`, client: 't1', request: (x) => ({ method: 'DELETE', path: `/t1-${x}/${OBJECT}`, query: `versionId=${at(v, x)}` }), expect: invalid },
-]).concat([{
-  name: 'DeleteObject with versionId given twice', client: 't1', request: (x) => ({ method: 'DELETE', path: `/t1-${x}/${OBJECT}`, query: 'versionId=null&versionId=..%2F..' }), expect: invalid,
-}]);
+const versions: AttackCase[] = ['..%2F..%2Fzz-{x}%2Fsecret.txt', '..', '%5C..%5Cx', '%2Fetc', '', 'a%00b']
+  .flatMap((v): AttackCase[] => [
+    {
+      name: `GetObject with versionId=${v}`,
+      group: `versionId=${v}`,
+      client: 't1',
+      request: (x) => ({ method: 'GET', path: `/t1-${x}/${OBJECT}`, query: `versionId=${at(v, x)}` }),
+      expect: invalid,
+    },
+    {
+      name: `DeleteObject with versionId=${v}`,
+      group: `versionId=${v}`,
+      client: 't1',
+      request: (x) => ({ method: 'DELETE', path: `/t1-${x}/${OBJECT}`, query: `versionId=${at(v, x)}` }),
+      expect: invalid,
+    },
+  ])
+  .concat([
+    {
+      name: 'DeleteObject with versionId given twice',
+      client: 't1',
+      request: (x) => ({ method: 'DELETE', path: `/t1-${x}/${OBJECT}`, query: 'versionId=null&versionId=..%2F..' }),
+      expect: invalid,
+    },
+  ]);
 
 /** The text of every <tag> element of a listing. */
 const listed = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((m) => m[1]);
@@ -156,11 +233,41 @@ const listed = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag
 // An alias target is reachable only under its alias, even for a key whose glob matches both (security.md §5).
 const noSuchBucket = { status: 404, code: 'NoSuchBucket' } as const;
 const aliases: AttackCase[] = [
-  { name: 'GET an alias target under its backend name', client: 'pclient', only: ['moto'], request: () => ({ method: 'GET', path: '/prod-photos/cat.jpg' }), expect: noSuchBucket },
-  { name: 'PUT into an alias target under its backend name', client: 'pclient', only: ['moto'], request: () => ({ method: 'PUT', path: '/prod-photos/planted.jpg', body: 'x' }), expect: noSuchBucket },
-  { name: 'DELETE in an alias target under its backend name', client: 'pclient', only: ['moto'], request: () => ({ method: 'DELETE', path: '/prod-photos/cat.jpg' }), expect: noSuchBucket },
-  { name: 'list an alias target under its backend name', client: 'pclient', only: ['moto'], request: () => ({ method: 'GET', path: '/prod-photos', query: 'list-type=2' }), expect: noSuchBucket },
-  { name: 'delete an alias target bucket under its backend name', client: 'pclient', only: ['moto'], request: () => ({ method: 'DELETE', path: '/prod-photos' }), expect: noSuchBucket },
+  {
+    name: 'GET an alias target under its backend name',
+    client: 'pclient',
+    only: ['moto'],
+    request: () => ({ method: 'GET', path: '/prod-photos/cat.jpg' }),
+    expect: noSuchBucket,
+  },
+  {
+    name: 'PUT into an alias target under its backend name',
+    client: 'pclient',
+    only: ['moto'],
+    request: () => ({ method: 'PUT', path: '/prod-photos/planted.jpg', body: 'x' }),
+    expect: noSuchBucket,
+  },
+  {
+    name: 'DELETE in an alias target under its backend name',
+    client: 'pclient',
+    only: ['moto'],
+    request: () => ({ method: 'DELETE', path: '/prod-photos/cat.jpg' }),
+    expect: noSuchBucket,
+  },
+  {
+    name: 'list an alias target under its backend name',
+    client: 'pclient',
+    only: ['moto'],
+    request: () => ({ method: 'GET', path: '/prod-photos', query: 'list-type=2' }),
+    expect: noSuchBucket,
+  },
+  {
+    name: 'delete an alias target bucket under its backend name',
+    client: 'pclient',
+    only: ['moto'],
+    request: () => ({ method: 'DELETE', path: '/prod-photos' }),
+    expect: noSuchBucket,
+  },
   {
     name: 'ListBuckets shows the alias, not its target',
     client: 'pclient',
@@ -181,7 +288,7 @@ const aliases: AttackCase[] = [
 
 const listings: AttackCase[] = [
   {
-    name: 'ListBuckets shows the key\'s buckets only',
+    name: "ListBuckets shows the key's buckets only",
     client: 't1',
     only: ['moto'],
     request: () => ({ method: 'GET', path: '/' }),
@@ -189,19 +296,23 @@ const listings: AttackCase[] = [
     check: (res) => expect(listed(res.body, 'Name')).toEqual(['t1-emb', 't1-moto', 't1-s3rver']),
   },
   // Listing parameters are compared with keys, never resolved as paths (s3rver walks its folder from the bucket's own).
-  ...([
-    ['prefix=..%2Fzz-{x}%2F', []],
-    ['start-after=..%2Fzz-{x}', [OBJECT]], // "../zz-X" sorts before "obj.txt": t1-X's own key, nothing else
-    ['prefix=..%2F&delimiter=%2F', []],
-    ['prefix=%2F..%2F..%2F', []],
-  ] as const).map(([query, keys]): AttackCase => ({
-    name: `ListObjectsV2 with ${query}`,
-    group: 'listing parameters that look like paths',
-    client: 't1',
-    request: (x) => ({ method: 'GET', path: `/t1-${x}`, query: `list-type=2&${at(query, x)}` }),
-    expect: { status: 200 },
-    check: (res) => expect(listed(res.body, 'Key')).toEqual(keys),
-  })),
+  ...(
+    [
+      ['prefix=..%2Fzz-{x}%2F', []],
+      ['start-after=..%2Fzz-{x}', [OBJECT]], // "../zz-X" sorts before "obj.txt": t1-X's own key, nothing else
+      ['prefix=..%2F&delimiter=%2F', []],
+      ['prefix=%2F..%2F..%2F', []],
+    ] as const
+  ).map(
+    ([query, keys]): AttackCase => ({
+      name: `ListObjectsV2 with ${query}`,
+      group: 'listing parameters that look like paths',
+      client: 't1',
+      request: (x) => ({ method: 'GET', path: `/t1-${x}`, query: `list-type=2&${at(query, x)}` }),
+      expect: { status: 200 },
+      check: (res) => expect(listed(res.body, 'Key')).toEqual(keys),
+    }),
+  ),
 ];
 
 describe('paths', () => runAttackGroups(s, grouped([...paths, absolute])));

@@ -17,31 +17,86 @@ const s = () => stack;
 type Level = 'service' | 'bucket' | 'object';
 /** The S3 operations that change nothing (operations.md §4), from the S3 API reference: [name, method, level, subresource]. */
 const READ_OPERATIONS: ReadonlyArray<readonly [string, string, Level, string]> = [
-  ['ListBuckets', 'GET', 'service', ''], ['ListObjects', 'GET', 'bucket', ''], ['ListObjectsV2', 'GET', 'bucket', ''],
-  ['ListObjectVersions', 'GET', 'bucket', 'versions'], ['ListMultipartUploads', 'GET', 'bucket', 'uploads'], ['HeadBucket', 'HEAD', 'bucket', ''],
-  ['GetObject', 'GET', 'object', ''], ['HeadObject', 'HEAD', 'object', ''], ['ListParts', 'GET', 'object', 'uploadId'],
+  ['ListBuckets', 'GET', 'service', ''],
+  ['ListObjects', 'GET', 'bucket', ''],
+  ['ListObjectsV2', 'GET', 'bucket', ''],
+  ['ListObjectVersions', 'GET', 'bucket', 'versions'],
+  ['ListMultipartUploads', 'GET', 'bucket', 'uploads'],
+  ['HeadBucket', 'HEAD', 'bucket', ''],
+  ['GetObject', 'GET', 'object', ''],
+  ['HeadObject', 'HEAD', 'object', ''],
+  ['ListParts', 'GET', 'object', 'uploadId'],
   ['SelectObjectContent', 'POST', 'object', 'select'],
-  ['GetBucketAccelerateConfiguration', 'GET', 'bucket', 'accelerate'], ['GetBucketAcl', 'GET', 'bucket', 'acl'], ['GetBucketCors', 'GET', 'bucket', 'cors'],
-  ['GetBucketEncryption', 'GET', 'bucket', 'encryption'], ['GetBucketLifecycleConfiguration', 'GET', 'bucket', 'lifecycle'],
-  ['GetBucketLocation', 'GET', 'bucket', 'location'], ['GetBucketLogging', 'GET', 'bucket', 'logging'],
-  ['GetBucketNotificationConfiguration', 'GET', 'bucket', 'notification'], ['GetObjectLockConfiguration', 'GET', 'bucket', 'object-lock'],
-  ['GetBucketOwnershipControls', 'GET', 'bucket', 'ownershipControls'], ['GetBucketPolicy', 'GET', 'bucket', 'policy'],
-  ['GetBucketPolicyStatus', 'GET', 'bucket', 'policyStatus'], ['GetPublicAccessBlock', 'GET', 'bucket', 'publicAccessBlock'],
-  ['GetBucketReplication', 'GET', 'bucket', 'replication'], ['GetBucketRequestPayment', 'GET', 'bucket', 'requestPayment'],
-  ['GetBucketTagging', 'GET', 'bucket', 'tagging'], ['GetBucketVersioning', 'GET', 'bucket', 'versioning'], ['GetBucketWebsite', 'GET', 'bucket', 'website'],
-  ['GetBucketAnalyticsConfiguration', 'GET', 'bucket', 'analytics'], ['GetBucketIntelligentTieringConfiguration', 'GET', 'bucket', 'intelligent-tiering'],
-  ['GetBucketInventoryConfiguration', 'GET', 'bucket', 'inventory'], ['GetBucketMetricsConfiguration', 'GET', 'bucket', 'metrics'],
-  ['GetObjectAcl', 'GET', 'object', 'acl'], ['GetObjectTagging', 'GET', 'object', 'tagging'], ['GetObjectRetention', 'GET', 'object', 'retention'],
-  ['GetObjectLegalHold', 'GET', 'object', 'legal-hold'], ['GetObjectAttributes', 'GET', 'object', 'attributes'], ['GetObjectTorrent', 'GET', 'object', 'torrent'],
+  ['GetBucketAccelerateConfiguration', 'GET', 'bucket', 'accelerate'],
+  ['GetBucketAcl', 'GET', 'bucket', 'acl'],
+  ['GetBucketCors', 'GET', 'bucket', 'cors'],
+  ['GetBucketEncryption', 'GET', 'bucket', 'encryption'],
+  ['GetBucketLifecycleConfiguration', 'GET', 'bucket', 'lifecycle'],
+  ['GetBucketLocation', 'GET', 'bucket', 'location'],
+  ['GetBucketLogging', 'GET', 'bucket', 'logging'],
+  ['GetBucketNotificationConfiguration', 'GET', 'bucket', 'notification'],
+  ['GetObjectLockConfiguration', 'GET', 'bucket', 'object-lock'],
+  ['GetBucketOwnershipControls', 'GET', 'bucket', 'ownershipControls'],
+  ['GetBucketPolicy', 'GET', 'bucket', 'policy'],
+  ['GetBucketPolicyStatus', 'GET', 'bucket', 'policyStatus'],
+  ['GetPublicAccessBlock', 'GET', 'bucket', 'publicAccessBlock'],
+  ['GetBucketReplication', 'GET', 'bucket', 'replication'],
+  ['GetBucketRequestPayment', 'GET', 'bucket', 'requestPayment'],
+  ['GetBucketTagging', 'GET', 'bucket', 'tagging'],
+  ['GetBucketVersioning', 'GET', 'bucket', 'versioning'],
+  ['GetBucketWebsite', 'GET', 'bucket', 'website'],
+  ['GetBucketAnalyticsConfiguration', 'GET', 'bucket', 'analytics'],
+  ['GetBucketIntelligentTieringConfiguration', 'GET', 'bucket', 'intelligent-tiering'],
+  ['GetBucketInventoryConfiguration', 'GET', 'bucket', 'inventory'],
+  ['GetBucketMetricsConfiguration', 'GET', 'bucket', 'metrics'],
+  ['GetObjectAcl', 'GET', 'object', 'acl'],
+  ['GetObjectTagging', 'GET', 'object', 'tagging'],
+  ['GetObjectRetention', 'GET', 'object', 'retention'],
+  ['GetObjectLegalHold', 'GET', 'object', 'legal-hold'],
+  ['GetObjectAttributes', 'GET', 'object', 'attributes'],
+  ['GetObjectTorrent', 'GET', 'object', 'torrent'],
 ];
 
 /** S3 operations s3bridge does not serve (operations.md §2). */
-const NOT_SERVED = ['renameObject', 'session', 'metadataTable', 'metadataConfiguration', 'metadataInventoryTable', 'metadataJournalTable', 'abac', 'encryptionConfiguration'];
+const NOT_SERVED = [
+  'renameObject',
+  'session',
+  'metadataTable',
+  'metadataConfiguration',
+  'metadataInventoryTable',
+  'metadataJournalTable',
+  'abac',
+  'encryptionConfiguration',
+];
 /** Subresources of the operations that change something, and of those s3bridge does not serve. */
 const WRITE_SUBRESOURCES = [
-  'uploads', 'delete', 'uploadId', 'restore', 'acl', 'tagging', 'retention', 'legal-hold', 'accelerate', 'cors', 'encryption', 'lifecycle', 'logging',
-  'notification', 'object-lock', 'ownershipControls', 'policy', 'publicAccessBlock', 'replication', 'requestPayment', 'versioning', 'website',
-  'analytics', 'intelligent-tiering', 'inventory', 'metrics', ...NOT_SERVED,
+  'uploads',
+  'delete',
+  'uploadId',
+  'restore',
+  'acl',
+  'tagging',
+  'retention',
+  'legal-hold',
+  'accelerate',
+  'cors',
+  'encryption',
+  'lifecycle',
+  'logging',
+  'notification',
+  'object-lock',
+  'ownershipControls',
+  'policy',
+  'publicAccessBlock',
+  'replication',
+  'requestPayment',
+  'versioning',
+  'website',
+  'analytics',
+  'intelligent-tiering',
+  'inventory',
+  'metrics',
+  ...NOT_SERVED,
 ];
 
 const otherUpload = (x: BackendName, st: SecurityStack) => uriEncode(st.uploads[`zz-${x}`]!);
@@ -86,7 +141,9 @@ function withWrite(name: string, method: string, level: Level, sub: string, w: s
 
 const matrix = READ_OPERATIONS.map(([name, method, level, sub]) => ({
   name: `read-only key: ${name} with each write subresource`,
-  cases: WRITE_SUBRESOURCES.filter((w) => w !== sub).map((w, i) => withWrite(name, method, level, sub, w, i)).filter((c): c is AttackCase => c !== undefined),
+  cases: WRITE_SUBRESOURCES.filter((w) => w !== sub)
+    .map((w, i) => withWrite(name, method, level, sub, w, i))
+    .filter((c): c is AttackCase => c !== undefined),
 }));
 
 const denied = { status: 403, code: 'AccessDenied' } as const;
@@ -98,15 +155,20 @@ const writes: AttackCase[] = [
     expect: { status: 400, code: 'InvalidRequest' },
   },
   {
-    name: 'select&uploadId completes no one\'s upload',
+    name: "select&uploadId completes no one's upload",
     client: 'ro',
     request: (x, st) => ({ method: 'POST', path: `/zz-${x}/${UPLOAD_KEY}`, query: `select&uploadId=${otherUpload(x, st)}`, body: completeBody(x, st) }),
     expect: { status: 400, code: 'InvalidRequest' },
   },
   {
-    name: 'select&select-type&uploadId completes no one\'s upload',
+    name: "select&select-type&uploadId completes no one's upload",
     client: 'ro',
-    request: (x, st) => ({ method: 'POST', path: `/zz-${x}/${UPLOAD_KEY}`, query: `select&select-type=2&uploadId=${otherUpload(x, st)}`, body: completeBody(x, st) }),
+    request: (x, st) => ({
+      method: 'POST',
+      path: `/zz-${x}/${UPLOAD_KEY}`,
+      query: `select&select-type=2&uploadId=${otherUpload(x, st)}`,
+      body: completeBody(x, st),
+    }),
     expect: { status: 400, code: 'InvalidRequest' },
   },
   {
@@ -117,11 +179,21 @@ const writes: AttackCase[] = [
   },
   { name: 'CreateMultipartUpload', client: 'ro', request: (x) => ({ method: 'POST', path: `/zz-${x}/new.bin`, query: 'uploads' }), expect: denied },
   { name: 'PutObject', client: 'ro', request: (x) => ({ method: 'PUT', path: `/t1-${x}/${OBJECT}`, body: 'overwritten' }), expect: denied },
-  { name: 'PutObject (presigned)', client: 'ro', request: (x) => ({ method: 'PUT', path: `/t1-${x}/${OBJECT}`, body: 'overwritten', presign: true }), expect: denied },
-  { name: 'DeleteObject', client: 'ro', request: (x) => ({ method: 'DELETE', path: `/t1-${x}/${OBJECT}` }), expect: denied },
-  { name: 'AbortMultipartUpload', client: 'ro', request: (x, st) => ({ method: 'DELETE', path: `/zz-${x}/${UPLOAD_KEY}`, query: `uploadId=${otherUpload(x, st)}` }), expect: denied },
   {
-    name: 'UploadPart into another writer\'s upload',
+    name: 'PutObject (presigned)',
+    client: 'ro',
+    request: (x) => ({ method: 'PUT', path: `/t1-${x}/${OBJECT}`, body: 'overwritten', presign: true }),
+    expect: denied,
+  },
+  { name: 'DeleteObject', client: 'ro', request: (x) => ({ method: 'DELETE', path: `/t1-${x}/${OBJECT}` }), expect: denied },
+  {
+    name: 'AbortMultipartUpload',
+    client: 'ro',
+    request: (x, st) => ({ method: 'DELETE', path: `/zz-${x}/${UPLOAD_KEY}`, query: `uploadId=${otherUpload(x, st)}` }),
+    expect: denied,
+  },
+  {
+    name: "UploadPart into another writer's upload",
     client: 'ro',
     request: (x, st) => ({ method: 'PUT', path: `/zz-${x}/${UPLOAD_KEY}`, query: `partNumber=1&uploadId=${otherUpload(x, st)}`, body: 'replaced part' }),
     expect: denied,
@@ -132,9 +204,19 @@ const writes: AttackCase[] = [
     request: (x) => ({ method: 'POST', path: `/t1-${x}`, query: 'delete', body: `<Delete><Object><Key>${OBJECT}</Key></Object></Delete>` }),
     expect: denied,
   },
-  { name: 'PutObjectAcl', client: 'ro', request: (x) => ({ method: 'PUT', path: `/t1-${x}/${OBJECT}`, query: 'acl', headers: { 'x-amz-acl': 'public-read' } }), expect: denied },
+  {
+    name: 'PutObjectAcl',
+    client: 'ro',
+    request: (x) => ({ method: 'PUT', path: `/t1-${x}/${OBJECT}`, query: 'acl', headers: { 'x-amz-acl': 'public-read' } }),
+    expect: denied,
+  },
   { name: 'DeleteBucket', client: 'ro', request: (x) => ({ method: 'DELETE', path: `/t1-${x}` }), expect: denied },
-  { name: 'PUT with ?select&select-type', client: 'ro', request: (x) => ({ method: 'PUT', path: `/t1-${x}/${OBJECT}`, query: 'select&select-type=2', body: 'x' }), expect: { status: 405, code: 'MethodNotAllowed' } },
+  {
+    name: 'PUT with ?select&select-type',
+    client: 'ro',
+    request: (x) => ({ method: 'PUT', path: `/t1-${x}/${OBJECT}`, query: 'select&select-type=2', body: 'x' }),
+    expect: { status: 405, code: 'MethodNotAllowed' },
+  },
   {
     // The override header is never forwarded (security.md §4): the backend serves a plain GET.
     name: 'GetObject carrying a signed X-HTTP-Method-Override: DELETE',
@@ -148,7 +230,9 @@ const writes: AttackCase[] = [
 describe('the read operations', () => {
   it('are exactly the rows of the operation table marked read', () => {
     // OptionsObject (a CORS preflight) is answered before authentication: no key calls it.
-    const rows = OPERATIONS.filter((o) => o.read && o.name !== 'OptionsObject').map((o) => `${o.name} ${o.method} ${o.level} ${o.sub.join('&')}`).sort();
+    const rows = OPERATIONS.filter((o) => o.read && o.name !== 'OptionsObject')
+      .map((o) => `${o.name} ${o.method} ${o.level} ${o.sub.join('&')}`)
+      .sort();
     expect(rows).toEqual(READ_OPERATIONS.map((r) => r.join(' ')).sort());
   });
 });

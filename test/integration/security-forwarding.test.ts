@@ -17,13 +17,19 @@ beforeAll(async () => {
   rec = await startRecordingBackend({ ...KEYS, keepBodies: true });
   bridge = await startBridge({
     server: { maxBufferedBytes: '1MiB' },
-    clients: [{ ...DEMO, buckets: ['*'] }, { ...T1, buckets: ['t1-*'] }],
+    clients: [
+      { ...DEMO, buckets: ['*'] },
+      { ...T1, buckets: ['t1-*'] },
+    ],
     backends: [
       remoteBackend('rec', { endpoint: rec.endpoint, ...KEYS }),
       // The same store, declared to keep "." and ".." key segments literally (security.md §3.2).
       remoteBackend('lit', { endpoint: rec.endpoint, ...KEYS }, { capabilities: { literalKeys: true } }),
     ],
-    routes: [{ bucket: 'k-*', backend: 'lit' }, { bucket: '*', backend: 'rec' }],
+    routes: [
+      { bucket: 'k-*', backend: 'lit' },
+      { bucket: '*', backend: 'rec' },
+    ],
   });
 });
 
@@ -39,14 +45,29 @@ async function received(fn: () => Promise<unknown>) {
   await fn();
   return rec.requests.slice(before);
 }
-const headerNames = (raw: string[]) => raw.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase()).sort();
+const headerNames = (raw: string[]) =>
+  raw
+    .filter((_, i) => i % 2 === 0)
+    .map((n) => n.toLowerCase())
+    .sort();
 
 // security.md §4: never forwarded, even when signed.
 const MEANING_CHANGING = {
-  'x-http-method-override': 'DELETE', 'x-http-method': 'DELETE', 'x-method-override': 'PUT', 'x-original-method': 'DELETE',
-  'x-original-url': '/zz-r/secret.txt', 'x-rewrite-url': '/zz-r/secret.txt', forwarded: 'for=10.0.0.1;host=admin.internal',
-  'x-forwarded-for': '10.0.0.1', 'x-forwarded-host': 'admin.internal', 'x-forwarded-proto': 'https', 'x-forwarded-port': '443',
-  'x-forwarded-prefix': '/admin', 'x-real-ip': '10.0.0.1', via: '1.1 trusted-proxy', cookie: 'session=admin',
+  'x-http-method-override': 'DELETE',
+  'x-http-method': 'DELETE',
+  'x-method-override': 'PUT',
+  'x-original-method': 'DELETE',
+  'x-original-url': '/zz-r/secret.txt',
+  'x-rewrite-url': '/zz-r/secret.txt',
+  forwarded: 'for=10.0.0.1;host=admin.internal',
+  'x-forwarded-for': '10.0.0.1',
+  'x-forwarded-host': 'admin.internal',
+  'x-forwarded-proto': 'https',
+  'x-forwarded-port': '443',
+  'x-forwarded-prefix': '/admin',
+  'x-real-ip': '10.0.0.1',
+  via: '1.1 trusted-proxy',
+  cookie: 'session=admin',
 };
 
 describe('headers', () => {
@@ -66,10 +87,11 @@ describe('headers', () => {
     expect(headerNames(got[0]!.rawHeaders)).toEqual(BASE);
   });
 
-  it('other unsigned headers are not forwarded; signed ones and S3\'s unsigned list are', async () => {
+  it("other unsigned headers are not forwarded; signed ones and S3's unsigned list are", async () => {
     const got = await received(() =>
       send({
-        method: 'GET', path: '/t1-r/obj.txt',
+        method: 'GET',
+        path: '/t1-r/obj.txt',
         headers: { 'x-custom-signed': 'yes', range: 'bytes=0-1' },
         unsigned: { 'x-custom': 'no', referer: 'https://evil.example', 'if-none-match': '"x"', 'user-agent': 'attack/1.0' },
       }),
@@ -86,9 +108,14 @@ describe('headers', () => {
     expect(got).toEqual([]);
   });
 
-  it('only the operation\'s own parameters reach the backend; hoisted x-amz-* are headers, not query parameters', async () => {
+  it("only the operation's own parameters reach the backend; hoisted x-amz-* are headers, not query parameters", async () => {
     const got = await received(() =>
-      send({ method: 'GET', path: '/t1-r/obj.txt', query: 'events&lambdaArn=x&uploadid=..%2Fx&response-content-type=text%2Fplain&x-id=GetObject&x-amz-meta-a=b', presign: true }),
+      send({
+        method: 'GET',
+        path: '/t1-r/obj.txt',
+        query: 'events&lambdaArn=x&uploadid=..%2Fx&response-content-type=text%2Fplain&x-id=GetObject&x-amz-meta-a=b',
+        presign: true,
+      }),
     );
     expect(got.map((r) => r.url)).toEqual(['/t1-r/obj.txt?response-content-type=text%2Fplain']);
     expect(got[0]!.headers['x-amz-meta-a']).toBe('b');
@@ -112,7 +139,7 @@ describe('dot segments on a backend that keeps keys literally', () => {
 });
 
 describe('pipelined requests', () => {
-  it('the second request on a connection reaches the backend only after the first one\'s response finished', async () => {
+  it("the second request on a connection reaches the backend only after the first one's response finished", async () => {
     let held: { finished: () => boolean; release: () => void } | undefined;
     let firstDoneWhenSecondArrived: boolean | undefined;
     rec.faults.onRequest = (r, _req, res) => {
@@ -127,7 +154,9 @@ describe('pipelined requests', () => {
       const first = await signRaw(bridge.s3Url, DEMO, { method: 'PUT', path: '/t1-r/first' });
       const second = await signRaw(bridge.s3Url, DEMO, { method: 'GET', path: '/t1-r/second' });
       const head = (method: string, target: string, headers: Record<string, string>, length?: number) =>
-        `${method} ${target} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}${length === undefined ? '' : `content-length: ${length}\r\n`}\r\n`;
+        `${method} ${target} HTTP/1.1\r\n${Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('')}${length === undefined ? '' : `content-length: ${length}\r\n`}\r\n`;
       const socket = connect(Number(new URL(bridge.s3Url).port), '127.0.0.1');
       let answers = '';
       socket.on('data', (d: Buffer) => (answers += d.toString('latin1')));
@@ -153,7 +182,13 @@ describe('pipelined requests', () => {
 describe('the unverified-bytes budget (server.maxBufferedBytes: 1 MiB)', () => {
   const MiB = 1024 * 1024;
   const chunkedPut = (key: string, size: number) =>
-    signChunked(bridge.s3Url, T1, { method: 'PUT', path: `/t1-r/${key}`, data: Buffer.alloc(size, 7), mode: 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', chunkSizes: size });
+    signChunked(bridge.s3Url, T1, {
+      method: 'PUT',
+      path: `/t1-r/${key}`,
+      data: Buffer.alloc(size, 7),
+      mode: 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+      chunkSizes: size,
+    });
   const upload = async (key: string, size: number) => {
     const r = await chunkedPut(key, size);
     return sendTarget(bridge.s3Url, 'PUT', r.target, { ...r.headers, 'content-length': String(r.body.length) }, r.body);
@@ -173,7 +208,14 @@ describe('the unverified-bytes budget (server.maxBufferedBytes: 1 MiB)', () => {
   it('stalled uploads hold their unverified bytes against every connection, and give them back when they go', async () => {
     const stalled = await chunkedPut('stalled', 700 * 1024);
     const url = new URL(bridge.s3Url);
-    const req: ClientRequest = httpRequest({ host: url.hostname, port: url.port, method: 'PUT', path: stalled.target, agent: false, headers: { ...stalled.headers, 'content-length': String(stalled.body.length) } });
+    const req: ClientRequest = httpRequest({
+      host: url.hostname,
+      port: url.port,
+      method: 'PUT',
+      path: stalled.target,
+      agent: false,
+      headers: { ...stalled.headers, 'content-length': String(stalled.body.length) },
+    });
     req.on('error', () => undefined); // destroyed by the test below
     req.write(stalled.body.subarray(0, 600 * 1024)); // most of the chunk, then nothing more
     await waitFor(() => bridge.app.budget.used >= 500 * 1024, 10_000, 'the stalled chunk to be held');

@@ -2,7 +2,16 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteBackend, startBridge, type TestBridge } from '../helpers/bridge.js';
-import { CLIENT_BUCKETS, CLIENT_NAMES, IN_ALLOW_LIST, rawQuery, requestArb, ROUTES, type ClientName, type GeneratedRequest } from '../helpers/hostile-requests.js';
+import {
+  CLIENT_BUCKETS,
+  CLIENT_NAMES,
+  IN_ALLOW_LIST,
+  rawQuery,
+  requestArb,
+  ROUTES,
+  type ClientName,
+  type GeneratedRequest,
+} from '../helpers/hostile-requests.js';
 import { sendS3 } from '../helpers/raw-s3.js';
 import { startRecordingBackend, type RecordedRequest, type RecordingBackend } from '../helpers/recording-backend.js';
 
@@ -48,7 +57,13 @@ function checkReceived(r: GeneratedRequest, got: RecordedRequest): void {
   const allowed = IN_ALLOW_LIST[r.client];
   const q = got.url.indexOf('?');
   const path = q < 0 ? got.url : got.url.slice(0, q);
-  const names = q < 0 ? [] : got.url.slice(q + 1).split('&').map((p) => decodeURIComponent(p.split('=')[0]!));
+  const names =
+    q < 0
+      ? []
+      : got.url
+          .slice(q + 1)
+          .split('&')
+          .map((p) => decodeURIComponent(p.split('=')[0]!));
   const bucket = decodeURIComponent(path.split('/')[1] ?? '');
   expect(got.method).toBe(r.method);
   if (got.method === 'OPTIONS') {
@@ -83,7 +98,7 @@ function checkReceived(r: GeneratedRequest, got: RecordedRequest): void {
 }
 
 describe('random requests through s3bridge', () => {
-  it('reach a backend only inside the key\'s buckets, with the client\'s method, and only as reads for a read-only key', async () => {
+  it("reach a backend only inside the key's buckets, with the client's method, and only as reads for a read-only key", async () => {
     let forwarded = 0;
     await fc.assert(
       fc.asyncProperty(requestArb, fc.boolean(), async (r, presign) => {
@@ -94,8 +109,14 @@ describe('random requests through s3bridge', () => {
         const before = rec.requests.length;
         const body = r.method === 'PUT' || r.method === 'POST' ? '<Delete><Object><Key>k</Key></Object></Delete>' : undefined;
         await sendS3(bridge.s3Url, CREDS[r.client], {
-          method: r.method, path: r.path.replace(/^http:\/\/h/, ''), absolute: r.path.startsWith('http://'), query: rawQuery(r) || undefined, presign, body,
-          headers: Object.fromEntries(signed), unsigned: Object.fromEntries(unsigned),
+          method: r.method,
+          path: r.path.replace(/^http:\/\/h/, ''),
+          absolute: r.path.startsWith('http://'),
+          query: rawQuery(r) || undefined,
+          presign,
+          body,
+          headers: Object.fromEntries(signed),
+          unsigned: Object.fromEntries(unsigned),
         });
         const got = rec.requests.slice(before);
         forwarded += got.length;

@@ -10,7 +10,12 @@ import { waitFor } from '../helpers/wait.js';
 
 const MAIN = join(import.meta.dirname, '../../dist/main.js');
 
-interface Proc { child: ChildProcess; s3Url: string; lines: string[]; exited: Promise<number | null> }
+interface Proc {
+  child: ChildProcess;
+  s3Url: string;
+  lines: string[];
+  exited: Promise<number | null>;
+}
 const procs: Proc[] = [];
 
 afterEach(() => {
@@ -60,7 +65,14 @@ async function start(file: string): Promise<Proc> {
 }
 
 const client = (url: string, ak = 'demo', sk = 'demo-secret-key') =>
-  new S3Client({ endpoint: url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: ak, secretAccessKey: sk }, requestChecksumCalculation: 'WHEN_REQUIRED', maxAttempts: 1 });
+  new S3Client({
+    endpoint: url,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: ak, secretAccessKey: sk },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+  });
 
 describe('signals', () => {
   it('SIGTERM lets a large download in flight finish, then exits 0', async () => {

@@ -27,7 +27,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  bridge = await startBridge({ backends: [remoteBackend('flaky', { endpoint, accessKeyId: 'a', secretAccessKey: 'b' })], routes: [{ bucket: '*', backend: 'flaky' }] });
+  bridge = await startBridge({
+    backends: [remoteBackend('flaky', { endpoint, accessKeyId: 'a', secretAccessKey: 'b' })],
+    routes: [{ bucket: '*', backend: 'flaky' }],
+  });
 });
 
 afterAll(async () => {

@@ -6,8 +6,15 @@ import { request } from 'node:http';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command,
-  ListPartsCommand, PutObjectCommand, UploadPartCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import aws4 from 'aws4';
 import fc from 'fast-check';
@@ -51,7 +58,17 @@ async function storeProcess(dir: string): Promise<{ proc: ChildProcess; endpoint
 /** Starts a signed PUT of `total` bytes and sends only `sent` of them, leaving the request open. */
 function partialPut(endpoint: string, path: string, total: number, sent: number): { req: ReturnType<typeof request>; done: Promise<unknown> } {
   const url = new URL(endpoint);
-  const signed = aws4.sign({ host: url.host, path, method: 'PUT', service: 's3', region: 'us-east-1', headers: { 'content-length': String(total), 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } }, KEYS);
+  const signed = aws4.sign(
+    {
+      host: url.host,
+      path,
+      method: 'PUT',
+      service: 's3',
+      region: 'us-east-1',
+      headers: { 'content-length': String(total), 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    },
+    KEYS,
+  );
   const req = request({ host: url.hostname, port: url.port, method: 'PUT', path, headers: signed.headers as Record<string, string> });
   const done = new Promise((resolve) => {
     req.on('response', resolve);
@@ -122,7 +139,11 @@ describe('one store', () => {
     const s3 = store.client({ maxAttempts: 1 });
     for (let round = 0; round < 3; round++) {
       const bodies = Array.from({ length: 8 }, (_, i) => Buffer.concat([Buffer.from(`writer ${i} `), randomBytes(50_000 + i * 7919)]));
-      await Promise.all(bodies.map((Body, i) => s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'contended', Body, Metadata: { writer: String(i) }, Tagging: `writer=${i}` }))));
+      await Promise.all(
+        bodies.map((Body, i) =>
+          s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'contended', Body, Metadata: { writer: String(i) }, Tagging: `writer=${i}` })),
+        ),
+      );
       const got = await s3.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'contended' }));
       const data = Buffer.from(await got.Body!.transformToByteArray());
       const writer = Number(got.Metadata?.writer);
@@ -157,7 +178,9 @@ describe('one store', () => {
     fc.constantFrom('../', '..\\', '..', '.', '/', '//', '%2e', '%2F', '%', '+', ' ', '?', '#', '&', '~', '\\', 'é', '日本', '😀', '\r', '\t', 'a'),
     fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }),
   );
-  const key = fc.array(piece, { minLength: 1, maxLength: 12 }).map((p) => p.join(''))
+  const key = fc
+    .array(piece, { minLength: 1, maxLength: 12 })
+    .map((p) => p.join(''))
     .filter((k) => !k.includes('\u0000') && Buffer.byteLength(k) <= 1024);
 
   it('any key round-trips byte-exact (written, listed, read back), and every file stays inside the data folder', async () => {
@@ -166,13 +189,16 @@ describe('one store', () => {
     const siblingsBefore = readdirSync(parent).sort();
     await s3.send(new CreateBucketCommand({ Bucket: 'keys' }));
     const written = new Map<string, Buffer>();
-    await fc.assert(fc.asyncProperty(key, fc.uint8Array({ maxLength: 2000 }), async (k, bytes) => {
-      const body = Buffer.from(bytes);
-      await s3.send(new PutObjectCommand({ Bucket: 'keys', Key: k, Body: body }));
-      written.set(k, body);
-      const got = await s3.send(new GetObjectCommand({ Bucket: 'keys', Key: k }));
-      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
-    }), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(key, fc.uint8Array({ maxLength: 2000 }), async (k, bytes) => {
+        const body = Buffer.from(bytes);
+        await s3.send(new PutObjectCommand({ Bucket: 'keys', Key: k, Body: body }));
+        written.set(k, body);
+        const got = await s3.send(new GetObjectCommand({ Bucket: 'keys', Key: k }));
+        expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
     // The listing has every key exactly once, sorted by UTF-8 bytes (url-encoded: CR and tabs survive).
     const listed: string[] = [];
     let ContinuationToken: string | undefined;
@@ -186,7 +212,9 @@ describe('one store', () => {
     // Nothing was created next to the data folder, and inside it only the store's own layout.
     expect(readdirSync(parent).sort()).toEqual(siblingsBefore);
     for (const f of files(store.dir)) {
-      expect(f).toMatch(/^(store\.json|store\.lock|buckets\/[0-9a-f]+\/(bucket\.json|objects\/[0-9a-f]{2}\/[0-9a-f]{64}(\.tags)?|uploads\/[A-Za-z0-9_-]{43}\/(upload\.json|\d{5})))$/);
+      expect(f).toMatch(
+        /^(store\.json|store\.lock|buckets\/[0-9a-f]+\/(bucket\.json|objects\/[0-9a-f]{2}\/[0-9a-f]{64}(\.tags)?|uploads\/[A-Za-z0-9_-]{43}\/(upload\.json|\d{5})))$/,
+      );
     }
   });
 });

@@ -105,10 +105,11 @@ describe('DeleteObjects', () => {
     const doc = body(false, ['k']);
     expect(tag((await send({ method: 'POST', path: '/bkt?delete', body: doc })).text, 'Code')).toBe('InvalidRequest');
     expect(tag((await send({ method: 'POST', path: '/bkt?delete', headers: { 'content-md5': md5('other') }, body: doc })).text, 'Code')).toBe('BadDigest');
-    expect(tag((await send({ method: 'POST', path: '/bkt?delete', headers: { 'content-md5': md5('<Delete>') }, body: '<Delete>' })).text, 'Code')).toBe('MalformedXML');
+    expect(tag((await send({ method: 'POST', path: '/bkt?delete', headers: { 'content-md5': md5('<Delete>') }, body: '<Delete>' })).text, 'Code')).toBe(
+      'MalformedXML',
+    );
   });
 });
-
 
 describe('ListMultipartUploads', () => {
   it('pages by key, then by upload, with prefix, delimiter and both markers', async () => {
@@ -131,7 +132,12 @@ describe('ListMultipartUploads', () => {
     };
     const all = await list('');
     expect(all.uploads.map(([k]) => k)).toEqual(['a/1', 'a/1', 'a/2', 'b', 'c/x']);
-    expect(all.uploads.slice(0, 2).map(([, id]) => id).sort()).toEqual([...ids['a/1']!].sort()); // one key: by initiation (ms ties either way)
+    expect(
+      all.uploads
+        .slice(0, 2)
+        .map(([, id]) => id)
+        .sort(),
+    ).toEqual([...ids['a/1']!].sort()); // one key: by initiation (ms ties either way)
     const first = await list('max-uploads=1');
     expect([first.uploads, first.truncated, first.nextKey, first.nextUpload]).toEqual([[all.uploads[0]], true, 'a/1', all.uploads[0]![1]]);
     const second = await list(`max-uploads=2&key-marker=a/1&upload-id-marker=${first.nextUpload}`);

@@ -63,7 +63,12 @@ describe('request bodies', () => {
     const r = await send({ method: 'PUT', path: '/bkt/hashed', headers: { 'x-amz-content-sha256': 'a'.repeat(64) }, body: 'not empty' });
     expect([r.status, tag(r.text, 'Code')]).toEqual([400, 'XAmzContentSHA256Mismatch']);
     expect((await send({ method: 'HEAD', path: '/bkt/hashed' })).status).toBe(404);
-    const good = await send({ method: 'PUT', path: '/bkt/hashed', headers: { 'x-amz-content-sha256': createHash('sha256').update('ok').digest('hex') }, body: 'ok' });
+    const good = await send({
+      method: 'PUT',
+      path: '/bkt/hashed',
+      headers: { 'x-amz-content-sha256': createHash('sha256').update('ok').digest('hex') },
+      body: 'ok',
+    });
     expect(good.status).toBe(200);
   });
 
@@ -74,29 +79,47 @@ describe('request bodies', () => {
     expect([malformed.status, tag(malformed.text, 'Code')]).toEqual([400, 'InvalidDigest']);
   });
 
-  it.each(['STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER'] as const)('aws-chunked %s is decoded, never stored as framing', async (mode) => {
-    const data = Buffer.from('aws-chunked body '.repeat(2000));
-    const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
-    // Sign the request first (aws4 computes the seed signature), then build the chunks on it.
-    const headers: Record<string, string> = {
-      'x-amz-content-sha256': mode, 'x-amz-decoded-content-length': String(data.length), 'content-encoding': 'aws-chunked', 'x-amz-date': date,
-    };
-    if (mode === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') headers['x-amz-trailer'] = 'x-amz-checksum-crc32';
-    const aws4 = (await import('aws4')).default;
-    const url = new URL(store.endpoint);
-    const signed = aws4.sign({ host: url.host, path: '/bkt/chunked', method: 'PUT', service: 's3', region: 'us-east-1', headers: { ...headers } }, store);
-    const seed = /Signature=([0-9a-f]{64})/.exec(String(signed.headers!.Authorization))![1]!;
-    const body = encodeAwsChunked(data, {
-      chunkSizes: 8192, mode,
-      signing: { signingKey: deriveSigningKey(store.secretAccessKey, date.slice(0, 8), 'us-east-1'), timestamp: date, scope: `${date.slice(0, 8)}/us-east-1/s3/aws4_request`, seedSignature: seed },
-      ...(mode === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER' ? { trailer: { name: 'x-amz-checksum-crc32' } } : {}),
-    });
-    const r = await send({ method: 'PUT', path: '/bkt/chunked', sign: false, headers: { ...(signed.headers as Record<string, string>), 'content-length': String(body.length) }, body });
-    expect(r.status).toBe(200);
-    expect(r.headers.etag).toBe(`"${createHash('md5').update(data).digest('hex')}"`);
-    const got = await send({ method: 'GET', path: '/bkt/chunked' });
-    expect(got.body.equals(data)).toBe(true);
-  });
+  it.each(['STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER'] as const)(
+    'aws-chunked %s is decoded, never stored as framing',
+    async (mode) => {
+      const data = Buffer.from('aws-chunked body '.repeat(2000));
+      const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+      // Sign the request first (aws4 computes the seed signature), then build the chunks on it.
+      const headers: Record<string, string> = {
+        'x-amz-content-sha256': mode,
+        'x-amz-decoded-content-length': String(data.length),
+        'content-encoding': 'aws-chunked',
+        'x-amz-date': date,
+      };
+      if (mode === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') headers['x-amz-trailer'] = 'x-amz-checksum-crc32';
+      const aws4 = (await import('aws4')).default;
+      const url = new URL(store.endpoint);
+      const signed = aws4.sign({ host: url.host, path: '/bkt/chunked', method: 'PUT', service: 's3', region: 'us-east-1', headers: { ...headers } }, store);
+      const seed = /Signature=([0-9a-f]{64})/.exec(String(signed.headers!.Authorization))![1]!;
+      const body = encodeAwsChunked(data, {
+        chunkSizes: 8192,
+        mode,
+        signing: {
+          signingKey: deriveSigningKey(store.secretAccessKey, date.slice(0, 8), 'us-east-1'),
+          timestamp: date,
+          scope: `${date.slice(0, 8)}/us-east-1/s3/aws4_request`,
+          seedSignature: seed,
+        },
+        ...(mode === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER' ? { trailer: { name: 'x-amz-checksum-crc32' } } : {}),
+      });
+      const r = await send({
+        method: 'PUT',
+        path: '/bkt/chunked',
+        sign: false,
+        headers: { ...(signed.headers as Record<string, string>), 'content-length': String(body.length) },
+        body,
+      });
+      expect(r.status).toBe(200);
+      expect(r.headers.etag).toBe(`"${createHash('md5').update(data).digest('hex')}"`);
+      const got = await send({ method: 'GET', path: '/bkt/chunked' });
+      expect(got.body.equals(data)).toBe(true);
+    },
+  );
 
   it('a PUT without Content-Length (chunked transfer) is 411 MissingContentLength', async () => {
     const { Readable } = await import('node:stream');
@@ -191,8 +214,14 @@ describe('conditional GET and HEAD', () => {
 
 describe('anything else', () => {
   it.each([
-    ['GET', '/bkt?policy'], ['PUT', '/bkt?versioning'], ['GET', '/bkt?versions'], ['POST', '/bkt/k?select&select-type=2'],
-    ['GET', '/bkt/digits?attributes'], ['PUT', '/bkt?cors'], ['POST', '/bkt'], ['GET', '/bkt?logging'],
+    ['GET', '/bkt?policy'],
+    ['PUT', '/bkt?versioning'],
+    ['GET', '/bkt?versions'],
+    ['POST', '/bkt/k?select&select-type=2'],
+    ['GET', '/bkt/digits?attributes'],
+    ['PUT', '/bkt?cors'],
+    ['POST', '/bkt'],
+    ['GET', '/bkt?logging'],
   ])('%s %s is 501 NotImplemented in S3 error XML', async (method, path) => {
     const r = await send({ method, path, body: method === 'GET' || method === 'DELETE' ? undefined : '<x/>' });
     expect(r.status).toBe(501);
@@ -200,7 +229,7 @@ describe('anything else', () => {
     expect(tag(r.text, 'RequestId')).toBe(r.headers['x-amz-request-id']);
   });
 
-  it('a request no S3 operation has (s3bridge\'s strict parser) is refused before anything else', async () => {
+  it("a request no S3 operation has (s3bridge's strict parser) is refused before anything else", async () => {
     const r = await send({ method: 'DELETE', path: '/' });
     expect([r.status, tag(r.text, 'Code')]).toEqual([405, 'MethodNotAllowed']);
   });

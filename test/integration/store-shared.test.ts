@@ -77,7 +77,7 @@ describe('the shared tables, against the embedded store', () => {
     else expect(reply.text).toContain('<Code>InvalidRange</Code>');
   });
 
-  it('keeps S3\'s 5 MiB part minimum by default, and a lowered one is honoured', async () => {
+  it("keeps S3's 5 MiB part minimum by default, and a lowered one is honoured", async () => {
     expect((await errorOf(multipartOf2k(client, 'bkt'))).name).toBe('EntityTooSmall');
     const small = await startTestStore({ minPartSize: 1024 });
     try {

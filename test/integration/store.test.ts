@@ -2,10 +2,25 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
-  CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectTaggingCommand,
-  GetBucketAclCommand, GetBucketLocationCommand, GetObjectAclCommand, GetObjectCommand, GetObjectTaggingCommand,
-  HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutBucketAclCommand,
-  PutObjectAclCommand, PutObjectCommand, PutObjectTaggingCommand, type S3Client,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectTaggingCommand,
+  GetBucketAclCommand,
+  GetBucketLocationCommand,
+  GetObjectAclCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutBucketAclCommand,
+  PutObjectAclCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChecksum, type ChecksumAlgorithm } from '../../src/s3/checksums.js';
@@ -60,11 +75,16 @@ describe('buckets', () => {
   it.each<[string, () => Promise<unknown>, string, number]>([
     ['creating an existing bucket', () => s3.send(new CreateBucketCommand({ Bucket: 'bkt' })), 'BucketAlreadyOwnedByYou', 409],
     ['an invalid bucket name', () => s3.send(new CreateBucketCommand({ Bucket: 'no_underscores' })), 'InvalidBucketName', 400],
-    ['deleting a bucket with objects', async () => {
-      await s3.send(new CreateBucketCommand({ Bucket: 'full' }));
-      await s3.send(new PutObjectCommand({ Bucket: 'full', Key: 'k', Body: 'x' }));
-      return s3.send(new DeleteBucketCommand({ Bucket: 'full' }));
-    }, 'BucketNotEmpty', 409],
+    [
+      'deleting a bucket with objects',
+      async () => {
+        await s3.send(new CreateBucketCommand({ Bucket: 'full' }));
+        await s3.send(new PutObjectCommand({ Bucket: 'full', Key: 'k', Body: 'x' }));
+        return s3.send(new DeleteBucketCommand({ Bucket: 'full' }));
+      },
+      'BucketNotEmpty',
+      409,
+    ],
     ['deleting a missing bucket', () => s3.send(new DeleteBucketCommand({ Bucket: 'never-made' })), 'NoSuchBucket', 404],
     ['an object in a missing bucket', () => s3.send(new PutObjectCommand({ Bucket: 'never-made', Key: 'k', Body: 'x' })), 'NoSuchBucket', 404],
   ])('%s → %s', async (_what, call, name, status) => {
@@ -84,23 +104,43 @@ describe('buckets', () => {
 describe('objects', () => {
   it('PutObject keeps the body, content headers, user metadata and tags', async () => {
     const body = randomBytes(70_000);
-    const put = await s3.send(new PutObjectCommand({
-      Bucket: 'bkt', Key: 'docs/a.bin', Body: body, ContentType: 'application/x-test', ContentEncoding: 'gzip',
-      ContentDisposition: 'attachment; filename="a.bin"', ContentLanguage: 'en', CacheControl: 'max-age=60',
-      Expires: new Date('2094-12-01T16:00:00Z'), Metadata: { color: 'blue', 'two-words': 'a b' }, Tagging: 'team=storage&tier=hot',
-    }));
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'bkt',
+        Key: 'docs/a.bin',
+        Body: body,
+        ContentType: 'application/x-test',
+        ContentEncoding: 'gzip',
+        ContentDisposition: 'attachment; filename="a.bin"',
+        ContentLanguage: 'en',
+        CacheControl: 'max-age=60',
+        Expires: new Date('2094-12-01T16:00:00Z'),
+        Metadata: { color: 'blue', 'two-words': 'a b' },
+        Tagging: 'team=storage&tier=hot',
+      }),
+    );
     expect(put.ETag).toBe(`"${md5(body)}"`);
     const got = await s3.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'docs/a.bin' }));
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true);
     expect(got).toMatchObject({
-      ContentType: 'application/x-test', ContentEncoding: 'gzip', ContentDisposition: 'attachment; filename="a.bin"', ContentLanguage: 'en',
-      CacheControl: 'max-age=60', Metadata: { color: 'blue', 'two-words': 'a b' }, TagCount: 2, ContentLength: body.length, ETag: put.ETag,
+      ContentType: 'application/x-test',
+      ContentEncoding: 'gzip',
+      ContentDisposition: 'attachment; filename="a.bin"',
+      ContentLanguage: 'en',
+      CacheControl: 'max-age=60',
+      Metadata: { color: 'blue', 'two-words': 'a b' },
+      TagCount: 2,
+      ContentLength: body.length,
+      ETag: put.ETag,
       AcceptRanges: 'bytes',
     });
     expect(got.ExpiresString).toBe('Wed, 01 Dec 2094 16:00:00 GMT');
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'bkt', Key: 'docs/a.bin' }));
     expect(head).toMatchObject({ ContentLength: body.length, ContentType: 'application/x-test', Metadata: { color: 'blue' } });
-    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: 'bkt', Key: 'docs/a.bin' }))).TagSet).toEqual([{ Key: 'team', Value: 'storage' }, { Key: 'tier', Value: 'hot' }]);
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: 'bkt', Key: 'docs/a.bin' }))).TagSet).toEqual([
+      { Key: 'team', Value: 'storage' },
+      { Key: 'tier', Value: 'hot' },
+    ]);
   });
 
   it('an empty object, and a stream body (aws-chunked with a CRC32 trailer)', async () => {
@@ -119,11 +159,25 @@ describe('objects', () => {
 
   it('response-content-* overrides the stored headers on GET', async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'override', Body: 'x', ContentType: 'text/plain' }));
-    const got = await s3.send(new GetObjectCommand({
-      Bucket: 'bkt', Key: 'override', ResponseContentType: 'application/json', ResponseContentDisposition: 'inline',
-      ResponseCacheControl: 'no-store', ResponseContentLanguage: 'fr', ResponseContentEncoding: 'identity', ResponseExpires: new Date('2030-01-01T00:00:00Z'),
-    }));
-    expect(got).toMatchObject({ ContentType: 'application/json', ContentDisposition: 'inline', CacheControl: 'no-store', ContentLanguage: 'fr', ContentEncoding: 'identity' });
+    const got = await s3.send(
+      new GetObjectCommand({
+        Bucket: 'bkt',
+        Key: 'override',
+        ResponseContentType: 'application/json',
+        ResponseContentDisposition: 'inline',
+        ResponseCacheControl: 'no-store',
+        ResponseContentLanguage: 'fr',
+        ResponseContentEncoding: 'identity',
+        ResponseExpires: new Date('2030-01-01T00:00:00Z'),
+      }),
+    );
+    expect(got).toMatchObject({
+      ContentType: 'application/json',
+      ContentDisposition: 'inline',
+      CacheControl: 'no-store',
+      ContentLanguage: 'fr',
+      ContentEncoding: 'identity',
+    });
     expect(got.ExpiresString).toBe('Tue, 01 Jan 2030 00:00:00 GMT');
   });
 
@@ -138,16 +192,39 @@ describe('objects', () => {
 
   it('PutObjectTagging replaces the tag set, DeleteObjectTagging empties it, a new version brings its own', async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'tagged', Body: 'v1', Tagging: 'a=1' }));
-    await s3.send(new PutObjectTaggingCommand({ Bucket: 'bkt', Key: 'tagged', Tagging: { TagSet: [{ Key: 'b', Value: '2' }, { Key: 'c', Value: '' }] } }));
-    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: 'bkt', Key: 'tagged' }))).TagSet).toEqual([{ Key: 'b', Value: '2' }, { Key: 'c', Value: '' }]);
+    await s3.send(
+      new PutObjectTaggingCommand({
+        Bucket: 'bkt',
+        Key: 'tagged',
+        Tagging: {
+          TagSet: [
+            { Key: 'b', Value: '2' },
+            { Key: 'c', Value: '' },
+          ],
+        },
+      }),
+    );
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: 'bkt', Key: 'tagged' }))).TagSet).toEqual([
+      { Key: 'b', Value: '2' },
+      { Key: 'c', Value: '' },
+    ]);
     expect((await s3.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'tagged' }))).TagCount).toBe(2);
     await s3.send(new DeleteObjectTaggingCommand({ Bucket: 'bkt', Key: 'tagged' }));
     expect((await s3.send(new GetObjectTaggingCommand({ Bucket: 'bkt', Key: 'tagged' }))).TagSet).toEqual([]);
     await s3.send(new PutObjectTaggingCommand({ Bucket: 'bkt', Key: 'tagged', Tagging: { TagSet: [{ Key: 'old', Value: 'x' }] } }));
     await s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'tagged', Body: 'v2', Tagging: 'new=y' }));
     expect((await s3.send(new GetObjectTaggingCommand({ Bucket: 'bkt', Key: 'tagged' }))).TagSet).toEqual([{ Key: 'new', Value: 'y' }]);
-    expect(await failure(s3.send(new PutObjectTaggingCommand({ Bucket: 'bkt', Key: 'tagged', Tagging: { TagSet: Array.from({ length: 11 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) } }))))
-      .toEqual({ name: 'InvalidTag', status: 400 });
+    expect(
+      await failure(
+        s3.send(
+          new PutObjectTaggingCommand({
+            Bucket: 'bkt',
+            Key: 'tagged',
+            Tagging: { TagSet: Array.from({ length: 11 }, (_, i) => ({ Key: `k${i}`, Value: 'v' })) },
+          }),
+        ),
+      ),
+    ).toEqual({ name: 'InvalidTag', status: 400 });
     expect(await failure(s3.send(new GetObjectTaggingCommand({ Bucket: 'bkt', Key: 'no-such' })))).toEqual({ name: 'NoSuchKey', status: 404 });
   });
 
@@ -160,9 +237,18 @@ describe('objects', () => {
     await s3.send(new PutObjectAclCommand({ Bucket: 'bkt', Key: 'acl', ACL: 'private' }));
     await s3.send(new PutBucketAclCommand({ Bucket: 'bkt', ACL: 'private' }));
     const owner = (await s3.send(new GetObjectAclCommand({ Bucket: 'bkt', Key: 'acl' }))).Owner!;
-    await s3.send(new PutObjectAclCommand({ Bucket: 'bkt', Key: 'acl', AccessControlPolicy: { Owner: owner, Grants: [{ Grantee: { Type: 'CanonicalUser', ID: owner.ID }, Permission: 'FULL_CONTROL' }] } }));
+    await s3.send(
+      new PutObjectAclCommand({
+        Bucket: 'bkt',
+        Key: 'acl',
+        AccessControlPolicy: { Owner: owner, Grants: [{ Grantee: { Type: 'CanonicalUser', ID: owner.ID }, Permission: 'FULL_CONTROL' }] },
+      }),
+    );
     expect(await failure(s3.send(new PutObjectAclCommand({ Bucket: 'bkt', Key: 'acl', ACL: 'public-read' })))).toEqual({ name: 'NotImplemented', status: 501 });
-    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'public', Body: 'x', ACL: 'public-read' })))).toEqual({ name: 'NotImplemented', status: 501 });
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'public', Body: 'x', ACL: 'public-read' })))).toEqual({
+      name: 'NotImplemented',
+      status: 501,
+    });
     expect(await failure(s3.send(new GetObjectAclCommand({ Bucket: 'bkt', Key: 'no-such' })))).toEqual({ name: 'NoSuchKey', status: 404 });
   });
 
@@ -186,24 +272,41 @@ describe('CopyObject', () => {
   });
 
   it('REPLACE directives take metadata and tags from the request', async () => {
-    await s3.send(new CopyObjectCommand({
-      Bucket: 'bkt', Key: 'copy-replace', CopySource: 'bkt/src', MetadataDirective: 'REPLACE', ContentType: 'application/new',
-      Metadata: { n: '2' }, TaggingDirective: 'REPLACE', Tagging: 'x=9&y=8',
-    }));
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: 'bkt',
+        Key: 'copy-replace',
+        CopySource: 'bkt/src',
+        MetadataDirective: 'REPLACE',
+        ContentType: 'application/new',
+        Metadata: { n: '2' },
+        TaggingDirective: 'REPLACE',
+        Tagging: 'x=9&y=8',
+      }),
+    );
     const got = await s3.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'copy-replace' }));
     expect(got).toMatchObject({ ContentType: 'application/new', Metadata: { n: '2' }, TagCount: 2 });
   });
 
   it('onto itself only with REPLACE; across buckets; errors', async () => {
-    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: 'bkt', Key: 'src', CopySource: 'bkt/src' })))).toEqual({ name: 'InvalidRequest', status: 400 });
+    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: 'bkt', Key: 'src', CopySource: 'bkt/src' })))).toEqual({
+      name: 'InvalidRequest',
+      status: 400,
+    });
     await s3.send(new CopyObjectCommand({ Bucket: 'bkt', Key: 'src', CopySource: 'bkt/src', MetadataDirective: 'REPLACE', Metadata: { m: 'changed' } }));
     expect((await s3.send(new HeadObjectCommand({ Bucket: 'bkt', Key: 'src' }))).Metadata).toEqual({ m: 'changed' });
     await s3.send(new CreateBucketCommand({ Bucket: 'other' }));
     await s3.send(new CopyObjectCommand({ Bucket: 'other', Key: 'from-bkt', CopySource: 'bkt/src' }));
     expect(await (await s3.send(new GetObjectCommand({ Bucket: 'other', Key: 'from-bkt' }))).Body!.transformToString()).toBe('source bytes');
     expect(await failure(s3.send(new CopyObjectCommand({ Bucket: 'bkt', Key: 'x', CopySource: 'bkt/no-such' })))).toEqual({ name: 'NoSuchKey', status: 404 });
-    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: 'bkt', Key: 'x', CopySource: 'no-bucket/src' })))).toEqual({ name: 'NoSuchBucket', status: 404 });
-    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: 'bkt', Key: 'x', CopySource: 'bkt/src', MetadataDirective: 'MOVE' as 'COPY' })))).toEqual({ name: 'InvalidArgument', status: 400 });
+    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: 'bkt', Key: 'x', CopySource: 'no-bucket/src' })))).toEqual({
+      name: 'NoSuchBucket',
+      status: 404,
+    });
+    expect(await failure(s3.send(new CopyObjectCommand({ Bucket: 'bkt', Key: 'x', CopySource: 'bkt/src', MetadataDirective: 'MOVE' as 'COPY' })))).toEqual({
+      name: 'InvalidArgument',
+      status: 400,
+    });
   });
 
   it.each<[string, Record<string, unknown>, string]>([

@@ -16,7 +16,11 @@ let bridge: TestBridge;
 let sdk: S3Client; // SDK defaults: streams go aws-chunked with a CRC32 trailer
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const crc32 = (b: Buffer) => { const c = createChecksum('CRC32'); c.update(b); return c.digestBase64(); };
+const crc32 = (b: Buffer) => {
+  const c = createChecksum('CRC32');
+  c.update(b);
+  return c.digestBase64();
+};
 
 beforeAll(async () => {
   rec = await startRecordingBackend({ accessKeyId: 'rec', secretAccessKey: 'rec-secret', keepBodies: true });
@@ -28,7 +32,11 @@ beforeAll(async () => {
       remoteBackend('chunked', recCreds, { capabilities: { awsChunked: true } }),
       remoteBackend('moto-chunked', moto, { capabilities: { awsChunked: true } }),
     ],
-    routes: [{ bucket: 'p-*', backend: 'plain' }, { bucket: 'c-*', backend: 'chunked' }, { bucket: 'm-*', backend: 'moto-chunked' }],
+    routes: [
+      { bucket: 'p-*', backend: 'plain' },
+      { bucket: 'c-*', backend: 'chunked' },
+      { bucket: 'm-*', backend: 'moto-chunked' },
+    ],
   });
   sdk = bridge.client();
   await bridge.client(undefined, undefined, { requestChecksumCalculation: 'WHEN_REQUIRED' }).send(new CreateBucketCommand({ Bucket: 'm-data' }));
@@ -101,7 +109,9 @@ describe('upload normalisation per backend', () => {
 
   it('a wrong header checksum is BadDigest and the backend never completes the upload', async () => {
     const data = randomBytes(10_000);
-    const err = await sdk.send(new PutObjectCommand({ Bucket: 'p-data', Key: 'bad-crc', Body: data, ChecksumCRC32: crc32(Buffer.from('other')) })).catch((e) => e);
+    const err = await sdk
+      .send(new PutObjectCommand({ Bucket: 'p-data', Key: 'bad-crc', Body: data, ChecksumCRC32: crc32(Buffer.from('other')) }))
+      .catch((e) => e);
     expect(err.name).toBe('BadDigest');
     expect(err.$metadata.httpStatusCode).toBe(400);
     const r = rec.requests.filter((q) => q.url.startsWith('/p-data/bad-crc')).at(-1);

@@ -19,7 +19,13 @@ const NEWCOMER = { accessKeyId: 'newcomer', secretAccessKey: 'newcomer-secret' }
 const REMOTE = { accessKeyId: 'remote-key', secretAccessKey: 'remote-secret' };
 
 type Line = Record<string, unknown>;
-interface Proc { child: ChildProcess; s3Url: string; adminUrl: string; lines: Line[]; exited: Promise<number | null> }
+interface Proc {
+  child: ChildProcess;
+  s3Url: string;
+  adminUrl: string;
+  lines: Line[];
+  exited: Promise<number | null>;
+}
 
 function config(dir: string, remote: string, extraClient = ''): string {
   return `server: { port: 0, workers: 2, shutdownGraceSeconds: 20 }
@@ -162,7 +168,10 @@ describe('server.workers: 2', () => {
     expect(workerPids(p).size).toBe(2);
     const ready = await get(`${p.adminUrl}/readyz`);
     expect(ready.status).toBe(200);
-    expect(JSON.parse(ready.text)).toEqual({ backends: { local: { state: 'up', latencyMs: expect.any(Number) }, remote: { state: 'up', latencyMs: expect.any(Number) } }, workers: { ready: 2, configured: 2 } });
+    expect(JSON.parse(ready.text)).toEqual({
+      backends: { local: { state: 'up', latencyMs: expect.any(Number) }, remote: { state: 'up', latencyMs: expect.any(Number) } },
+      workers: { ready: 2, configured: 2 },
+    });
 
     const labels = { operation: 'ListBuckets', backend: 'none', status: '200' };
     const before = await requestsTotal(p, labels);
@@ -233,7 +242,15 @@ describe('server.workers: 2', () => {
     p.child.kill('SIGTERM');
     await waitFor(() => events(p, 'shutting down').length === 1, 10_000, 'the shutdown to start');
     // New connections are refused once every worker closed its listener, while the held download is still open.
-    await waitFor(() => send(p.s3Url, 'GET', '/').then(() => false, (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED'), 10_000, 'the listener to close');
+    await waitFor(
+      () =>
+        send(p.s3Url, 'GET', '/').then(
+          () => false,
+          (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED',
+        ),
+      10_000,
+      'the listener to close',
+    );
     releaseHeld();
     const r = await held;
     expect(r.status).toBe(200);
@@ -256,12 +273,18 @@ describe('server.workers: 2, startup failure', () => {
     busy.close();
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^s3bridge failed to start: worker [12]: bind EADDRINUSE 127\\.0\\.0\\.1:${port}\n$`));
-    const logged = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+    const logged = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Line);
     const stores = logged.filter((l) => l.msg === 'embedded backend ready');
     expect(stores).toHaveLength(1);
     expect(logged.some((l) => l.msg === 's3bridge listening')).toBe(false);
     // The store the primary had started is gone with it.
-    const probe = await fetch(`http://127.0.0.1:${stores[0]!.port as number}/`).then(() => 'answered', (err: Error & { cause?: { code?: string } }) => err.cause?.code);
+    const probe = await fetch(`http://127.0.0.1:${stores[0]!.port as number}/`).then(
+      () => 'answered',
+      (err: Error & { cause?: { code?: string } }) => err.cause?.code,
+    );
     expect(probe).toBe('ECONNREFUSED');
   }, 40_000);
 });

@@ -17,7 +17,9 @@ const SINK_HIGH_WATER = 1024 * 1024;
 /** Sync dirty pages this often while writing, so the final fsync has little left to wait for. */
 const SYNC_EVERY = 64 * 1024 * 1024;
 
-export interface Digest { update(chunk: Buffer): unknown }
+export interface Digest {
+  update(chunk: Buffer): unknown;
+}
 
 /** A file being written in the temp area. Either seal() + commit (rename) it, or discard() it. */
 export class TempBlob {
@@ -26,7 +28,10 @@ export class TempBlob {
   #syncing: Promise<void> = Promise.resolve();
   #unsynced = 0;
 
-  private constructor(readonly path: string, handle: FileHandle) {
+  private constructor(
+    readonly path: string,
+    handle: FileHandle,
+  ) {
     this.#handle = handle;
   }
 
@@ -172,7 +177,11 @@ export function blobStream(blob: OpenBlob<unknown>, start: number, end: number):
   // An empty span: fs streams cannot express it, and there is nothing to read.
   if (end < start) {
     void blob.handle.close().catch(() => undefined);
-    return new Readable({ read() { this.push(null); } });
+    return new Readable({
+      read() {
+        this.push(null);
+      },
+    });
   }
   return blob.handle.createReadStream({ start, end, highWaterMark: 1024 * 1024 });
 }

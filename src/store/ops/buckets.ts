@@ -14,7 +14,8 @@ export async function listBuckets(r: StoreRequest): Promise<void> {
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html */
 export async function createBucket(r: StoreRequest): Promise<void> {
   assertSupportedWriteHeaders(r.headers);
-  if (header(r, 'x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true') throw new S3Error('NotImplemented', 'Object Lock is not implemented by the embedded store.');
+  if (header(r, 'x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true')
+    throw new S3Error('NotImplemented', 'Object Lock is not implemented by the embedded store.');
   const location = parseCreateBucketConfiguration(await readSmallBody(r));
   const bucket = bucketOf(r);
   await r.store.buckets.create(bucket, location);

@@ -28,9 +28,10 @@ export async function completeMultipartUpload(r: StoreRequest): Promise<void> {
   const upload = await r.store.uploads.get(bucket.name, r.s3.query.get('uploadId'), key);
   // The x-amz-checksum-* headers of this request are the whole object's checksum, not the XML body's.
   const listed = parseCompleteMultipartUpload(await readSmallBody(r, false));
-  const condition = header(r, 'if-none-match') !== undefined || header(r, 'if-match') !== undefined
-    ? (current: ObjectRecord | undefined) => evaluateWriteConditions(r.headers, current && { etag: quote(current.etag) })
-    : undefined;
+  const condition =
+    header(r, 'if-none-match') !== undefined || header(r, 'if-match') !== undefined
+      ? (current: ObjectRecord | undefined) => evaluateWriteConditions(r.headers, current && { etag: quote(current.etag) })
+      : undefined;
 
   const open = new Map<number, OpenBlob<PartRecord>>();
   let blob: TempBlob | undefined;
@@ -50,7 +51,16 @@ export async function completeMultipartUpload(r: StoreRequest): Promise<void> {
       await blob.append(blobStream(part, 0, part.dataSize - 1), full ? [full] : []);
     }
     const checksum = upload.checksum
-      ? { alg: upload.checksum.alg, type: upload.checksum.type, value: full ? full.digestBase64() : compositeChecksum(upload.checksum.alg, parts.map((p) => p.record.checksum!.value)) }
+      ? {
+          alg: upload.checksum.alg,
+          type: upload.checksum.type,
+          value: full
+            ? full.digestBase64()
+            : compositeChecksum(
+                upload.checksum.alg,
+                parts.map((p) => p.record.checksum!.value),
+              ),
+        }
       : undefined;
     // A whole-object checksum the client sent must agree with what the parts add up to.
     if (checksum) {
@@ -58,8 +68,15 @@ export async function completeMultipartUpload(r: StoreRequest): Promise<void> {
       if (sent !== undefined && sent.trim() !== checksum.value) throw digestMismatch(checksum.alg);
     }
     const record: ObjectRecord = {
-      v: 1, key, vid: newVersionId(), size: blob.size, etag: multipartEtag(parts.map((p) => p.record.etag)), lastModified: Date.now(),
-      headers: upload.headers, meta: upload.meta, tags: upload.tags,
+      v: 1,
+      key,
+      vid: newVersionId(),
+      size: blob.size,
+      etag: multipartEtag(parts.map((p) => p.record.etag)),
+      lastModified: Date.now(),
+      headers: upload.headers,
+      meta: upload.meta,
+      tags: upload.tags,
       ...(checksum ? { checksum } : {}),
       parts: parts.map((p) => ({ size: p.record.size, ...(p.record.checksum ? { checksum: p.record.checksum.value } : {}) })),
     };
@@ -76,7 +93,12 @@ export async function completeMultipartUpload(r: StoreRequest): Promise<void> {
     });
     if (trash) await rm(trash, { recursive: true, force: true });
     const location = `http://${header(r, 'host') ?? '127.0.0.1'}/${uriEncode(bucket.name, true)}/${uriEncode(key, false)}`;
-    sendXml(r, 200, completeXml(location, bucket.name, key, record.etag, checksum), checksum ? { [checksumHeaderName(checksum.alg)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {});
+    sendXml(
+      r,
+      200,
+      completeXml(location, bucket.name, key, record.etag, checksum),
+      checksum ? { [checksumHeaderName(checksum.alg)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {},
+    );
   } finally {
     await closeAll(open.values());
     await blob?.discard();

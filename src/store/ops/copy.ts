@@ -55,7 +55,10 @@ async function copyBytes(r: StoreRequest, source: OpenObject, first: number, las
 function directive(r: StoreRequest, name: 'x-amz-metadata-directive' | 'x-amz-tagging-directive'): 'COPY' | 'REPLACE' {
   const value = header(r, name) ?? 'COPY';
   if (value !== 'COPY' && value !== 'REPLACE') {
-    throw new S3Error('InvalidArgument', `Unknown ${name === 'x-amz-metadata-directive' ? 'metadata' : 'tagging'} directive.`, { ArgumentName: name, ArgumentValue: value });
+    throw new S3Error('InvalidArgument', `Unknown ${name === 'x-amz-metadata-directive' ? 'metadata' : 'tagging'} directive.`, {
+      ArgumentName: name,
+      ArgumentValue: value,
+    });
   }
   return value;
 }
@@ -64,7 +67,11 @@ function checksumAlgorithmHeader(r: StoreRequest): ChecksumAlgorithm | undefined
   const value = header(r, 'x-amz-checksum-algorithm');
   if (value === undefined) return undefined;
   const alg = parseChecksumAlgorithm(value);
-  if (!alg) throw new S3Error('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
+  if (!alg)
+    throw new S3Error(
+      'InvalidRequest',
+      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
+    );
   return alg;
 }
 
@@ -78,10 +85,15 @@ export async function copyObject(r: StoreRequest): Promise<void> {
   assertSupportedWriteHeaders(r.headers);
   const { source, bucket: sourceBucket } = await openSource(r);
   const src = source.record;
-  const changes = metadataDirective === 'REPLACE' || ['x-amz-storage-class', 'x-amz-server-side-encryption', 'x-amz-website-redirect-location'].some((h) => header(r, h) !== undefined);
+  const changes =
+    metadataDirective === 'REPLACE' ||
+    ['x-amz-storage-class', 'x-amz-server-side-encryption', 'x-amz-website-redirect-location'].some((h) => header(r, h) !== undefined);
   if (sourceBucket === dest.name && src.key === key && !changes) {
     await source.handle.close();
-    throw new S3Error('InvalidRequest', 'This copy request is illegal because it is trying to copy an object to itself without changing the object\'s metadata, storage class, website redirect location or encryption attributes.');
+    throw new S3Error(
+      'InvalidRequest',
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    );
   }
   let meta: { headers: Record<string, string>; meta: Array<[string, string]> };
   let tags: Array<[string, string]>;
@@ -107,8 +119,15 @@ export async function copyObject(r: StoreRequest): Promise<void> {
   const copied = await copyBytes(r, source, 0, source.dataSize - 1, alg);
   try {
     const record: ObjectRecord = {
-      v: 1, key, vid: newVersionId(), size: copied.blob.size, etag: copied.etag, lastModified: Date.now(),
-      headers: meta.headers, meta: meta.meta, tags,
+      v: 1,
+      key,
+      vid: newVersionId(),
+      size: copied.blob.size,
+      etag: copied.etag,
+      lastModified: Date.now(),
+      headers: meta.headers,
+      meta: meta.meta,
+      tags,
       ...(copied.checksum ? { checksum: { ...copied.checksum, type: 'FULL_OBJECT' as const } } : {}),
     };
     await copied.blob.seal(record);
@@ -139,7 +158,11 @@ export async function uploadPartCopy(r: StoreRequest): Promise<void> {
   const copied = await copyBytes(r, source, range.first, range.last, upload.checksum?.alg);
   try {
     const record: PartRecord = {
-      v: 1, partNumber, size: copied.blob.size, etag: copied.etag, lastModified: Date.now(),
+      v: 1,
+      partNumber,
+      size: copied.blob.size,
+      etag: copied.etag,
+      lastModified: Date.now(),
       ...(copied.checksum ? { checksum: copied.checksum } : {}),
     };
     await copied.blob.seal(record);

@@ -1,8 +1,16 @@
 // Embedded store, dispatch: AWS operation name (classifyOperation) → the operation; anything else is 501 NotImplemented.
 import type { StoreRequest } from '../context.js';
 import {
-  createBucket, deleteBucket, getBucketAcl, getBucketLocation, getBucketVersioning, getObjectAcl, headBucket, listBuckets,
-  putBucketAcl, putObjectAcl,
+  createBucket,
+  deleteBucket,
+  getBucketAcl,
+  getBucketLocation,
+  getBucketVersioning,
+  getObjectAcl,
+  headBucket,
+  listBuckets,
+  putBucketAcl,
+  putObjectAcl,
 } from './buckets.js';
 import { completeMultipartUpload } from './complete.js';
 import { copyObject, uploadPartCopy } from './copy.js';

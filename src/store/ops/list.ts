@@ -1,9 +1,7 @@
 // Embedded store, listings: ListObjects (v1), ListObjectsV2 and ListMultipartUploads over a bucket's sorted keys.
 import { S3Error } from '../../s3/errors.js';
 import { bucketOf, sendXml, type StoreRequest } from '../context.js';
-import {
-  decodeContinuationToken, encodeContinuationToken, listPage, parseEncodingType, parseMaxKeys, utf8,
-} from '../listing.js';
+import { decodeContinuationToken, encodeContinuationToken, listPage, parseEncodingType, parseMaxKeys, utf8 } from '../listing.js';
 import type { UploadRecord } from '../records.js';
 import { listObjectsXml, listUploadsXml } from '../xml-write.js';
 
@@ -36,13 +34,22 @@ export async function listObjects(r: StoreRequest): Promise<void> {
   const after = token !== undefined ? decodeContinuationToken(token) : startAfter || undefined;
   const page = listPage(index.sorted, { prefix, delimiter, after, maxKeys });
   const fetchOwner = q.get('fetch-owner') === 'true';
-  sendXml(r, 200, listObjectsXml(page, {
-    version: 2, bucket: bucket.name, prefix, delimiter, maxKeys, encoding,
-    owner: fetchOwner ? r.store.owner : undefined,
-    continuationToken: token,
-    nextContinuationToken: page.truncated && page.last !== undefined ? encodeContinuationToken(page.last) : undefined,
-    startAfter,
-  }));
+  sendXml(
+    r,
+    200,
+    listObjectsXml(page, {
+      version: 2,
+      bucket: bucket.name,
+      prefix,
+      delimiter,
+      maxKeys,
+      encoding,
+      owner: fetchOwner ? r.store.owner : undefined,
+      continuationToken: token,
+      nextContinuationToken: page.truncated && page.last !== undefined ? encodeContinuationToken(page.last) : undefined,
+      startAfter,
+    }),
+  );
 }
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html: by key, then by initiation time. */

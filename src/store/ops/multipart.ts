@@ -18,17 +18,23 @@ import { checkKey, checksumHeaders, quote } from './common.js';
  */
 function uploadChecksum(algValue: string | undefined, typeValue: string | undefined): UploadRecord['checksum'] {
   if (algValue === undefined) {
-    if (typeValue !== undefined) throw new S3Error('InvalidRequest', 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
+    if (typeValue !== undefined)
+      throw new S3Error('InvalidRequest', 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
     return undefined;
   }
   const alg = parseChecksumAlgorithm(algValue);
-  if (!alg) throw new S3Error('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
+  if (!alg)
+    throw new S3Error(
+      'InvalidRequest',
+      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
+    );
   const type = (typeValue?.toUpperCase() ?? (alg === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE')) as ChecksumType;
   if (type !== 'FULL_OBJECT' && type !== 'COMPOSITE') throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
   if (type === 'FULL_OBJECT' && (alg === 'SHA1' || alg === 'SHA256')) {
     throw new S3Error('InvalidRequest', `The FULL_OBJECT checksum type cannot be used with the ${alg.toLowerCase()} checksum algorithm.`);
   }
-  if (type === 'COMPOSITE' && alg === 'CRC64NVME') throw new S3Error('InvalidRequest', 'The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.');
+  if (type === 'COMPOSITE' && alg === 'CRC64NVME')
+    throw new S3Error('InvalidRequest', 'The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.');
   return { alg, type };
 }
 
@@ -40,13 +46,23 @@ export async function createMultipartUpload(r: StoreRequest): Promise<void> {
   const meta = metadataFromRequest(r.headers);
   const tags = parseTaggingHeader(header(r, 'x-amz-tagging'));
   const checksum = uploadChecksum(header(r, 'x-amz-checksum-algorithm'), header(r, 'x-amz-checksum-type'));
-  const upload = await r.store.uploads.create(bucket, { key, initiated: Date.now(), headers: meta.headers, meta: meta.meta, tags, ...(checksum ? { checksum } : {}) });
+  const upload = await r.store.uploads.create(bucket, {
+    key,
+    initiated: Date.now(),
+    headers: meta.headers,
+    meta: meta.meta,
+    tags,
+    ...(checksum ? { checksum } : {}),
+  });
   const headers: Record<string, string> = checksum ? { 'x-amz-checksum-algorithm': checksum.alg, 'x-amz-checksum-type': checksum.type } : {};
   sendXml(r, 200, initiateXml(bucket.name, key, upload.uploadId), headers);
 }
 
 function checksumMismatch(expected: ChecksumAlgorithm, actual: ChecksumAlgorithm): S3Error {
-  return new S3Error('InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${expected.toLowerCase()}, actual checksum Type: ${actual.toLowerCase()}`);
+  return new S3Error(
+    'InvalidRequest',
+    `Checksum Type mismatch occurred, expected checksum Type: ${expected.toLowerCase()}, actual checksum Type: ${actual.toLowerCase()}`,
+  );
 }
 
 /**
@@ -63,7 +79,11 @@ export async function uploadPart(r: StoreRequest): Promise<void> {
   try {
     const got = await receiveInto(r, blob, upload.checksum?.alg);
     const record: PartRecord = {
-      v: 1, partNumber, size: got.size, etag: got.md5.toString('hex'), lastModified: Date.now(),
+      v: 1,
+      partNumber,
+      size: got.size,
+      etag: got.md5.toString('hex'),
+      lastModified: Date.now(),
       ...(got.checksum ? { checksum: got.checksum } : {}),
     };
     await blob.seal(record);
@@ -81,13 +101,20 @@ export async function listParts(r: StoreRequest): Promise<void> {
   const maxParts = parseMaxKeys(r.s3.query.get('max-parts'), 'max-parts');
   const markerValue = r.s3.query.get('part-number-marker') ?? '0';
   if (!/^\d{1,9}$/.test(markerValue)) {
-    throw new S3Error('InvalidArgument', 'Provided part-number-marker not an integer or within integer range', { ArgumentName: 'part-number-marker', ArgumentValue: markerValue });
+    throw new S3Error('InvalidArgument', 'Provided part-number-marker not an integer or within integer range', {
+      ArgumentName: 'part-number-marker',
+      ArgumentValue: markerValue,
+    });
   }
   const marker = Number(markerValue);
   const encoding = parseEncodingType(r.s3.query.get('encoding-type'));
   const after = (await r.store.uploads.parts(bucket.name, upload.uploadId)).filter((p) => p.partNumber > marker);
   const parts = after.slice(0, maxParts);
-  sendXml(r, 200, listPartsXml(parts, { bucket: bucket.name, upload, owner: r.store.owner, marker, maxParts, truncated: after.length > parts.length, encoding }));
+  sendXml(
+    r,
+    200,
+    listPartsXml(parts, { bucket: bucket.name, upload, owner: r.store.owner, marker, maxParts, truncated: after.length > parts.length, encoding }),
+  );
 }
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html: the parts are deleted with it. */

@@ -72,7 +72,8 @@ async function read(r: StoreRequest, withBody: boolean): Promise<void> {
     if (header(r, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
       // Only for what the checksum covers: the whole object, or a whole part (S3 sends none for a Range).
       if (sel.span === undefined && record.checksum) Object.assign(headers, checksumHeaders(record.checksum));
-      else if (sel.partChecksum !== undefined && record.checksum) Object.assign(headers, checksumHeaders({ alg: record.checksum.alg, value: sel.partChecksum }));
+      else if (sel.partChecksum !== undefined && record.checksum)
+        Object.assign(headers, checksumHeaders({ alg: record.checksum.alg, value: sel.partChecksum }));
     }
     if (withBody) {
       const tags = await r.store.objects.tags(bucketOf(r), record);

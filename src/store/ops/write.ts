@@ -31,8 +31,15 @@ export async function putObject(r: StoreRequest): Promise<void> {
   try {
     const got = await receiveInto(r, blob);
     const record: ObjectRecord = {
-      v: 1, key, vid: newVersionId(), size: got.size, etag: got.md5.toString('hex'), lastModified: Date.now(),
-      headers: meta.headers, meta: meta.meta, tags,
+      v: 1,
+      key,
+      vid: newVersionId(),
+      size: got.size,
+      etag: got.md5.toString('hex'),
+      lastModified: Date.now(),
+      headers: meta.headers,
+      meta: meta.meta,
+      tags,
       ...(got.checksum ? { checksum: { ...got.checksum, type: 'FULL_OBJECT' as const } } : {}),
     };
     await blob.seal(record);
@@ -61,8 +68,9 @@ export async function deleteObject(r: StoreRequest): Promise<void> {
  */
 export async function deleteObjects(r: StoreRequest): Promise<void> {
   const bucket = r.store.buckets.require(bucketOf(r));
-  const hasIntegrity = Object.keys(r.headers).some((h) => h === 'content-md5' || (h.startsWith('x-amz-checksum-') && h !== 'x-amz-checksum-algorithm'))
-    || header(r, 'x-amz-trailer') !== undefined;
+  const hasIntegrity =
+    Object.keys(r.headers).some((h) => h === 'content-md5' || (h.startsWith('x-amz-checksum-') && h !== 'x-amz-checksum-algorithm')) ||
+    header(r, 'x-amz-trailer') !== undefined;
   if (!hasIntegrity) throw new S3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');
   const request = parseDelete(await readSmallBody(r));
   const outcomes: DeleteOutcome[] = [];

@@ -6,7 +6,10 @@ import { isExecutable, whichAll } from './run.js';
 
 export const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
 
-export interface Creds { accessKeyId: string; secretAccessKey: string }
+export interface Creds {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
 
 export interface FoundClient {
   name: string;
@@ -20,7 +23,11 @@ export interface FoundClient {
 
 function versionOf(path: string, args: string[]): string {
   try {
-    return execFileSync(path, args, { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n')[0] ?? '';
+    return (
+      execFileSync(path, args, { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] })
+        .trim()
+        .split('\n')[0] ?? ''
+    );
   } catch {
     return '';
   }
@@ -143,18 +150,21 @@ export function rcloneEnv(creds: Creds, endpoint: string, configFile: string, re
 /** An s3cmd config file for a plain-http, path-style, SigV4 endpoint. */
 export function writeS3cmdConfig(file: string, creds: Creds, endpoint: string): string {
   const host = new URL(endpoint).host;
-  writeFileSync(file, [
-    '[default]',
-    `access_key = ${creds.accessKeyId}`,
-    `secret_key = ${creds.secretAccessKey}`,
-    `host_base = ${host}`,
-    `host_bucket = ${host}`,
-    'bucket_location = us-east-1',
-    'use_https = False',
-    'signature_v2 = False',
-    'check_ssl_certificate = True',
-    'progress_meter = False',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      '[default]',
+      `access_key = ${creds.accessKeyId}`,
+      `secret_key = ${creds.secretAccessKey}`,
+      `host_base = ${host}`,
+      `host_bucket = ${host}`,
+      'bucket_location = us-east-1',
+      'use_https = False',
+      'signature_v2 = False',
+      'check_ssl_certificate = True',
+      'progress_meter = False',
+      '',
+    ].join('\n'),
+  );
   return file;
 }

@@ -30,17 +30,20 @@ export function send(url: string, opts: SendOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = false;
-    const req = httpRequest({ host: u.hostname, port: u.port, method: opts.method ?? 'GET', path: `${u.pathname}${u.search}`, headers: opts.headers, agent: false }, (res) => {
-      answered = true;
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8'), sent });
-        req.destroy();
-      });
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      { host: u.hostname, port: u.port, method: opts.method ?? 'GET', path: `${u.pathname}${u.search}`, headers: opts.headers, agent: false },
+      (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8'), sent });
+          req.destroy();
+        });
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(opts.timeoutMs ?? 60_000, () => req.destroy(new Error(`no answer from ${opts.method ?? 'GET'} ${url} in time`)));
     // A write error after the server answered and closed is the expected end of an abandoned upload.
     req.on('error', (err) => {

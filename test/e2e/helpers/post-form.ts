@@ -12,7 +12,10 @@ const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).u
  * signature fields and `policy`; the caller adds `key` and the rest.
  */
 export function signedPolicyFields(policy: object | string, creds: Creds, now = new Date()): Fields {
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const day = amzDate.slice(0, 8);
   const credential = `${creds.accessKeyId}/${day}/us-east-1/s3/aws4_request`;
   const base64 = Buffer.from(typeof policy === 'string' ? policy : JSON.stringify(policy), 'utf8').toString('base64');
@@ -28,7 +31,10 @@ export function signedPolicyFields(policy: object | string, creds: Creds, now = 
 
 /** The conditions every SigV4 form needs for its own signature fields (clients add them the same way). */
 export function signatureConditions(creds: Creds, now = new Date()): object[] {
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   return [
     { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' },
     { 'x-amz-credential': `${creds.accessKeyId}/${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request` },
@@ -59,7 +65,12 @@ export function multipart(fields: Fields, file?: FilePart, after: Fields = []): 
   const boundary = `----s3bridgeForm${randomBytes(8).toString('hex')}`;
   const head = [...fields.map(([n, v]) => part(boundary, n, v))];
   if (file) {
-    head.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.filename}"\r\nContent-Type: ${file.contentType ?? 'application/octet-stream'}\r\n\r\n`, 'utf8'));
+    head.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.filename}"\r\nContent-Type: ${file.contentType ?? 'application/octet-stream'}\r\n\r\n`,
+        'utf8',
+      ),
+    );
   }
   const tail = [...(file ? [Buffer.from('\r\n')] : []), ...after.map(([n, v]) => part(boundary, n, v)), Buffer.from(`--${boundary}--\r\n`)];
   const h = Buffer.concat(head);

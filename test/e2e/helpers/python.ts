@@ -35,10 +35,17 @@ function findPython(): Python | undefined {
   for (const onPath of whichAll('python3')) {
     const path = unshim(onPath);
     try {
-      const out = execFileSync(path, ['-c', [
-        'import boto3, botocore, importlib.util, json',
-        "print(json.dumps({'version': f'boto3 {boto3.__version__} / botocore {botocore.__version__}', 'requests': importlib.util.find_spec('requests') is not None}))",
-      ].join('\n')], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] });
+      const out = execFileSync(
+        path,
+        [
+          '-c',
+          [
+            'import boto3, botocore, importlib.util, json',
+            "print(json.dumps({'version': f'boto3 {boto3.__version__} / botocore {botocore.__version__}', 'requests': importlib.util.find_spec('requests') is not None}))",
+          ].join('\n'),
+        ],
+        { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] },
+      );
       cached = { path, ...(JSON.parse(out) as { version: string; requests: boolean }) };
       break;
     } catch {

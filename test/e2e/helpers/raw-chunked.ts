@@ -52,9 +52,10 @@ export async function buildChunkedPut(endpoint: string, creds: Creds, put: Chunk
     chunkSizes: put.chunkSizes,
     mode: put.mode,
     trailer: put.trailer,
-    signing: put.mode === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER'
-      ? undefined
-      : { signingKey: deriveSigningKey(creds.secretAccessKey, date, REGION), timestamp: amzDate, scope: `${date}/${REGION}/s3/aws4_request`, seedSignature },
+    signing:
+      put.mode === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER'
+        ? undefined
+        : { signingKey: deriveSigningKey(creds.secretAccessKey, date, REGION), timestamp: amzDate, scope: `${date}/${REGION}/s3/aws4_request`, seedSignature },
   });
   return { path, headers: { ...(signed.headers as Record<string, string>) }, body };
 }

@@ -90,5 +90,9 @@ export function isExecutable(path: string): boolean {
 
 /** Every executable named `name` on PATH, in PATH order. */
 export function whichAll(name: string, path = process.env.PATH ?? ''): string[] {
-  return path.split(delimiter).filter(Boolean).map((dir) => join(dir, name)).filter(isExecutable);
+  return path
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, name))
+    .filter(isExecutable);
 }

@@ -39,11 +39,7 @@ export async function startStack(motos: MotoServer[], opts: StackOptions = {}): 
   const chunked = opts.awsChunkedMoto && motos[0] ? [remoteBackend('moto-c', motos[0], { capabilities: { awsChunked: true } })] : [];
   const bridge = await startBridge({
     ...(opts.tls ? { server: { tls: opts.tls } } : {}),
-    backends: [
-      ...motos.map((m, i) => remoteBackend(names[i]!, m)),
-      ...chunked,
-      { name: 'local', embedded: { dir: embeddedDir } },
-    ],
+    backends: [...motos.map((m, i) => remoteBackend(names[i]!, m)), ...chunked, { name: 'local', embedded: { dir: embeddedDir } }],
     routes: [
       ...motos.map((_m, i) => ({ bucket: `${PREFIX[names[i]!]}*`, backend: names[i]! })),
       ...chunked.map(() => ({ bucket: 'c-*', backend: 'moto-c' })),
@@ -112,7 +108,7 @@ export async function fileDigest(path: string): Promise<{ sha256: string; length
 export async function writeRandomFile(path: string, size: number): Promise<{ sha256: string; length: number }> {
   const out = createWriteStream(path);
   const hash = createHash('sha256');
-  for (let left = size; left > 0;) {
+  for (let left = size; left > 0; ) {
     const chunk = randomBytes(Math.min(left, 1024 * 1024));
     hash.update(chunk);
     left -= chunk.length;
@@ -136,7 +132,11 @@ export async function backendHas(client: S3Client, Bucket: string, Key: string):
   }
 }
 
-export interface SeenRequest { method: string; url: string; headers: IncomingHttpHeaders }
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+}
 
 /**
  * Records the head of every request s3bridge receives (an extra listener on its server: it only observes),

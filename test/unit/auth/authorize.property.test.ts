@@ -25,14 +25,32 @@ const policy: AccessPolicy<BackendTraits> = { clientBuckets: (c) => c.buckets.ma
 
 /** security.md §4: the headers S3 honours unsigned. */
 const UNSIGNED_OK = new Set([
-  'cache-control', 'content-disposition', 'content-encoding', 'content-language', 'content-md5', 'content-type', 'expires',
-  'if-match', 'if-modified-since', 'if-none-match', 'if-unmodified-since', 'range', 'origin', 'access-control-request-method', 'access-control-request-headers',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'content-md5',
+  'content-type',
+  'expires',
+  'if-match',
+  'if-modified-since',
+  'if-none-match',
+  'if-unmodified-since',
+  'range',
+  'origin',
+  'access-control-request-method',
+  'access-control-request-headers',
 ]);
 /** security.md §4: never forwarded, signed or not. */
-const NEVER = /^(authorization|x-amz-date|x-amz-security-token|x-amz-content-sha256|date|host|connection|cookie|via|forwarded|x-forwarded-.*|x-real-ip|x-http-method(-override)?|x-method-override|x-original-url|x-original-method|x-rewrite-url)$/;
+const NEVER =
+  /^(authorization|x-amz-date|x-amz-security-token|x-amz-content-sha256|date|host|connection|cookie|via|forwarded|x-forwarded-.*|x-real-ip|x-http-method(-override)?|x-method-override|x-original-url|x-original-method|x-rewrite-url)$/;
 
 /** The client's own authentication headers, as an attacker could also send them: they must never be forwarded. */
-const AUTH_HEADERS: ReadonlyArray<readonly [string, string]> = [['authorization', 'AWS4-HMAC-SHA256 x'], ['x-amz-date', '20250101T000000Z'], ['date', 'x']];
+const AUTH_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['authorization', 'AWS4-HMAC-SHA256 x'],
+  ['x-amz-date', '20250101T000000Z'],
+  ['date', 'x'],
+];
 
 function build(r: GeneratedRequest, auth: boolean) {
   const query = rawQuery(r);
@@ -56,7 +74,7 @@ function decide(r: GeneratedRequest, auth: boolean) {
 }
 
 describe('authorize on random requests', () => {
-  it('allows only the key\'s buckets, table operations (reads for a read-only key), and forwards only what the policy lets through', () => {
+  it("allows only the key's buckets, table operations (reads for a read-only key), and forwards only what the policy lets through", () => {
     let allowed = 0;
     fc.assert(
       fc.property(requestArb, fc.boolean(), (r, auth) => {

@@ -22,7 +22,10 @@ export function exists(rel: string): boolean {
 }
 
 export function listDirs(rel: string): string[] {
-  return readdirSync(fixturePath(rel), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  return readdirSync(fixturePath(rel), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
 }
 
 export interface FixtureRequest {
@@ -98,7 +101,13 @@ export function splitUrl(url: string): { rawPath: string; rawQuery: string } {
 }
 
 /** An HTTP/1.1 request in the suite's text form: obs-folded lines are joined with '\n' (kept for the canonicaliser to fold). */
-export interface ParsedHttp { method: string; rawPath: string; rawQuery: string; headers: Array<[string, string]>; body: string }
+export interface ParsedHttp {
+  method: string;
+  rawPath: string;
+  rawQuery: string;
+  headers: Array<[string, string]>;
+  body: string;
+}
 
 export function parseHttpText(text: string): ParsedHttp {
   const split = text.indexOf('\n\n');

@@ -13,12 +13,28 @@ export function policyBase64(conditions: unknown[], expiration = '2026-12-06T11:
 }
 
 /** The SigV4 fields boto3 adds, with their conditions, around the given fields and conditions. */
-export function v4Form(fields: Array<[string, string]>, conditions: unknown[], opts: { expiration?: string; secret?: string; credential?: string } = {}): Array<[string, string]> {
+export function v4Form(
+  fields: Array<[string, string]>,
+  conditions: unknown[],
+  opts: { expiration?: string; secret?: string; credential?: string } = {},
+): Array<[string, string]> {
   const credential = opts.credential ?? CREDENTIAL;
-  const policy = policyBase64([...conditions, { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' }, { 'x-amz-credential': credential }, { 'x-amz-date': DATE }], opts.expiration);
+  const policy = policyBase64(
+    [...conditions, { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' }, { 'x-amz-credential': credential }, { 'x-amz-date': DATE }],
+    opts.expiration,
+  );
   const [, date, region] = credential.split('/');
-  const signature = createHmac('sha256', deriveSigningKey(opts.secret ?? SECRET, date!, region!, 's3')).update(policy).digest('hex');
-  return [...fields, ['x-amz-algorithm', 'AWS4-HMAC-SHA256'], ['x-amz-credential', credential], ['x-amz-date', DATE], ['policy', policy], ['x-amz-signature', signature]];
+  const signature = createHmac('sha256', deriveSigningKey(opts.secret ?? SECRET, date!, region!, 's3'))
+    .update(policy)
+    .digest('hex');
+  return [
+    ...fields,
+    ['x-amz-algorithm', 'AWS4-HMAC-SHA256'],
+    ['x-amz-credential', credential],
+    ['x-amz-date', DATE],
+    ['policy', policy],
+    ['x-amz-signature', signature],
+  ];
 }
 
 export function v2Form(fields: Array<[string, string]>, conditions: unknown[], opts: { expiration?: string } = {}): Array<[string, string]> {

@@ -13,7 +13,10 @@ const at = (offsetMs: number) => ({ regions: ['us-east-1'], now: new Date(T0 + o
 const verify = (req: SignedRequest, offsetMs = 0) => caught(() => verifyRequest(req, keys, at(offsetMs)));
 const parse = (r: NonNullable<Vector['request']>) => {
   const signed = toSignedRequest(r);
-  return parseS3Request({ method: signed.method, url: signed.rawQuery ? `${signed.rawPath}?${signed.rawQuery}` : signed.rawPath, rawHeaders: signed.rawHeaders }, { virtualHostSuffixes: [] });
+  return parseS3Request(
+    { method: signed.method, url: signed.rawQuery ? `${signed.rawPath}?${signed.rawQuery}` : signed.rawPath, rawHeaders: signed.rawHeaders },
+    { virtualHostSuffixes: [] },
+  );
 };
 
 /** A vector's request with query parameters replaced (value) or removed (null). */
@@ -36,26 +39,44 @@ describe('the six parameters', () => {
     // Without X-Amz-Algorithm the request is still a presign attempt (other X-Amz-* auth parameters are there).
     const err = verify(withParams(DOC, { [name]: null }));
     expect(err).toMatchObject({
-      code: QPE, status: 400,
-      message: 'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
+      code: QPE,
+      status: 400,
+      message:
+        'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
     });
   });
 
   it.each([
     ['SigV4a algorithm', { 'X-Amz-Algorithm': 'AWS4-ECDSA-P256-SHA256' }, 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"'],
     ['lowercase algorithm', { 'X-Amz-Algorithm': 'aws4-hmac-sha256' }, 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"'],
-    ['extended ISO date', { 'X-Amz-Date': '2013-05-24T00%3A00%3A00Z' }, 'X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"'],
+    ['extended ISO date', { 'X-Amz-Date': '2013-05-24T00%3A00%3A00Z' }, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\""],
     ['impossible date', { 'X-Amz-Date': '20131324T000000Z' }, 'ISO8601 Long Format'],
     ['Expires not a number', { 'X-Amz-Expires': 'abc' }, 'X-Amz-Expires should be a number'],
     ['Expires with a decimal point', { 'X-Amz-Expires': '1.5' }, 'X-Amz-Expires should be a number'],
     ['negative Expires', { 'X-Amz-Expires': '-1' }, 'X-Amz-Expires must be non-negative'],
     ['zero Expires', { 'X-Amz-Expires': '0' }, 'X-Amz-Expires must be at least 1 second'],
-    ['Expires over a week', { 'X-Amz-Expires': '604801' }, 'X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds'],
+    [
+      'Expires over a week',
+      { 'X-Amz-Expires': '604801' },
+      'X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds',
+    ],
     ['huge Expires', { 'X-Amz-Expires': '99999999999999999999' }, 'X-Amz-Expires must be less than a week'],
-    ['credential with 3 parts', { 'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1' }, 'Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'],
-    ['wrong service', { 'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs4%2Faws4_request' }, 'Error parsing the X-Amz-Credential parameter; incorrect service "s4". This endpoint belongs to "s3".'],
+    [
+      'credential with 3 parts',
+      { 'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1' },
+      'Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+    ],
+    [
+      'wrong service',
+      { 'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs4%2Faws4_request' },
+      'Error parsing the X-Amz-Credential parameter; incorrect service "s4". This endpoint belongs to "s3".',
+    ],
     ['wrong terminal', { 'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4' }, 'incorrect terminal "aws4"'],
-    ['scope date ≠ X-Amz-Date', { 'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE%2F20130523%2Fus-east-1%2Fs3%2Faws4_request' }, 'Invalid credential date "20130523". This date is not the same as X-Amz-Date: "20130524".'],
+    [
+      'scope date ≠ X-Amz-Date',
+      { 'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE%2F20130523%2Fus-east-1%2Fs3%2Faws4_request' },
+      'Invalid credential date "20130523". This date is not the same as X-Amz-Date: "20130524".',
+    ],
     ['empty SignedHeaders entry', { 'X-Amz-SignedHeaders': 'host%3B' }, 'X-Amz-SignedHeaders is mal-formed.'],
   ])('%s', (_name, replace, message) => {
     const err = verify(withParams(DOC, replace));
@@ -66,7 +87,10 @@ describe('the six parameters', () => {
   it('wrong region → AuthorizationQueryParametersError with Region', () => {
     const err = verify(withParams(DOC, { 'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE%2F20130524%2Feu-west-1%2Fs3%2Faws4_request' }));
     expect(err).toMatchObject({
-      code: QPE, status: 400, message: "Error parsing the X-Amz-Credential parameter; the region 'eu-west-1' is wrong; expecting 'us-east-1'", elements: { Region: 'us-east-1' },
+      code: QPE,
+      status: 400,
+      message: "Error parsing the X-Amz-Credential parameter; the region 'eu-west-1' is wrong; expecting 'us-east-1'",
+      elements: { Region: 'us-east-1' },
     });
   });
 
@@ -132,7 +156,12 @@ describe('result', () => {
 
   it('a presigned URL without X-Amz-Content-Sha256 covers no payload', () => {
     const result = verifyRequest(toSignedRequest(vector(DOC).request!), keys, at(0));
-    expect(result).toMatchObject({ presigned: true, payload: { kind: 'unsigned' }, timestamp: '20130524T000000Z', scope: '20130524/us-east-1/s3/aws4_request' });
+    expect(result).toMatchObject({
+      presigned: true,
+      payload: { kind: 'unsigned' },
+      timestamp: '20130524T000000Z',
+      scope: '20130524/us-east-1/s3/aws4_request',
+    });
     expect(parse(vector(DOC).request!).hoisted).toEqual([]);
   });
 

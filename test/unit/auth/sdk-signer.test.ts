@@ -26,11 +26,18 @@ function signer(region = 'us-east-1'): SignatureV4 {
 const strict = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** The parts of a signed smithy request we read. */
-interface SmithySigned { method: string; path: string; query?: Record<string, string | Array<string | null> | null>; headers: Record<string, string> }
+interface SmithySigned {
+  method: string;
+  path: string;
+  query?: Record<string, string | Array<string | null> | null>;
+  headers: Record<string, string>;
+}
 
 /** What Node would hand us for the signed request: header values as latin1 chars of their UTF-8 bytes. */
 function toWire(r: SmithySigned): SignedRequest {
-  const rawQuery = Object.entries(r.query ?? {}).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${strict(k)}=${strict(x ?? '')}`)).join('&');
+  const rawQuery = Object.entries(r.query ?? {})
+    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${strict(k)}=${strict(x ?? '')}`))
+    .join('&');
   const rawHeaders = Object.entries(r.headers).flatMap(([k, v]) => [k, Buffer.from(v, 'utf8').toString('latin1')]);
   return { method: r.method, rawPath: r.path, rawQuery, rawHeaders };
 }
@@ -39,12 +46,18 @@ const body = Buffer.from('Hello, S3 ✓\n', 'utf8');
 
 function putRequest(payloadHash = sha256Hex(body)): HttpRequest {
   return new HttpRequest({
-    method: 'PUT', protocol: 'http:', hostname: '127.0.0.1', port: 9000,
+    method: 'PUT',
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port: 9000,
     path: '/bkt/dir/a%20b%2Bc%C3%A9%2A.txt',
     query: { 'x-id': 'PutObject', tagging: 'k=v w' },
     headers: {
-      host: '127.0.0.1:9000', 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length),
-      'x-amz-meta-note': '  café   au  lait ', 'x-amz-content-sha256': payloadHash,
+      host: '127.0.0.1:9000',
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': String(body.length),
+      'x-amz-meta-note': '  café   au  lait ',
+      'x-amz-content-sha256': payloadHash,
     },
     body,
   });
@@ -54,9 +67,24 @@ describe('@smithy/signature-v4 requests', () => {
   it('header auth PUT with a signed payload verifies, and its body passes the hash check', async () => {
     const signed = await signer().sign(putRequest(), { signingDate: NOW });
     const result = verifyRequest(toWire(signed), keys, opts);
-    expect(result).toMatchObject({ accessKeyId: AKID, presigned: false, payload: { kind: 'sha256', hash: sha256Hex(body) }, timestamp: '20240229T123456Z', scope: '20240229/us-east-1/s3/aws4_request' });
+    expect(result).toMatchObject({
+      accessKeyId: AKID,
+      presigned: false,
+      payload: { kind: 'sha256', hash: sha256Hex(body) },
+      timestamp: '20240229T123456Z',
+      scope: '20240229/us-east-1/s3/aws4_request',
+    });
     const out: Buffer[] = [];
-    await pipeline(Readable.from([body]), createPayloadHashCheck(sha256Hex(body)), new Writable({ write(c: Buffer, _e, cb) { out.push(c); cb(); } }));
+    await pipeline(
+      Readable.from([body]),
+      createPayloadHashCheck(sha256Hex(body)),
+      new Writable({
+        write(c: Buffer, _e, cb) {
+          out.push(c);
+          cb();
+        },
+      }),
+    );
     expect(Buffer.concat(out).equals(body)).toBe(true);
   });
 
@@ -76,7 +104,7 @@ describe('@smithy/signature-v4 requests', () => {
     expect(verifyRequest(toWire(signed), keys, opts).payload.kind).toBe('sha256');
   });
 
-  it('another configured region verifies with that region\'s key; an unconfigured one does not', async () => {
+  it("another configured region verifies with that region's key; an unconfigured one does not", async () => {
     const signed = await signer('eu-west-1').sign(putRequest(), { signingDate: NOW });
     const result = verifyRequest(toWire(signed), keys, { regions: ['us-east-1', 'eu-west-1'], now: NOW });
     expect(result.signingKey.equals(deriveSigningKey(SECRET, '20240229', 'eu-west-1', 's3'))).toBe(true);
@@ -85,7 +113,10 @@ describe('@smithy/signature-v4 requests', () => {
 
   it('presigned GET (as the S3 presigner builds it) verifies until it expires', async () => {
     const req = new HttpRequest({
-      method: 'GET', protocol: 'https:', hostname: 'bkt.s3.example.com', path: '/photos/2013%20spring/x.jpg',
+      method: 'GET',
+      protocol: 'https:',
+      hostname: 'bkt.s3.example.com',
+      path: '/photos/2013%20spring/x.jpg',
       query: { 'response-content-disposition': 'attachment; filename="x y.jpg"', versionId: 'v/1+2' },
       headers: { host: 'bkt.s3.example.com', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-acl': 'private' },
     });

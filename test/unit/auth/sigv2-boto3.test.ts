@@ -6,8 +6,21 @@ import { describe, expect, it } from 'vitest';
 import { verifySigV2 } from '../../../src/auth/verify-sigv2.js';
 import { fromUrl, keyStore, rejection } from './sigv2-helpers.js';
 
-interface Capture { name: string; kind: 'header' | 'query'; method: string; url: string; headers: Array<[string, string]> }
-interface Captures { source: string; now: number; accessKeyId: string; secretAccessKey: string; virtualHostSuffix: string; requests: Capture[] }
+interface Capture {
+  name: string;
+  kind: 'header' | 'query';
+  method: string;
+  url: string;
+  headers: Array<[string, string]>;
+}
+interface Captures {
+  source: string;
+  now: number;
+  accessKeyId: string;
+  secretAccessKey: string;
+  virtualHostSuffix: string;
+  requests: Capture[];
+}
 
 const SCRIPT = fileURLToPath(new URL('../../fixtures/sigv2/boto3-capture.py', import.meta.url));
 const committed = JSON.parse(readFileSync(new URL('../../fixtures/sigv2/boto3-captures.json', import.meta.url), 'utf8')) as Captures;

@@ -6,8 +6,17 @@ import { isSigV2QueryAuthParam, sigV2Mechanism, verifySigV2 } from '../../../src
 import { DOC_AKID, DOC_SECRET, keyStore, rejection, signedRequest, visibleText } from './sigv2-helpers.js';
 
 interface BotocoreCase {
-  name: string; kind: 'header' | 'query'; method: string; path: string; query: string;
-  headers?: Record<string, string>; expires?: number; stringToSign: string; signature: string; url?: string; note: string;
+  name: string;
+  kind: 'header' | 'query';
+  method: string;
+  path: string;
+  query: string;
+  headers?: Record<string, string>;
+  expires?: number;
+  stringToSign: string;
+  signature: string;
+  url?: string;
+  note: string;
 }
 const vectors = JSON.parse(readFileSync(new URL('../../fixtures/sigv2/cases.json', import.meta.url), 'utf8')) as { cases: BotocoreCase[] };
 const keys = keyStore([DOC_AKID, DOC_SECRET], ['OTHERKEY', 'other-secret']);
@@ -47,7 +56,14 @@ describe('botocore vectors (test/fixtures/sigv2/cases.json)', () => {
 
   it('the security-token case: its string to sign is what the pure steps build, and the token is refused with InvalidToken', () => {
     const c = vectors.cases.find(tokenCase)!;
-    const sts = stringToSignV2({ method: 'GET', contentMd5: '', contentType: '', date: c.headers!.Date!, amzHeaders: [['x-amz-security-token', 'TOKEN']], resource: '/photos/puppy.jpg' });
+    const sts = stringToSignV2({
+      method: 'GET',
+      contentMd5: '',
+      contentType: '',
+      date: c.headers!.Date!,
+      amzHeaders: [['x-amz-security-token', 'TOKEN']],
+      resource: '/photos/puppy.jpg',
+    });
     expect(sts).toBe(c.stringToSign);
     expect(signV2(DOC_SECRET, sts)).toBe(c.signature);
     expect(rejection(() => verifySigV2(vectorRequest(c), keys, { now: nowFor(c) }))).toMatchObject({ code: 'InvalidToken', status: 400 });
@@ -56,9 +72,30 @@ describe('botocore vectors (test/fixtures/sigv2/cases.json)', () => {
 
 describe('AWS documentation examples (signatures recomputed and confirmed)', () => {
   it.each([
-    ['virtual-hosted GET', 'GET', '/photos/puppy.jpg', { Host: 'awsexamplebucket1.us-west-1.s3.amazonaws.com', Date: 'Tue, 27 Mar 2007 19:36:42 +0000' }, 'awsexamplebucket1', 'qgk2+6Sv9/oM7G3qLEjTH1a1l1g='],
-    ['Unicode key, escapes kept literally (lower-case hex too)', 'GET', '/dictionary/fran%C3%A7ais/pr%c3%a9f%c3%a8re', { Host: 's3.us-west-1.amazonaws.com', Date: 'Wed, 28 Mar 2007 01:49:49 +0000' }, undefined, 'DNEZGsoieTZ92F3bUfSPQcbGmlM='],
-    ['list all my buckets', 'GET', '/', { Host: 's3.us-west-1.amazonaws.com', Date: 'Wed, 28 Mar 2007 01:29:59 +0000' }, undefined, 'qGdzdERIC03wnaRNKh6OqZehG9s='],
+    [
+      'virtual-hosted GET',
+      'GET',
+      '/photos/puppy.jpg',
+      { Host: 'awsexamplebucket1.us-west-1.s3.amazonaws.com', Date: 'Tue, 27 Mar 2007 19:36:42 +0000' },
+      'awsexamplebucket1',
+      'qgk2+6Sv9/oM7G3qLEjTH1a1l1g=',
+    ],
+    [
+      'Unicode key, escapes kept literally (lower-case hex too)',
+      'GET',
+      '/dictionary/fran%C3%A7ais/pr%c3%a9f%c3%a8re',
+      { Host: 's3.us-west-1.amazonaws.com', Date: 'Wed, 28 Mar 2007 01:49:49 +0000' },
+      undefined,
+      'DNEZGsoieTZ92F3bUfSPQcbGmlM=',
+    ],
+    [
+      'list all my buckets',
+      'GET',
+      '/',
+      { Host: 's3.us-west-1.amazonaws.com', Date: 'Wed, 28 Mar 2007 01:29:59 +0000' },
+      undefined,
+      'qGdzdERIC03wnaRNKh6OqZehG9s=',
+    ],
   ])('%s', (_name, method, target, headers, hostBucket, signature) => {
     const req = signedRequest(method, target, { ...headers, Authorization: `AWS ${DOC_AKID}:${signature}` });
     const result = verifySigV2(req, keys, { now: new Date(Date.parse(headers.Date)), hostBucket });
@@ -67,14 +104,24 @@ describe('AWS documentation examples (signatures recomputed and confirmed)', () 
 
   it('CNAME-style upload: repeated x-amz-meta-* joined, sorted, lower-cased; other Content-* headers unsigned', () => {
     const headers: Array<[string, string]> = [
-      ['Host', 'static.awsexamplebucket1.net:8080'], ['Date', 'Tue, 27 Mar 2007 21:06:08 +0000'], ['x-amz-acl', 'public-read'],
-      ['content-type', 'application/x-download'], ['Content-MD5', '4gJE4saaMU4BqNR0kLY+lw=='],
-      ['X-Amz-Meta-ReviewedBy', 'joe@awsexamplebucket1.net'], ['X-Amz-Meta-ReviewedBy', 'jane@awsexamplebucket1.net'],
-      ['X-Amz-Meta-FileChecksum', '0x02661779'], ['X-Amz-Meta-ChecksumAlgorithm', 'crc32'],
-      ['Content-Disposition', 'attachment; filename=database.dat'], ['Content-Encoding', 'gzip'], ['Content-Length', '5913339'],
+      ['Host', 'static.awsexamplebucket1.net:8080'],
+      ['Date', 'Tue, 27 Mar 2007 21:06:08 +0000'],
+      ['x-amz-acl', 'public-read'],
+      ['content-type', 'application/x-download'],
+      ['Content-MD5', '4gJE4saaMU4BqNR0kLY+lw=='],
+      ['X-Amz-Meta-ReviewedBy', 'joe@awsexamplebucket1.net'],
+      ['X-Amz-Meta-ReviewedBy', 'jane@awsexamplebucket1.net'],
+      ['X-Amz-Meta-FileChecksum', '0x02661779'],
+      ['X-Amz-Meta-ChecksumAlgorithm', 'crc32'],
+      ['Content-Disposition', 'attachment; filename=database.dat'],
+      ['Content-Encoding', 'gzip'],
+      ['Content-Length', '5913339'],
       ['Authorization', `AWS ${DOC_AKID}:dKZcB+bz2EPXgSdXZp9ozGeOM4I=`],
     ];
-    const result = verifySigV2(signedRequest('PUT', '/db-backup.dat.gz', headers), keys, { now: new Date('2007-03-27T21:06:08Z'), hostBucket: 'static.awsexamplebucket1.net' });
+    const result = verifySigV2(signedRequest('PUT', '/db-backup.dat.gz', headers), keys, {
+      now: new Date('2007-03-27T21:06:08Z'),
+      hostBucket: 'static.awsexamplebucket1.net',
+    });
     expect(result.accessKeyId).toBe(DOC_AKID);
   });
 });
@@ -82,7 +129,14 @@ describe('AWS documentation examples (signatures recomputed and confirmed)', () 
 /** Signs a header-auth request with the pure steps, so the tests below can vary one thing at a time. */
 function headerSigned(method: string, target: string, headers: Record<string, string>, resource: string, date = 'Tue, 27 Mar 2007 19:36:42 GMT') {
   const amz = Object.entries(headers).filter(([n]) => n.toLowerCase().startsWith('x-amz-'));
-  const sts = stringToSignV2({ method, contentMd5: headers['Content-MD5'] ?? '', contentType: headers['Content-Type'] ?? '', date: amz.some(([n]) => n.toLowerCase() === 'x-amz-date') ? '' : date, amzHeaders: amz, resource });
+  const sts = stringToSignV2({
+    method,
+    contentMd5: headers['Content-MD5'] ?? '',
+    contentType: headers['Content-Type'] ?? '',
+    date: amz.some(([n]) => n.toLowerCase() === 'x-amz-date') ? '' : date,
+    amzHeaders: amz,
+    resource,
+  });
   return signedRequest(method, target, { Host: 'h', Date: date, ...headers, Authorization: `AWS ${DOC_AKID}:${signV2(DOC_SECRET, sts)}` });
 }
 
@@ -103,10 +157,14 @@ describe('header auth details', () => {
     expect(verifySigV2(req, keys, { now: DATE_2007 }).timestamp).toBe('20070327T193642Z');
   });
 
-  it('/bucket signed without botocore\'s trailing slash also verifies; the error names the slashed form', () => {
+  it("/bucket signed without botocore's trailing slash also verifies; the error names the slashed form", () => {
     const req = headerSigned('GET', '/photos?prefix=x', {}, '/photos');
     expect(verifySigV2(req, keys, { now: DATE_2007 }).presigned).toBe(false);
-    const tampered = signedRequest('GET', '/photos', { Host: 'h', Date: 'Tue, 27 Mar 2007 19:36:42 GMT', Authorization: `AWS ${DOC_AKID}:AAAAAAAAAAAAAAAAAAAAAAAAAAA=` });
+    const tampered = signedRequest('GET', '/photos', {
+      Host: 'h',
+      Date: 'Tue, 27 Mar 2007 19:36:42 GMT',
+      Authorization: `AWS ${DOC_AKID}:AAAAAAAAAAAAAAAAAAAAAAAAAAA=`,
+    });
     expect(rejection(() => verifySigV2(tampered, keys, { now: DATE_2007 })).elements.StringToSign).toBe('GET\n\n\nTue, 27 Mar 2007 19:36:42 GMT\n/photos/');
   });
 
@@ -120,14 +178,42 @@ describe('header auth details', () => {
     expect(verifySigV2(req, keys, { now: DATE_2007 }).accessKeyId).toBe(DOC_AKID);
   });
 
-  it('every sub-resource of AWS\'s documented list is signed', () => {
-    for (const name of ['acl', 'lifecycle', 'location', 'logging', 'notification', 'partNumber', 'policy', 'requestPayment', 'torrent', 'uploadId', 'uploads', 'versionId', 'versioning', 'versions', 'website', 'delete', 'cors', 'tagging', 'restore', 'select', 'select-type']) {
+  it("every sub-resource of AWS's documented list is signed", () => {
+    for (const name of [
+      'acl',
+      'lifecycle',
+      'location',
+      'logging',
+      'notification',
+      'partNumber',
+      'policy',
+      'requestPayment',
+      'torrent',
+      'uploadId',
+      'uploads',
+      'versionId',
+      'versioning',
+      'versions',
+      'website',
+      'delete',
+      'cors',
+      'tagging',
+      'restore',
+      'select',
+      'select-type',
+    ]) {
       expect(SIGNED_SUBRESOURCES.has(name)).toBe(true);
     }
   });
 
   it('x-amz-* values: unfolded and trimmed, inner spaces kept; repeats joined with "," (§3.2)', () => {
-    expect(canonicalAmzHeaders([['X-Amz-Meta-A', '  y  z '], ['x-amz-meta-b', 'one\r\n two'], ['x-amz-meta-a', 'w']])).toBe('x-amz-meta-a:y  z,w\nx-amz-meta-b:one two\n');
+    expect(
+      canonicalAmzHeaders([
+        ['X-Amz-Meta-A', '  y  z '],
+        ['x-amz-meta-b', 'one\r\n two'],
+        ['x-amz-meta-a', 'w'],
+      ]),
+    ).toBe('x-amz-meta-a:y  z,w\nx-amz-meta-b:one two\n');
   });
 
   it('UTF-8 bytes of a header value are signed as the text they encode', () => {
@@ -136,9 +222,21 @@ describe('header auth details', () => {
   });
 
   it('virtual-hosted resources start with the Host bucket; sub-resources are sorted by name and decoded', () => {
-    expect(canonicalResource({ rawPath: '/', rawQuery: 'versioning', hostBucket: 'b', subresources: SIGNED_SUBRESOURCES, bucketSlash: true, decodeValues: true })).toBe('/b/?versioning');
-    expect(canonicalResource({ rawPath: '/b/k', rawQuery: 'versionId=v%2F1&acl&list-type=2', subresources: SIGNED_SUBRESOURCES, bucketSlash: true, decodeValues: true })).toBe('/b/k?acl&versionId=v/1');
-    expect(canonicalResource({ rawPath: '/b/k', rawQuery: 'acl=', subresources: SIGNED_SUBRESOURCES, bucketSlash: true, decodeValues: true })).toBe('/b/k?acl=');
+    expect(
+      canonicalResource({ rawPath: '/', rawQuery: 'versioning', hostBucket: 'b', subresources: SIGNED_SUBRESOURCES, bucketSlash: true, decodeValues: true }),
+    ).toBe('/b/?versioning');
+    expect(
+      canonicalResource({
+        rawPath: '/b/k',
+        rawQuery: 'versionId=v%2F1&acl&list-type=2',
+        subresources: SIGNED_SUBRESOURCES,
+        bucketSlash: true,
+        decodeValues: true,
+      }),
+    ).toBe('/b/k?acl&versionId=v/1');
+    expect(canonicalResource({ rawPath: '/b/k', rawQuery: 'acl=', subresources: SIGNED_SUBRESOURCES, bucketSlash: true, decodeValues: true })).toBe(
+      '/b/k?acl=',
+    );
   });
 });
 
@@ -159,7 +257,7 @@ describe('refusals', () => {
     ['added x-amz-* header', 'SignatureDoesNotMatch', 403, () => withHeader('x-amz-meta-new', '1')],
     ['tampered Content-Type', 'SignatureDoesNotMatch', 403, () => withHeader('Content-Type', 'text/html')],
     ['unknown access key', 'InvalidAccessKeyId', 403, () => withHeader('Authorization', 'AWS NOPE:AAAAAAAAAAAAAAAAAAAAAAAAAAA=')],
-    ['other client\'s key', 'SignatureDoesNotMatch', 403, () => withHeader('Authorization', `AWS OTHERKEY:${good().rawHeaders.at(-1)!.split(':')[1]}`)],
+    ["other client's key", 'SignatureDoesNotMatch', 403, () => withHeader('Authorization', `AWS OTHERKEY:${good().rawHeaders.at(-1)!.split(':')[1]}`)],
     ['no colon', 'InvalidArgument', 400, () => withHeader('Authorization', `AWS ${DOC_AKID}`)],
     ['empty signature', 'InvalidArgument', 400, () => withHeader('Authorization', `AWS ${DOC_AKID}:`)],
     ['no Date', 'AccessDenied', 403, () => ({ ...good(), rawHeaders: good().rawHeaders.filter((_v, i, a) => a[i - (i % 2)] !== 'Date') })],
@@ -221,9 +319,15 @@ describe('query auth', () => {
   });
 
   it('content-type and x-amz-* query parameters stand in for headers and are hoisted; a header wins', () => {
-    const target = presign('PUT', '/b/k', 'content-type=text%2Fplain&x-amz-acl=public-read', '/b/k', { contentType: 'text/plain', amz: [['x-amz-acl', 'public-read']] });
+    const target = presign('PUT', '/b/k', 'content-type=text%2Fplain&x-amz-acl=public-read', '/b/k', {
+      contentType: 'text/plain',
+      amz: [['x-amz-acl', 'public-read']],
+    });
     const result = verifySigV2(signedRequest('PUT', target, {}), keys, at(EXPIRES));
-    expect(result.hoistedHeaders).toEqual([['content-type', 'text/plain'], ['x-amz-acl', 'public-read']]);
+    expect(result.hoistedHeaders).toEqual([
+      ['content-type', 'text/plain'],
+      ['x-amz-acl', 'public-read'],
+    ]);
     const sameHeader = verifySigV2(signedRequest('PUT', target, { 'Content-Type': 'text/plain' }), keys, at(EXPIRES));
     expect(sameHeader.hoistedHeaders).toEqual([['x-amz-acl', 'public-read']]);
     const otherHeader = rejection(() => verifySigV2(signedRequest('PUT', target, { 'Content-Type': 'text/html' }), keys, at(EXPIRES)));
@@ -240,8 +344,16 @@ describe('query auth', () => {
   });
 
   it.each([
-    ['no Signature', `/b/k?AWSAccessKeyId=${DOC_AKID}&Expires=${EXPIRES}`, 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters'],
-    ['no Expires', `/b/k?AWSAccessKeyId=${DOC_AKID}&Signature=abc`, 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters'],
+    [
+      'no Signature',
+      `/b/k?AWSAccessKeyId=${DOC_AKID}&Expires=${EXPIRES}`,
+      'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters',
+    ],
+    [
+      'no Expires',
+      `/b/k?AWSAccessKeyId=${DOC_AKID}&Signature=abc`,
+      'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters',
+    ],
     ['no AWSAccessKeyId', `/b/k?Signature=abc&Expires=${EXPIRES}`, 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters'],
     ['Expires not a number', `/b/k?AWSAccessKeyId=${DOC_AKID}&Signature=abc&Expires=soon`, 'Invalid date (should be seconds since epoch): soon'],
   ])('%s → 403 AccessDenied', (_name, target, message) => {

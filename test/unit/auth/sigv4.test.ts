@@ -1,8 +1,6 @@
 // The pure SigV4 steps: encoding tables, canonicalisation edge cases and the AWS SigV4 test suite (service "service").
 import { describe, expect, it } from 'vitest';
-import {
-  canonicalHeaders, canonicalQuery, canonicalRequest, canonicalUri, deriveSigningKey, stringToSign,
-} from '../../../src/auth/sigv4.js';
+import { canonicalHeaders, canonicalQuery, canonicalRequest, canonicalUri, deriveSigningKey, stringToSign } from '../../../src/auth/sigv4.js';
 import { hmacSha256Hex as hmacHex, sha256Hex } from '../../../src/s3/hash.js';
 import { uriEncode } from '../../../src/s3/uri.js';
 import { caught, listDirs, parseHttpText, queryParam, readJson, readText } from './fixtures.js';
@@ -83,14 +81,24 @@ describe('canonicalQuery (sigv4.md §3.3)', () => {
 describe('canonicalHeaders (sigv4.md §3.4)', () => {
   it.each([
     ['trim and fold inner runs', ['X-Amz-Meta-Note', '  multiple   spaces   here  '], ['x-amz-meta-note'], 'x-amz-meta-note:multiple spaces here\n'],
-    ['repeats joined with "," in wire order', ['My-Header1', 'value4', 'my-header1', 'value1', 'MY-HEADER1', 'value3'], ['my-header1'], 'my-header1:value4,value1,value3\n'],
+    [
+      'repeats joined with "," in wire order',
+      ['My-Header1', 'value4', 'my-header1', 'value1', 'MY-HEADER1', 'value3'],
+      ['my-header1'],
+      'my-header1:value4,value1,value3\n',
+    ],
     ['quoted strings folded too', ['My-Header2', '"a   b   c"'], ['my-header2'], 'my-header2:"a b c"\n'],
     ['tabs are whitespace', ['A', '\tx\t\ty\t'], ['a'], 'a:x y\n'],
     ['absent signed header → name:', ['Host', 'h'], ['host', 'range'], 'host:h\nrange:\n'],
     ['unsigned headers ignored', ['Host', 'h', 'User-Agent', 'x'], ['host'], 'host:h\n'],
     ['host with port verbatim', ['Host', '127.0.0.1:9443'], ['host'], 'host:127.0.0.1:9443\n'],
     ['empty value', ['x-amz-meta-e', ''], ['x-amz-meta-e'], 'x-amz-meta-e:\n'],
-    ['UTF-8 bytes delivered as latin1 by Node are decoded back', ['x-amz-meta-n', Buffer.from('café 日', 'utf8').toString('latin1')], ['x-amz-meta-n'], 'x-amz-meta-n:café 日\n'],
+    [
+      'UTF-8 bytes delivered as latin1 by Node are decoded back',
+      ['x-amz-meta-n', Buffer.from('café 日', 'utf8').toString('latin1')],
+      ['x-amz-meta-n'],
+      'x-amz-meta-n:café 日\n',
+    ],
     ['latin1 that is not UTF-8 stays', ['x-amz-meta-n', 'caf\u00e9'], ['x-amz-meta-n'], 'x-amz-meta-n:caf\u00e9\n'],
   ])('%s', (_name, raw, signed, expected) => {
     expect(canonicalHeaders(raw, signed)).toBe(expected);
@@ -111,9 +119,13 @@ describe('signing key and signature (sigv4.md §5)', () => {
 
   it('builds the documented canonical request, string to sign and signature (get-object-range)', () => {
     const cr = canonicalRequest({
-      method: 'GET', rawPath: '/test.txt', rawQuery: '', presigned: false,
+      method: 'GET',
+      rawPath: '/test.txt',
+      rawQuery: '',
+      presigned: false,
       rawHeaders: ['Host', 'examplebucket.s3.amazonaws.com', 'Range', 'bytes=0-9', 'x-amz-content-sha256', sha256Hex(''), 'x-amz-date', '20130524T000000Z'],
-      signedHeaders: ['host', 'range', 'x-amz-content-sha256', 'x-amz-date'], payloadHash: sha256Hex(Buffer.alloc(0)),
+      signedHeaders: ['host', 'range', 'x-amz-content-sha256', 'x-amz-date'],
+      payloadHash: sha256Hex(Buffer.alloc(0)),
     });
     expect(cr).toBe(readText('aws-s3-docs/get-object-range/canonical-request.txt'));
     const sts = stringToSign('20130524T000000Z', '20130524/us-east-1/s3/aws4_request', cr);
@@ -127,8 +139,12 @@ describe('signing key and signature (sigv4.md §5)', () => {
 const SUITE = 'aws-sigv4-test-suite/v4';
 /** RFC 3986 path normalisation is what these six expect; S3 keys keep `.`, `..` and `//` (sigv4.md §3.2 item 2). Their *-unnormalized twins run instead. */
 const NORMALIZED_ONLY = new Set([
-  'get-relative-normalized', 'get-relative-relative-normalized', 'get-slash-dot-slash-normalized',
-  'get-slash-normalized', 'get-slash-pointless-dot-normalized', 'get-slashes-normalized',
+  'get-relative-normalized',
+  'get-relative-relative-normalized',
+  'get-slash-dot-slash-normalized',
+  'get-slash-normalized',
+  'get-slash-pointless-dot-normalized',
+  'get-slashes-normalized',
 ]);
 const suiteCases = listDirs(SUITE);
 const applicable = suiteCases.filter((c) => !NORMALIZED_ONLY.has(c));
@@ -163,8 +179,13 @@ function suiteSign(name: string, form: 'header' | 'query') {
     rawHeaders = req.headers.flat();
   }
   const cr = canonicalRequest({
-    method: req.method, rawPath: req.rawPath, rawQuery: req.rawQuery, rawHeaders, signedHeaders,
-    payloadHash: sha256Hex(req.body), presigned: form === 'query',
+    method: req.method,
+    rawPath: req.rawPath,
+    rawQuery: req.rawQuery,
+    rawHeaders,
+    signedHeaders,
+    payloadHash: sha256Hex(req.body),
+    presigned: form === 'query',
   });
   const sts = stringToSign(timestamp, scope, cr);
   const signature = hmacHex(deriveSigningKey(ctx.credentials.secret_access_key, timestamp.slice(0, 8), ctx.region, ctx.service), sts);
@@ -188,7 +209,10 @@ describe('AWS SigV4 test suite, canonicalisation and signing core', () => {
 
     it.skip.each([...NORMALIZED_ONLY])('%s (skipped: expects RFC 3986 path normalisation, which S3 does not do; its -unnormalized twin runs)', () => {});
     if (form === 'query') {
-      it.skip.each([...QUERY_FORM_SIGNER_ONLY])('%s (skipped: the signer leaves the token out of the canonical query, which no verifier can reproduce)', () => {});
+      it.skip.each([...QUERY_FORM_SIGNER_ONLY])(
+        '%s (skipped: the signer leaves the token out of the canonical query, which no verifier can reproduce)',
+        () => {},
+      );
     }
   });
 

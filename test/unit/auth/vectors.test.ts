@@ -8,7 +8,19 @@ import { canonicalRequest, deriveSigningKey, stringToSign } from '../../../src/a
 import { hmacSha256Hex as hmacHex } from '../../../src/s3/hash.js';
 import { verifyRequest, type AuthResult } from '../../../src/auth/verify.js';
 import {
-  bodyOf, caught, client, exists, header, listDirs, queryParam, readJson, readText, splitUrl, toSignedRequest, type FixtureRequest, type Vector,
+  bodyOf,
+  caught,
+  client,
+  exists,
+  header,
+  listDirs,
+  queryParam,
+  readJson,
+  readText,
+  splitUrl,
+  toSignedRequest,
+  type FixtureRequest,
+  type Vector,
 } from './fixtures.js';
 
 const vectors = readJson<Vector[]>('vectors.json');
@@ -16,7 +28,14 @@ const vectors = readJson<Vector[]>('vectors.json');
 const REQUEST_KINDS = new Set(['header', 'presigned', 'aws-chunked-signed', 'aws-chunked-signed-trailer']);
 const requestVectors = vectors.filter((v) => REQUEST_KINDS.has(v.kind));
 
-interface SigningInputs { signedHeaders: string[]; payloadHash: string; timestamp: string; scope: string; date: string; presigned: boolean }
+interface SigningInputs {
+  signedHeaders: string[];
+  payloadHash: string;
+  timestamp: string;
+  scope: string;
+  date: string;
+  presigned: boolean;
+}
 
 /** Reads the signing inputs the way a client states them (test-side parsing, independent of src/auth/verify-parse.ts). */
 function inputsOf(r: FixtureRequest): SigningInputs {
@@ -25,7 +44,10 @@ function inputsOf(r: FixtureRequest): SigningInputs {
     const credential = queryParam(r.rawQuery, 'X-Amz-Credential')!;
     const timestamp = queryParam(r.rawQuery, 'X-Amz-Date')!;
     return {
-      presigned, timestamp, date: timestamp.slice(0, 8), scope: credential.split('/').slice(1).join('/'),
+      presigned,
+      timestamp,
+      date: timestamp.slice(0, 8),
+      scope: credential.split('/').slice(1).join('/'),
       signedHeaders: queryParam(r.rawQuery, 'X-Amz-SignedHeaders')!.split(';'),
       payloadHash: queryParam(r.rawQuery, 'X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD',
     };
@@ -34,7 +56,10 @@ function inputsOf(r: FixtureRequest): SigningInputs {
   const credential = /Credential=([^,]+)/.exec(auth)![1]!;
   const timestamp = header(r, 'x-amz-date')!;
   return {
-    presigned, timestamp, date: timestamp.slice(0, 8), scope: credential.split('/').slice(1).join('/'),
+    presigned,
+    timestamp,
+    date: timestamp.slice(0, 8),
+    scope: credential.split('/').slice(1).join('/'),
     signedHeaders: /SignedHeaders=([^,]+)/.exec(auth)![1]!.split(';'),
     payloadHash: header(r, 'x-amz-content-sha256')!,
   };
@@ -46,9 +71,16 @@ function carriesSessionToken(r: FixtureRequest): boolean {
 
 async function drain(body: Buffer, hash: string): Promise<Buffer> {
   const parts: Buffer[] = [];
-  await pipeline(Readable.from([body]), createPayloadHashCheck(hash), new Writable({
-    write(chunk: Buffer, _enc, cb) { parts.push(chunk); cb(); },
-  }));
+  await pipeline(
+    Readable.from([body]),
+    createPayloadHashCheck(hash),
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        parts.push(chunk);
+        cb();
+      },
+    }),
+  );
   return Buffer.concat(parts);
 }
 
@@ -62,8 +94,13 @@ describe('vectors.json: signing core', () => {
     const r = v.request!;
     const inputs = inputsOf(r);
     const cr = canonicalRequest({
-      method: r.method, rawPath: r.rawPath, rawQuery: r.rawQuery, rawHeaders: r.headers.flat(),
-      signedHeaders: inputs.signedHeaders, payloadHash: inputs.payloadHash, presigned: inputs.presigned,
+      method: r.method,
+      rawPath: r.rawPath,
+      rawQuery: r.rawQuery,
+      rawHeaders: r.headers.flat(),
+      signedHeaders: inputs.signedHeaders,
+      payloadHash: inputs.payloadHash,
+      presigned: inputs.presigned,
     });
     expect(cr).toBe(v.canonicalRequest);
     const sts = stringToSign(inputs.timestamp, inputs.scope, cr);
@@ -93,7 +130,11 @@ describe('vectors.json: verifyRequest', () => {
     const result: AuthResult = verifyRequest(toSignedRequest(r), keys, opts);
     const inputs = inputsOf(r);
     expect(result).toMatchObject({
-      accessKeyId: v.credentials.accessKeyId, presigned: inputs.presigned, timestamp: inputs.timestamp, scope: inputs.scope, signature: v.signature,
+      accessKeyId: v.credentials.accessKeyId,
+      presigned: inputs.presigned,
+      timestamp: inputs.timestamp,
+      scope: inputs.scope,
+      signature: v.signature,
     });
     expect(result.client.accessKeyId).toBe(v.credentials.accessKeyId);
     expect(result.signingKey.toString('hex')).toBe(deriveSigningKey(v.credentials.secretAccessKey, inputs.date, v.region, 's3').toString('hex'));
@@ -117,8 +158,10 @@ describe('vectors.json: verifyRequest', () => {
     const auth = r.headers.find(([n]) => n === 'Authorization')!;
     auth[1] = auth[1].replace(/.$/, (c) => (c === '0' ? '1' : '0'));
     const keys = new KeyStore([client(v.credentials.accessKeyId, v.credentials.secretAccessKey)]);
-    expect(caught(() => verifyRequest(toSignedRequest(r), keys, { regions: ['us-east-1'], now: new Date(v.now) })))
-      .toMatchObject({ code: 'SignatureDoesNotMatch', status: 403 });
+    expect(caught(() => verifyRequest(toSignedRequest(r), keys, { regions: ['us-east-1'], now: new Date(v.now) }))).toMatchObject({
+      code: 'SignatureDoesNotMatch',
+      status: 403,
+    });
   });
 });
 
@@ -143,8 +186,13 @@ describe('sdk-captures folders', () => {
     }
     const inputs = inputsOf(r);
     const cr = canonicalRequest({
-      method: r.method, rawPath: r.rawPath, rawQuery: r.rawQuery, rawHeaders: r.headers.flat(),
-      signedHeaders: inputs.signedHeaders, payloadHash: inputs.payloadHash, presigned: inputs.presigned,
+      method: r.method,
+      rawPath: r.rawPath,
+      rawQuery: r.rawQuery,
+      rawHeaders: r.headers.flat(),
+      signedHeaders: inputs.signedHeaders,
+      payloadHash: inputs.payloadHash,
+      presigned: inputs.presigned,
     });
     expect(cr).toBe(readText(`sdk-captures/${name}/canonical-request.txt`));
 

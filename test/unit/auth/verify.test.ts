@@ -18,9 +18,13 @@ const CRED = `${AKID}/20130524/us-east-1/s3/aws4_request`;
 const SIGNED = 'host;range;x-amz-content-sha256;x-amz-date';
 
 /** aws-s3-docs/get-object-range (valid at T0), with optional Authorization value and extra headers. */
-function headerReq(auth = `AWS4-HMAC-SHA256 Credential=${CRED},SignedHeaders=${SIGNED},Signature=${SIG}`, extra: string[] = [], drop: string[] = []): SignedRequest {
-  const rawHeaders = (vector('aws-s3-docs/get-object-range').request!.headers)
-    .filter(([n]) => !drop.includes(n.toLowerCase()))
+function headerReq(
+  auth = `AWS4-HMAC-SHA256 Credential=${CRED},SignedHeaders=${SIGNED},Signature=${SIG}`,
+  extra: string[] = [],
+  drop: string[] = [],
+): SignedRequest {
+  const rawHeaders = vector('aws-s3-docs/get-object-range')
+    .request!.headers.filter(([n]) => !drop.includes(n.toLowerCase()))
     .map(([n, v]) => (n === 'Authorization' ? [n, auth] : [n, v]))
     .flat();
   return { method: 'GET', rawPath: '/test.txt', rawQuery: '', rawHeaders: [...rawHeaders, ...extra] };
@@ -55,23 +59,71 @@ describe('valid baselines', () => {
 describe('Authorization header variants (sigv4.md §1, §2)', () => {
   const malformed = 'AuthorizationHeaderMalformed';
   it.each([
-    ['SigV2', `AWS ${AKID}:frJIUN8DYpKDtOLCwo//yllqDzg=`, 400, 'InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.'],
-    ['SigV4a', `AWS4-ECDSA-P256-SHA256 Credential=${AKID}/20130524/s3/aws4_request, SignedHeaders=host;x-amz-date;x-amz-region-set, Signature=3045022100`, 501, 'NotImplemented', 'SigV4a'],
+    [
+      'SigV2',
+      `AWS ${AKID}:frJIUN8DYpKDtOLCwo//yllqDzg=`,
+      400,
+      'InvalidRequest',
+      'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
+    ],
+    [
+      'SigV4a',
+      `AWS4-ECDSA-P256-SHA256 Credential=${AKID}/20130524/s3/aws4_request, SignedHeaders=host;x-amz-date;x-amz-region-set, Signature=3045022100`,
+      501,
+      'NotImplemented',
+      'SigV4a',
+    ],
     ['unknown scheme', 'Bearer abc', 400, 'InvalidArgument', 'Unsupported Authorization Type'],
     ['algorithm only', 'AWS4-HMAC-SHA256', 400, malformed, 'requires three components'],
     ['algorithm and a space', 'AWS4-HMAC-SHA256 ', 400, malformed, 'requires three components'],
     ['no Signature', `AWS4-HMAC-SHA256 Credential=${CRED}, SignedHeaders=${SIGNED}`, 400, malformed, 'requires three components'],
     ['empty Signature', `AWS4-HMAC-SHA256 Credential=${CRED}, SignedHeaders=${SIGNED}, Signature=`, 400, malformed, 'requires three components'],
     ['no SignedHeaders', `AWS4-HMAC-SHA256 Credential=${CRED}, Signature=${SIG}`, 400, malformed, 'requires three components'],
-    ['duplicate Credential', `AWS4-HMAC-SHA256 Credential=${CRED}, Credential=${CRED}, SignedHeaders=${SIGNED}, Signature=${SIG}`, 400, malformed, 'exactly once'],
+    [
+      'duplicate Credential',
+      `AWS4-HMAC-SHA256 Credential=${CRED}, Credential=${CRED}, SignedHeaders=${SIGNED}, Signature=${SIG}`,
+      400,
+      malformed,
+      'exactly once',
+    ],
     ['unknown component', `AWS4-HMAC-SHA256 Credential=${CRED}, SignedHeaders=${SIGNED}, Signature=${SIG}, Foo=bar`, 400, malformed, 'exactly once'],
     ['component without =', `AWS4-HMAC-SHA256 Credential=${CRED}, SignedHeaders=${SIGNED}, ${SIG}`, 400, malformed, 'exactly once'],
     ['lowercase component name', `AWS4-HMAC-SHA256 credential=${CRED}, SignedHeaders=${SIGNED}, Signature=${SIG}`, 400, malformed, 'exactly once'],
-    ['credential with 4 parts', `AWS4-HMAC-SHA256 Credential=${AKID}/20130524/us-east-1/aws4_request, SignedHeaders=${SIGNED}, Signature=${SIG}`, 400, malformed, 'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'],
-    ['credential date not yyyymmdd', `AWS4-HMAC-SHA256 Credential=${AKID}/May24/us-east-1/s3/aws4_request, SignedHeaders=${SIGNED}, Signature=${SIG}`, 400, malformed, 'Credential is mal-formed'],
-    ['slash in the key id', `AWS4-HMAC-SHA256 Credential=AK/ID/20130524/us-east-1/s3/aws4_request, SignedHeaders=${SIGNED}, Signature=${SIG}`, 400, malformed, 'Credential is mal-formed'],
-    ['wrong service', `AWS4-HMAC-SHA256 Credential=${AKID}/20130524/us-east-1/s4/aws4_request, SignedHeaders=${SIGNED}, Signature=${SIG}`, 400, malformed, 'The authorization header is malformed; incorrect service "s4". This endpoint belongs to "s3".'],
-    ['wrong terminal', `AWS4-HMAC-SHA256 Credential=${AKID}/20130524/us-east-1/s3/aws4_reques, SignedHeaders=${SIGNED}, Signature=${SIG}`, 400, malformed, 'incorrect terminal "aws4_reques". This endpoint uses "aws4_request".'],
+    [
+      'credential with 4 parts',
+      `AWS4-HMAC-SHA256 Credential=${AKID}/20130524/us-east-1/aws4_request, SignedHeaders=${SIGNED}, Signature=${SIG}`,
+      400,
+      malformed,
+      'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+    ],
+    [
+      'credential date not yyyymmdd',
+      `AWS4-HMAC-SHA256 Credential=${AKID}/May24/us-east-1/s3/aws4_request, SignedHeaders=${SIGNED}, Signature=${SIG}`,
+      400,
+      malformed,
+      'Credential is mal-formed',
+    ],
+    [
+      'slash in the key id',
+      `AWS4-HMAC-SHA256 Credential=AK/ID/20130524/us-east-1/s3/aws4_request, SignedHeaders=${SIGNED}, Signature=${SIG}`,
+      400,
+      malformed,
+      'Credential is mal-formed',
+    ],
+    [
+      'wrong service',
+      `AWS4-HMAC-SHA256 Credential=${AKID}/20130524/us-east-1/s4/aws4_request, SignedHeaders=${SIGNED}, Signature=${SIG}`,
+      400,
+      malformed,
+      'The authorization header is malformed; incorrect service "s4". This endpoint belongs to "s3".',
+    ],
+    [
+      'wrong terminal',
+      `AWS4-HMAC-SHA256 Credential=${AKID}/20130524/us-east-1/s3/aws4_reques, SignedHeaders=${SIGNED}, Signature=${SIG}`,
+      400,
+      malformed,
+      'incorrect terminal "aws4_reques". This endpoint uses "aws4_request".',
+    ],
     ['empty SignedHeaders entry', `AWS4-HMAC-SHA256 Credential=${CRED}, SignedHeaders=host;;range, Signature=${SIG}`, 400, malformed, 'SignedHeaders'],
   ])('%s', (_name, auth, status, code, message) => {
     const err = verify(headerReq(auth));
@@ -119,7 +171,11 @@ describe('timestamp and clock skew (sigv4.md §4, §8)', () => {
     ['+15:00.001', minutes(15) + 1, '2013-05-24T00:15:00Z'],
   ])('server clock %s: RequestTimeTooSkewed', (_name, offset, serverTime) => {
     const err = verify(headerReq(), opts(offset));
-    expect(err).toMatchObject({ code: 'RequestTimeTooSkewed', status: 403, message: 'The difference between the request time and the current time is too large.' });
+    expect(err).toMatchObject({
+      code: 'RequestTimeTooSkewed',
+      status: 403,
+      message: 'The difference between the request time and the current time is too large.',
+    });
     expect(err!.elements).toEqual({ RequestTime: '20130524T000000Z', ServerTime: serverTime, MaxAllowedSkewMilliseconds: 900000 });
   });
 
@@ -136,9 +192,22 @@ describe('timestamp and clock skew (sigv4.md §4, §8)', () => {
   /** Signed here with the primitives: no SDK signs with Date alone any more. */
   function dateOnlyRequest(signed: string[], date = 'Fri, 24 May 2013 00:00:00 GMT'): SignedRequest {
     const rawHeaders = ['Host', 'examplebucket.s3.amazonaws.com', 'Date', date, 'x-amz-content-sha256', sha256Hex('')];
-    const cr = canonicalRequest({ method: 'GET', rawPath: '/test.txt', rawQuery: '', rawHeaders, signedHeaders: signed, payloadHash: sha256Hex(''), presigned: false });
+    const cr = canonicalRequest({
+      method: 'GET',
+      rawPath: '/test.txt',
+      rawQuery: '',
+      rawHeaders,
+      signedHeaders: signed,
+      payloadHash: sha256Hex(''),
+      presigned: false,
+    });
     const sig = hmacHex(deriveSigningKey(SECRET, '20130524', 'us-east-1', 's3'), stringToSign('20130524T000000Z', '20130524/us-east-1/s3/aws4_request', cr));
-    return { method: 'GET', rawPath: '/test.txt', rawQuery: '', rawHeaders: [...rawHeaders, 'Authorization', `AWS4-HMAC-SHA256 Credential=${CRED}, SignedHeaders=${signed.join(';')}, Signature=${sig}`] };
+    return {
+      method: 'GET',
+      rawPath: '/test.txt',
+      rawQuery: '',
+      rawHeaders: [...rawHeaders, 'Authorization', `AWS4-HMAC-SHA256 Credential=${CRED}, SignedHeaders=${signed.join(';')}, Signature=${sig}`],
+    };
   }
 
   it('Date alone supplies the timestamp, in ISO basic form', () => {
@@ -162,8 +231,16 @@ describe('timestamp and clock skew (sigv4.md §4, §8)', () => {
 
 describe('scope, key and token (sigv4.md §4–§6)', () => {
   it('wrong region names the first configured one', () => {
-    const err = verify(headerReq(`AWS4-HMAC-SHA256 Credential=${AKID}/20130524/eu-west-1/s3/aws4_request,SignedHeaders=${SIGNED},Signature=${SIG}`), opts(0, ['us-east-1', 'auto']));
-    expect(err).toMatchObject({ code: 'AuthorizationHeaderMalformed', status: 400, message: "The authorization header is malformed; the region 'eu-west-1' is wrong; expecting 'us-east-1'", elements: { Region: 'us-east-1' } });
+    const err = verify(
+      headerReq(`AWS4-HMAC-SHA256 Credential=${AKID}/20130524/eu-west-1/s3/aws4_request,SignedHeaders=${SIGNED},Signature=${SIG}`),
+      opts(0, ['us-east-1', 'auto']),
+    );
+    expect(err).toMatchObject({
+      code: 'AuthorizationHeaderMalformed',
+      status: 400,
+      message: "The authorization header is malformed; the region 'eu-west-1' is wrong; expecting 'us-east-1'",
+      elements: { Region: 'us-east-1' },
+    });
   });
 
   it('any configured region is accepted, and its own key is used', () => {
@@ -180,10 +257,14 @@ describe('scope, key and token (sigv4.md §4–§6)', () => {
   it('a session token for a configured key → InvalidToken; for an unknown key the key error comes first', () => {
     const signed = 'host;range;x-amz-content-sha256;x-amz-date;x-amz-security-token';
     const token = ['X-Amz-Security-Token', 'FQoGZXIvYXdzEXAMPLE'];
-    expect(verify(headerReq(`AWS4-HMAC-SHA256 Credential=${CRED},SignedHeaders=${signed},Signature=${SIG}`, token)))
-      .toMatchObject({ code: 'InvalidToken', status: 400, message: 'The provided token is malformed or otherwise invalid.' });
-    expect(verify(headerReq(`AWS4-HMAC-SHA256 Credential=AKIDUNKNOWN/20130524/us-east-1/s3/aws4_request,SignedHeaders=${signed},Signature=${SIG}`, token)))
-      .toMatchObject({ code: 'InvalidAccessKeyId' });
+    expect(verify(headerReq(`AWS4-HMAC-SHA256 Credential=${CRED},SignedHeaders=${signed},Signature=${SIG}`, token))).toMatchObject({
+      code: 'InvalidToken',
+      status: 400,
+      message: 'The provided token is malformed or otherwise invalid.',
+    });
+    expect(
+      verify(headerReq(`AWS4-HMAC-SHA256 Credential=AKIDUNKNOWN/20130524/us-east-1/s3/aws4_request,SignedHeaders=${signed},Signature=${SIG}`, token)),
+    ).toMatchObject({ code: 'InvalidAccessKeyId' });
     expect(verify(presignedReq({ 'X-Amz-Security-Token': 'FQoGZXIvYXdzEXAMPLE' }))).toMatchObject({ code: 'InvalidToken' });
   });
 });
@@ -191,12 +272,19 @@ describe('scope, key and token (sigv4.md §4–§6)', () => {
 describe('signed headers (sigv4.md §3.4)', () => {
   it('lists every unsigned x-amz-* header, lowercase, once, in wire order', () => {
     const err = verify(headerReq(undefined, ['x-amz-meta-a', '1', 'X-Amz-Acl', 'private', 'X-AMZ-META-A', '2']));
-    expect(err).toMatchObject({ code: 'AccessDenied', status: 403, message: 'There were headers present in the request which were not signed', elements: { HeadersNotSigned: 'x-amz-meta-a,x-amz-acl' } });
+    expect(err).toMatchObject({
+      code: 'AccessDenied',
+      status: 403,
+      message: 'There were headers present in the request which were not signed',
+      elements: { HeadersNotSigned: 'x-amz-meta-a,x-amz-acl' },
+    });
   });
 
   it('host must be signed', () => {
-    expect(verify(headerReq(`AWS4-HMAC-SHA256 Credential=${CRED},SignedHeaders=range;x-amz-content-sha256;x-amz-date,Signature=${SIG}`)))
-      .toMatchObject({ code: 'AccessDenied', elements: { HeadersNotSigned: 'host' } });
+    expect(verify(headerReq(`AWS4-HMAC-SHA256 Credential=${CRED},SignedHeaders=range;x-amz-content-sha256;x-amz-date,Signature=${SIG}`))).toMatchObject({
+      code: 'AccessDenied',
+      elements: { HeadersNotSigned: 'host' },
+    });
   });
 
   it('presigned requests must sign their x-amz-* headers too', () => {
@@ -247,7 +335,11 @@ describe('mechanisms (sigv4.md §1)', () => {
 
   it('SigV2 query auth → InvalidRequest', () => {
     const err = verify({ method: 'GET', rawPath: '/k', rawQuery: 'AWSAccessKeyId=AK&Expires=1&Signature=abc', rawHeaders: ['Host', 'h'] });
-    expect(err).toMatchObject({ code: 'InvalidRequest', status: 400, message: 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.' });
+    expect(err).toMatchObject({
+      code: 'InvalidRequest',
+      status: 400,
+      message: 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
+    });
   });
 
   it('a broken escape in the path → InvalidURI', () => {

@@ -18,8 +18,20 @@ function digest(alg: DigestAlgorithm, data: Buffer): string {
 
 const feeds = [
   { feed: 'whole', pieces: [BODY] },
-  { feed: '1000-byte pieces', pieces: splitAt(BODY, Array.from({ length: 20 }, (_, i) => i * 1000)) },
-  { feed: '1-byte pieces', pieces: splitAt(BODY, Array.from({ length: BODY.length }, (_, i) => i)) },
+  {
+    feed: '1000-byte pieces',
+    pieces: splitAt(
+      BODY,
+      Array.from({ length: 20 }, (_, i) => i * 1000),
+    ),
+  },
+  {
+    feed: '1-byte pieces',
+    pieces: splitAt(
+      BODY,
+      Array.from({ length: BODY.length }, (_, i) => i),
+    ),
+  },
 ];
 
 describe('createChecksumCheck', () => {
@@ -29,15 +41,19 @@ describe('createChecksumCheck', () => {
     expect(output.equals(BODY)).toBe(true);
   });
 
-  it.each(ALL.flatMap((alg) => feeds.map((f) => ({ alg, ...f }))))('$alg mismatch, fed $feed: BadDigest and the last bytes held back', async ({ alg, pieces }) => {
-    const wrong = digest(alg, Buffer.from('something else'));
-    const { output, error } = await runStage(createChecksumCheck([{ alg, base64: wrong }]), pieces);
-    expect(error).toMatchObject({
-      code: 'BadDigest',
-      message: alg === 'MD5' ? 'The Content-MD5 you specified did not match what we received.' : `The ${alg} you specified did not match the calculated checksum.`,
-    });
-    expect(output.length).toBe(BODY.length - pieces[pieces.length - 1]!.length);
-  });
+  it.each(ALL.flatMap((alg) => feeds.map((f) => ({ alg, ...f }))))(
+    '$alg mismatch, fed $feed: BadDigest and the last bytes held back',
+    async ({ alg, pieces }) => {
+      const wrong = digest(alg, Buffer.from('something else'));
+      const { output, error } = await runStage(createChecksumCheck([{ alg, base64: wrong }]), pieces);
+      expect(error).toMatchObject({
+        code: 'BadDigest',
+        message:
+          alg === 'MD5' ? 'The Content-MD5 you specified did not match what we received.' : `The ${alg} you specified did not match the calculated checksum.`,
+      });
+      expect(output.length).toBe(BODY.length - pieces[pieces.length - 1]!.length);
+    },
+  );
 
   it('checks every expected digest: a good CRC32 does not excuse a bad Content-MD5', async () => {
     const check = createChecksumCheck([

@@ -63,22 +63,47 @@ const unsignedOpts = { mode: UNSIGNED, decodedLength: 11, trailer: 'x-amz-checks
 
 const badCases: BadCase[] = [
   { name: 'wrong signature on the middle chunk', opts: signedOpts, body: badSignature(signedBody(), 1), code: 'SignatureDoesNotMatch', maxOutput: 8192 },
-  { name: 'wrong signature on the first chunk (bad seed chain)', opts: signedOpts, body: badSignature(signedBody(), 0), code: 'SignatureDoesNotMatch', maxOutput: 0 },
-  { name: 'wrong signature on the final 0-size chunk', opts: signedOpts, body: badSignature(signedBody(), 3), code: 'SignatureDoesNotMatch', maxOutput: pl - 1 },
+  {
+    name: 'wrong signature on the first chunk (bad seed chain)',
+    opts: signedOpts,
+    body: badSignature(signedBody(), 0),
+    code: 'SignatureDoesNotMatch',
+    maxOutput: 0,
+  },
+  {
+    name: 'wrong signature on the final 0-size chunk',
+    opts: signedOpts,
+    body: badSignature(signedBody(), 3),
+    code: 'SignatureDoesNotMatch',
+    maxOutput: pl - 1,
+  },
   {
     name: 'data byte changed in the last chunk',
     opts: signedOpts,
-    body: (() => { const b = Buffer.from(signedBody()); b[b.length - 120] = b[b.length - 120]! ^ 1; return b; })(),
+    body: (() => {
+      const b = Buffer.from(signedBody());
+      b[b.length - 120] = b[b.length - 120]! ^ 1;
+      return b;
+    })(),
     code: 'SignatureDoesNotMatch',
     maxOutput: 16384,
   },
-  { name: 'missing chunk-signature in signed mode', opts: signedOpts, body: replace(signedBody(), ';chunk-signature=', ';chunk-signaturX='), code: 'InvalidRequest', maxOutput: 0 },
+  {
+    name: 'missing chunk-signature in signed mode',
+    opts: signedOpts,
+    body: replace(signedBody(), ';chunk-signature=', ';chunk-signaturX='),
+    code: 'InvalidRequest',
+    maxOutput: 0,
+  },
   { name: 'truncated inside chunk data', opts: signedOpts, body: signedBody().subarray(0, 9000), code: 'IncompleteBody', maxOutput: 8192 },
   { name: 'truncated inside a chunk header', opts: signedOpts, body: signedBody().subarray(0, 8192 + 88 + 2 + 40), code: 'IncompleteBody', maxOutput: 8192 },
   {
     name: 'missing final chunk',
     opts: { mode: SIGNED },
-    body: (() => { const b = signedBody(); return b.subarray(0, b.indexOf('0;chunk-signature=', b.length - 100, 'latin1')); })(),
+    body: (() => {
+      const b = signedBody();
+      return b.subarray(0, b.indexOf('0;chunk-signature=', b.length - 100, 'latin1'));
+    })(),
     code: 'IncompleteBody',
     maxOutput: pl - 1,
   },
@@ -87,14 +112,38 @@ const badCases: BadCase[] = [
   { name: 'negative chunk size', opts: unsignedOpts, body: unsignedBody('-b\r\nHello World\r\n0\r\n\r\n'), code: 'InvalidRequest', maxOutput: 0 },
   { name: 'chunk header line without CR', opts: unsignedOpts, body: unsignedBody('b\nHello World\r\n0\r\n\r\n'), code: 'InvalidRequest', maxOutput: 0 },
   { name: 'chunk data not followed by CRLF', opts: unsignedOpts, body: unsignedBody('a\r\nHello World\r\n0\r\n\r\n'), code: 'InvalidRequest', maxOutput: 9 },
-  { name: 'chunk header longer than 4 KiB', opts: unsignedOpts, body: unsignedBody(`b;${'x'.repeat(5000)}\r\nHello World\r\n0\r\n\r\n`), code: 'InvalidRequest', maxOutput: 0 },
+  {
+    name: 'chunk header longer than 4 KiB',
+    opts: unsignedOpts,
+    body: unsignedBody(`b;${'x'.repeat(5000)}\r\nHello World\r\n0\r\n\r\n`),
+    code: 'InvalidRequest',
+    maxOutput: 0,
+  },
   { name: 'signed chunk over maxChunkSize', opts: { ...signedOpts, maxChunkSize: 8191 }, body: signedBody(), code: 'InvalidRequest', maxOutput: 0 },
   { name: 'decoded length larger than the data', opts: { mode: SIGNED, decodedLength: pl + 1 }, body: signedBody(), code: 'IncompleteBody', maxOutput: pl - 1 },
   { name: 'decoded length smaller than the data', opts: { mode: SIGNED, decodedLength: pl - 1 }, body: signedBody(), code: 'IncompleteBody', maxOutput: 16384 },
-  { name: 'unsigned: decoded length smaller than the data', opts: { ...unsignedOpts, decodedLength: 10 }, body: unsignedBody('b\r\nHello World\r\n0\r\n\r\n'), code: 'IncompleteBody', maxOutput: 0 },
+  {
+    name: 'unsigned: decoded length smaller than the data',
+    opts: { ...unsignedOpts, decodedLength: 10 },
+    body: unsignedBody('b\r\nHello World\r\n0\r\n\r\n'),
+    code: 'IncompleteBody',
+    maxOutput: 0,
+  },
   { name: 'bytes after the end', opts: signedOpts, body: Buffer.concat([signedBody(), Buffer.from('x')]), code: 'InvalidRequest', maxOutput: pl - 1 },
-  { name: 'an extra CRLF after the end', opts: unsignedOpts, body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:ShexVg==\r\n\r\n\r\n'), code: 'InvalidRequest', maxOutput: 10 },
-  { name: 'trailer lines in the non-trailer signed mode', opts: signedOpts, body: Buffer.concat([signedBody().subarray(0, -2), Buffer.from('x-amz-checksum-crc32:AAAAAA==\r\n\r\n')]), code: 'InvalidRequest', maxOutput: pl - 1 },
+  {
+    name: 'an extra CRLF after the end',
+    opts: unsignedOpts,
+    body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:ShexVg==\r\n\r\n\r\n'),
+    code: 'InvalidRequest',
+    maxOutput: 10,
+  },
+  {
+    name: 'trailer lines in the non-trailer signed mode',
+    opts: signedOpts,
+    body: Buffer.concat([signedBody().subarray(0, -2), Buffer.from('x-amz-checksum-crc32:AAAAAA==\r\n\r\n')]),
+    code: 'InvalidRequest',
+    maxOutput: pl - 1,
+  },
   {
     name: 'trailer checksum wrong (unsigned)',
     opts: unsignedOpts,
@@ -135,27 +184,98 @@ const badCases: BadCase[] = [
   {
     name: 'trailer signature missing',
     opts: { mode: SIGNED_TRAILER, decodedLength: pl, trailer: 'x-amz-checksum-crc32' },
-    body: (() => { const b = signedBody(SIGNED_TRAILER, { name: 'x-amz-checksum-crc32' }); return Buffer.concat([b.subarray(0, b.indexOf('x-amz-trailer-signature', 0, 'latin1')), Buffer.from('\r\n')]); })(),
+    body: (() => {
+      const b = signedBody(SIGNED_TRAILER, { name: 'x-amz-checksum-crc32' });
+      return Buffer.concat([b.subarray(0, b.indexOf('x-amz-trailer-signature', 0, 'latin1')), Buffer.from('\r\n')]);
+    })(),
     code: 'IncompleteBody',
     maxOutput: pl - 1,
   },
   { name: 'announced trailer missing', opts: unsignedOpts, body: unsignedBody('b\r\nHello World\r\n0\r\n\r\n'), code: 'IncompleteBody', maxOutput: 10 },
-  { name: 'announced trailer missing, no closing line', opts: unsignedOpts, body: unsignedBody('b\r\nHello World\r\n0\r\n'), code: 'IncompleteBody', maxOutput: 10 },
-  { name: 'trailer not announced', opts: { mode: UNSIGNED, decodedLength: 11 }, body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:ShexVg==\r\n\r\n'), code: 'InvalidRequest', maxOutput: 10 },
-  { name: 'a different trailer than announced', opts: { ...unsignedOpts, trailer: 'x-amz-checksum-crc32c' }, body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:ShexVg==\r\n\r\n'), code: 'InvalidRequest', maxOutput: 10 },
-  { name: 'trailer sent twice', opts: unsignedOpts, body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:ShexVg==\r\nx-amz-checksum-crc32:ShexVg==\r\n\r\n'), code: 'InvalidRequest', maxOutput: 10 },
-  { name: 'trailer value of the wrong length', opts: unsignedOpts, body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:ShexVgAA\r\n\r\n'), code: 'InvalidRequest', maxOutput: 10 },
-  { name: 'trailer value not canonical base64', opts: unsignedOpts, body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:ShexVh==\r\n\r\n'), code: 'InvalidRequest', maxOutput: 10 },
-  { name: 'trailer line without colon', opts: unsignedOpts, body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32 ShexVg==\r\n\r\n'), code: 'InvalidRequest', maxOutput: 10 },
-  { name: 'trailer signature in unsigned mode', opts: unsignedOpts, body: unsignedBody(`b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:ShexVg==\r\nx-amz-trailer-signature:${'0'.repeat(64)}\r\n\r\n`), code: 'InvalidRequest', maxOutput: 10 },
-  { name: 'truncated inside the trailer', opts: unsignedOpts, body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:She'), code: 'IncompleteBody', maxOutput: 10 },
+  {
+    name: 'announced trailer missing, no closing line',
+    opts: unsignedOpts,
+    body: unsignedBody('b\r\nHello World\r\n0\r\n'),
+    code: 'IncompleteBody',
+    maxOutput: 10,
+  },
+  {
+    name: 'trailer not announced',
+    opts: { mode: UNSIGNED, decodedLength: 11 },
+    body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:ShexVg==\r\n\r\n'),
+    code: 'InvalidRequest',
+    maxOutput: 10,
+  },
+  {
+    name: 'a different trailer than announced',
+    opts: { ...unsignedOpts, trailer: 'x-amz-checksum-crc32c' },
+    body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:ShexVg==\r\n\r\n'),
+    code: 'InvalidRequest',
+    maxOutput: 10,
+  },
+  {
+    name: 'trailer sent twice',
+    opts: unsignedOpts,
+    body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:ShexVg==\r\nx-amz-checksum-crc32:ShexVg==\r\n\r\n'),
+    code: 'InvalidRequest',
+    maxOutput: 10,
+  },
+  {
+    name: 'trailer value of the wrong length',
+    opts: unsignedOpts,
+    body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:ShexVgAA\r\n\r\n'),
+    code: 'InvalidRequest',
+    maxOutput: 10,
+  },
+  {
+    name: 'trailer value not canonical base64',
+    opts: unsignedOpts,
+    body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:ShexVh==\r\n\r\n'),
+    code: 'InvalidRequest',
+    maxOutput: 10,
+  },
+  {
+    name: 'trailer line without colon',
+    opts: unsignedOpts,
+    body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32 ShexVg==\r\n\r\n'),
+    code: 'InvalidRequest',
+    maxOutput: 10,
+  },
+  {
+    name: 'trailer signature in unsigned mode',
+    opts: unsignedOpts,
+    body: unsignedBody(`b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:ShexVg==\r\nx-amz-trailer-signature:${'0'.repeat(64)}\r\n\r\n`),
+    code: 'InvalidRequest',
+    maxOutput: 10,
+  },
+  {
+    name: 'truncated inside the trailer',
+    opts: unsignedOpts,
+    body: unsignedBody('b\r\nHello World\r\n0\r\nx-amz-checksum-crc32:She'),
+    code: 'IncompleteBody',
+    maxOutput: 10,
+  },
   { name: 'empty body', opts: unsignedOpts, body: Buffer.alloc(0), code: 'IncompleteBody', maxOutput: 0 },
 ];
 
 const feeds = [
   { feed: 'whole', split: (b: Buffer) => [b] },
-  { feed: '4096-byte pieces', split: (b: Buffer) => splitAt(b, Array.from({ length: Math.ceil(b.length / 4096) }, (_, i) => i * 4096)) },
-  { feed: '1-byte pieces', split: (b: Buffer) => splitAt(b, Array.from({ length: b.length }, (_, i) => i)) },
+  {
+    feed: '4096-byte pieces',
+    split: (b: Buffer) =>
+      splitAt(
+        b,
+        Array.from({ length: Math.ceil(b.length / 4096) }, (_, i) => i * 4096),
+      ),
+  },
+  {
+    feed: '1-byte pieces',
+    split: (b: Buffer) =>
+      splitAt(
+        b,
+        Array.from({ length: b.length }, (_, i) => i),
+      ),
+  },
 ];
 
 describe('bad bodies are rejected and never fully released', () => {
@@ -174,7 +294,10 @@ describe('bad bodies are rejected and never fully released', () => {
   it('releases verified chunks before a later bad one, but not the bad chunk', async () => {
     const { output, error } = await runStage(
       createAwsChunkedDecoder({ ...signedOpts, signing: SIGNING }),
-      splitAt(badSignature(signedBody(), 1), Array.from({ length: 20 }, (_, i) => i * 4096)),
+      splitAt(
+        badSignature(signedBody(), 1),
+        Array.from({ length: 20 }, (_, i) => i * 4096),
+      ),
     );
     expect((error as { code: string }).code).toBe('SignatureDoesNotMatch');
     expect(output.length).toBeGreaterThan(0);
@@ -194,7 +317,11 @@ describe('options that cannot work are refused up front', () => {
   it.each([
     { name: 'unknown checksum algorithm in x-amz-trailer', opts: { mode: UNSIGNED, trailer: 'x-amz-checksum-md5' }, code: 'InvalidRequest' },
     { name: 'non-checksum x-amz-trailer', opts: { mode: UNSIGNED, trailer: 'x-custom' }, code: 'InvalidRequest' },
-    { name: 'x-amz-trailer with the non-trailer signed mode', opts: { mode: SIGNED, signing: SIGNING, trailer: 'x-amz-checksum-crc32' }, code: 'InvalidRequest' },
+    {
+      name: 'x-amz-trailer with the non-trailer signed mode',
+      opts: { mode: SIGNED, signing: SIGNING, trailer: 'x-amz-checksum-crc32' },
+      code: 'InvalidRequest',
+    },
   ] as Array<{ name: string; opts: AwsChunkedOptions; code: string }>)('$name → $code', ({ opts, code }) => {
     expect(() => createAwsChunkedDecoder(opts)).toThrow(expect.objectContaining({ code }));
   });

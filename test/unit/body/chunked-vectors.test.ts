@@ -88,7 +88,14 @@ describe('decoding the AWS documentation bodies', () => {
   ];
   const feeds = [
     { feed: 'whole', split: (b: Buffer) => [b] },
-    { feed: '1000-byte pieces', split: (b: Buffer) => splitAt(b, Array.from({ length: Math.ceil(b.length / 1000) }, (_, i) => i * 1000)) },
+    {
+      feed: '1000-byte pieces',
+      split: (b: Buffer) =>
+        splitAt(
+          b,
+          Array.from({ length: Math.ceil(b.length / 1000) }, (_, i) => i * 1000),
+        ),
+    },
     { feed: 'cut inside every header', split: (b: Buffer) => splitAt(b, [3, 50, 65630, 65700, 66740, 66800, 66830, 66900, 66945]) },
   ];
 
@@ -125,7 +132,13 @@ describe('decoding real SDK aws-chunked bodies (STREAMING-UNSIGNED-PAYLOAD-TRAIL
     const checks = requestChecksums(headers);
     expect(checks).toMatchObject({ trailer: 'CRC32', sdkAlgorithm: 'CRC32', expected: [] });
 
-    for (const pieces of [[body], splitAt(body, Array.from({ length: body.length }, (_, i) => i))]) {
+    for (const pieces of [
+      [body],
+      splitAt(
+        body,
+        Array.from({ length: body.length }, (_, i) => i),
+      ),
+    ]) {
       const decoder = createAwsChunkedDecoder({
         mode: headers['x-amz-content-sha256'] as AwsChunkedMode,
         decodedLength: Number(headers['x-amz-decoded-content-length']),

@@ -12,7 +12,12 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /** Pipes chunks through the check into a collecting sink; resolves with what the sink saw and the error, if any. */
 async function run(chunks: Buffer[], expected: string): Promise<{ received: Buffer; error?: unknown }> {
   const parts: Buffer[] = [];
-  const sink = new Writable({ write(c: Buffer, _e, cb) { parts.push(c); cb(); } });
+  const sink = new Writable({
+    write(c: Buffer, _e, cb) {
+      parts.push(c);
+      cb();
+    },
+  });
   try {
     await pipeline(Readable.from(chunks), createPayloadHashCheck(expected), sink);
     return { received: Buffer.concat(parts) };
@@ -55,7 +60,8 @@ describe('createPayloadHashCheck', () => {
     const { received, error } = await run(chunks, sha(data));
     expect(error).toBeInstanceOf(S3Error);
     expect(error).toMatchObject({
-      code: 'XAmzContentSHA256Mismatch', status: 400,
+      code: 'XAmzContentSHA256Mismatch',
+      status: 400,
       elements: { ClientComputedContentSHA256: sha(data), S3ComputedContentSHA256: sha(sent) },
     });
     expect(received.length).toBe(sent.length - chunks[chunks.length - 1]!.length);

@@ -32,7 +32,11 @@ describe('expectedLength', () => {
   const data = 'the file, 29 bytes of it here';
   const form = field('key', 'k') + field('policy', 'p') + filePart('file', 'a.txt', data) + close;
 
-  it.each([['one chunk', 1 << 20], ['7-byte chunks', 7], ['a chunk boundary inside the file header', 120]])('is the file length when the form arrives in %s', async (_what, size) => {
+  it.each([
+    ['one chunk', 1 << 20],
+    ['7-byte chunks', 7],
+    ['a chunk boundary inside the file header', 120],
+  ])('is the file length when the form arrives in %s', async (_what, size) => {
     expect(await parse(form, size)).toEqual({ expectedLength: data.length, content: data });
   });
 
@@ -50,7 +54,10 @@ describe('expectedLength', () => {
     const after = field('key', 'k') + filePart('file', 'a.txt', data) + field('late', 'v') + close;
     const parsed = await parsePostForm(chunks(after, 1 << 20), CT, undefined, Buffer.byteLength(after));
     expect(parsed.expectedLength).toBe(data.length + Buffer.byteLength(field('late', 'v')));
-    const err = await text(parsed.file.pipe(createPostFileCheck(undefined, parsed.expectedLength))).then(() => undefined, (e: unknown) => e);
+    const err = await text(parsed.file.pipe(createPostFileCheck(undefined, parsed.expectedLength))).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(S3Error);
     expect(err).toMatchObject({ code: 'MalformedPOSTRequest', message: 'The file must be the last field of the form.' });
   });

@@ -11,11 +11,13 @@ const BOUNDARY = '----WebKitFormBoundaryUtf8Name';
 const CT = `multipart/form-data; boundary=${BOUNDARY}`;
 
 function form(filenameHeader: string): Readable {
-  return Readable.from([Buffer.concat([
-    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="key"\r\n\r\nuploads/\${filename}\r\n`),
-    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; ${filenameHeader}\r\nContent-Type: text/plain\r\n\r\n`, 'utf8'),
-    Buffer.from(`data\r\n--${BOUNDARY}--\r\n`),
-  ])]);
+  return Readable.from([
+    Buffer.concat([
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="key"\r\n\r\nuploads/\${filename}\r\n`),
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; ${filenameHeader}\r\nContent-Type: text/plain\r\n\r\n`, 'utf8'),
+      Buffer.from(`data\r\n--${BOUNDARY}--\r\n`),
+    ]),
+  ]);
 }
 
 describe('the file name', () => {

@@ -24,17 +24,29 @@ function body(s: string | Buffer, chunk = 7): Readable {
 }
 
 async function failure(p: Promise<unknown>): Promise<S3Error> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err, 'expected an S3Error').toBeInstanceOf(S3Error);
   return err as S3Error;
 }
 
 describe('valid forms', () => {
   it('fields before the file, the file streamed, fields after it ignored', async () => {
-    const form = part('key', 'user/${filename}') + part('Content-Type', 'image/png') + part('x-amz-meta-a', 'ü')
-      + part('file', 'hello world', { filename: 'C:\\pics\\cat.png', type: 'image/png' }) + part('after', 'ignored') + close;
+    const form =
+      part('key', 'user/${filename}') +
+      part('Content-Type', 'image/png') +
+      part('x-amz-meta-a', 'ü') +
+      part('file', 'hello world', { filename: 'C:\\pics\\cat.png', type: 'image/png' }) +
+      part('after', 'ignored') +
+      close;
     const parsed = await parsePostForm(body(form), CT);
-    expect(parsed.fields).toEqual([['key', 'user/${filename}'], ['Content-Type', 'image/png'], ['x-amz-meta-a', 'ü']]);
+    expect(parsed.fields).toEqual([
+      ['key', 'user/${filename}'],
+      ['Content-Type', 'image/png'],
+      ['x-amz-meta-a', 'ü'],
+    ]);
     expect(parsed.filename).toBe('C:\\pics\\cat.png');
     expect(parsed.fileContentType).toBe('image/png');
     expect(await text(parsed.file)).toBe('hello world');
@@ -67,7 +79,7 @@ describe('valid forms', () => {
   });
 });
 
-describe('S3\'s bounds and errors', () => {
+describe("S3's bounds and errors", () => {
   it('10,000 fields → 400 MaxPostPreDataLengthExceeded', async () => {
     let form = '';
     for (let i = 0; i < 10_000; i++) form += part(`x-ignore-${i}`, 'v');
@@ -104,7 +116,12 @@ describe('S3\'s bounds and errors', () => {
 
   it.each([
     ['no file', part('key', 'k') + close, 'InvalidArgument', 'POST requires exactly one file upload per request.'],
-    ['unterminated before the file', part('key', 'k') + `--${BOUNDARY}\r\nContent-Disposition: form-da`, 'MalformedPOSTRequest', 'The body of your POST request is not well-formed multipart/form-data.'],
+    [
+      'unterminated before the file',
+      part('key', 'k') + `--${BOUNDARY}\r\nContent-Disposition: form-da`,
+      'MalformedPOSTRequest',
+      'The body of your POST request is not well-formed multipart/form-data.',
+    ],
     ['no closing boundary and no file', part('key', 'k'), 'MalformedPOSTRequest', undefined],
     ['garbage', 'this is not a form', 'MalformedPOSTRequest', undefined],
     ['empty body', '', 'MalformedPOSTRequest', undefined],
@@ -116,7 +133,10 @@ describe('S3\'s bounds and errors', () => {
   });
 
   it('a body cut short inside the file errors the file stream (never a clean end)', async () => {
-    const parsed = await parsePostForm(body(part('key', 'k') + `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\npartial data`), CT);
+    const parsed = await parsePostForm(
+      body(part('key', 'k') + `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\npartial data`),
+      CT,
+    );
     const err = await failure(text(parsed.file));
     expect(err.code).toBe('MalformedPOSTRequest');
   });
@@ -125,13 +145,21 @@ describe('S3\'s bounds and errors', () => {
     const form = part('key', 'k') + part('file', 'one', { filename: 'a' }) + part('file', 'two', { filename: 'b' }) + close;
     const parsed = await parsePostForm(body(form), CT);
     const err = await failure(text(parsed.file));
-    expect(err).toMatchObject({ code: 'InvalidArgument', message: 'POST requires exactly one file upload per request.', elements: { ArgumentName: 'file', ArgumentValue: 2 } });
+    expect(err).toMatchObject({
+      code: 'InvalidArgument',
+      message: 'POST requires exactly one file upload per request.',
+      elements: { ArgumentName: 'file', ArgumentValue: 2 },
+    });
   });
 
   it('a part with a filename under another name is a field, its content the value (as Python requests sends fields)', async () => {
-    const form = part('key', 'k', { filename: 'key' }) + part('Content-Type', 'text/plain', { filename: 'x' }) + part('file', 'kept', { filename: 'a' }) + close;
+    const form =
+      part('key', 'k', { filename: 'key' }) + part('Content-Type', 'text/plain', { filename: 'x' }) + part('file', 'kept', { filename: 'a' }) + close;
     const parsed = await parsePostForm(body(form), CT);
-    expect(parsed.fields).toEqual([['key', 'k'], ['Content-Type', 'text/plain']]);
+    expect(parsed.fields).toEqual([
+      ['key', 'k'],
+      ['Content-Type', 'text/plain'],
+    ]);
     expect(await text(parsed.file)).toBe('kept');
   });
 

@@ -20,9 +20,14 @@ const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
 describe('canonicalDeleteObjects', () => {
   it('re-writes what it checked: keys decoded once, version ids, Quiet', () => {
     const seen: string[] = [];
-    const out = canonicalDeleteObjects('<?xml version="1.0"?><Delete><Quiet>TRUE</Quiet><Object><Key>a&amp;b <![CDATA[c]]></Key><VersionId>v1</VersionId></Object><Object><Key>&#34;q&#34;</Key></Object></Delete>', (k) => seen.push(k));
+    const out = canonicalDeleteObjects(
+      '<?xml version="1.0"?><Delete><Quiet>TRUE</Quiet><Object><Key>a&amp;b <![CDATA[c]]></Key><VersionId>v1</VersionId></Object><Object><Key>&#34;q&#34;</Key></Object></Delete>',
+      (k) => seen.push(k),
+    );
     expect(seen).toEqual(['a&b c', '"q"']);
-    expect(out).toBe(`<?xml version="1.0" encoding="UTF-8"?>\n<Delete ${NS}><Quiet>true</Quiet><Object><Key>a&amp;b c</Key><VersionId>v1</VersionId></Object><Object><Key>&quot;q&quot;</Key></Object></Delete>`);
+    expect(out).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Delete ${NS}><Quiet>true</Quiet><Object><Key>a&amp;b c</Key><VersionId>v1</VersionId></Object><Object><Key>&quot;q&quot;</Key></Object></Delete>`,
+    );
   });
 
   it.each([
@@ -44,14 +49,20 @@ describe('canonicalDeleteObjects', () => {
     const rule = (k: string) => {
       if (k.includes('..')) throw new S3Error('InvalidArgument');
     };
-    expect(code(() => canonicalDeleteObjects('<Delete><Object><Key>ok</Key></Object><Object><Key>../zz/secret</Key></Object></Delete>', rule))).toBe('InvalidArgument');
+    expect(code(() => canonicalDeleteObjects('<Delete><Object><Key>ok</Key></Object><Object><Key>../zz/secret</Key></Object></Delete>', rule))).toBe(
+      'InvalidArgument',
+    );
   });
 });
 
 describe('canonicalCompleteMultipartUpload', () => {
   it('keeps part numbers, ETags and part checksums, nothing else', () => {
-    const out = canonicalCompleteMultipartUpload('<CompleteMultipartUpload><Part><PartNumber> 01 </PartNumber><ETag>&#34;abc&#34;</ETag><ChecksumCRC32>AAAAAA==</ChecksumCRC32><Extra>x</Extra></Part></CompleteMultipartUpload>');
-    expect(out).toBe(`<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUpload ${NS}><Part><PartNumber>1</PartNumber><ETag>&quot;abc&quot;</ETag><ChecksumCRC32>AAAAAA==</ChecksumCRC32></Part></CompleteMultipartUpload>`);
+    const out = canonicalCompleteMultipartUpload(
+      '<CompleteMultipartUpload><Part><PartNumber> 01 </PartNumber><ETag>&#34;abc&#34;</ETag><ChecksumCRC32>AAAAAA==</ChecksumCRC32><Extra>x</Extra></Part></CompleteMultipartUpload>',
+    );
+    expect(out).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUpload ${NS}><Part><PartNumber>1</PartNumber><ETag>&quot;abc&quot;</ETag><ChecksumCRC32>AAAAAA==</ChecksumCRC32></Part></CompleteMultipartUpload>`,
+    );
   });
 
   it.each([
@@ -59,7 +70,10 @@ describe('canonicalCompleteMultipartUpload', () => {
     ['part number 10001', '<CompleteMultipartUpload><Part><PartNumber>10001</PartNumber><ETag>e</ETag></Part></CompleteMultipartUpload>'],
     ['a part number that is a path', '<CompleteMultipartUpload><Part><PartNumber>../1</PartNumber><ETag>e</ETag></Part></CompleteMultipartUpload>'],
     ['no ETag', '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>'],
-    ['a checksum that is not base64', '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>e</ETag><ChecksumSHA1>../</ChecksumSHA1></Part></CompleteMultipartUpload>'],
+    [
+      'a checksum that is not base64',
+      '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>e</ETag><ChecksumSHA1>../</ChecksumSHA1></Part></CompleteMultipartUpload>',
+    ],
     ['10,001 parts', `<CompleteMultipartUpload>${'<Part><PartNumber>1</PartNumber><ETag>e</ETag></Part>'.repeat(10001)}</CompleteMultipartUpload>`],
   ])('%s → MalformedXML', (_name, body) => {
     expect(code(() => canonicalCompleteMultipartUpload(body))).toBe('MalformedXML');
@@ -68,10 +82,30 @@ describe('canonicalCompleteMultipartUpload', () => {
 
 describe('bucketsNamedIn (security.md §3.5)', () => {
   it.each([
-    ['logging', 'BucketLoggingStatus', '<BucketLoggingStatus><LoggingEnabled><TargetBucket> logs </TargetBucket></LoggingEnabled></BucketLoggingStatus>', ['logs']],
-    ['inventory ARN', 'InventoryConfiguration', '<InventoryConfiguration><Destination><S3BucketDestination><Bucket>arn:aws:s3:::dest</Bucket></S3BucketDestination></Destination></InventoryConfiguration>', ['dest']],
-    ['replication, two rules', 'ReplicationConfiguration', '<ReplicationConfiguration><Rule><Destination><Bucket>arn:aws:s3:::a</Bucket></Destination></Rule><Rule><Destination><Bucket>arn:aws-cn:s3:::b/x</Bucket></Destination></Rule></ReplicationConfiguration>', ['a', 'b']],
-    ['in CDATA', 'BucketLoggingStatus', '<BucketLoggingStatus><LoggingEnabled><TargetBucket><![CDATA[hidden]]></TargetBucket></LoggingEnabled></BucketLoggingStatus>', ['hidden']],
+    [
+      'logging',
+      'BucketLoggingStatus',
+      '<BucketLoggingStatus><LoggingEnabled><TargetBucket> logs </TargetBucket></LoggingEnabled></BucketLoggingStatus>',
+      ['logs'],
+    ],
+    [
+      'inventory ARN',
+      'InventoryConfiguration',
+      '<InventoryConfiguration><Destination><S3BucketDestination><Bucket>arn:aws:s3:::dest</Bucket></S3BucketDestination></Destination></InventoryConfiguration>',
+      ['dest'],
+    ],
+    [
+      'replication, two rules',
+      'ReplicationConfiguration',
+      '<ReplicationConfiguration><Rule><Destination><Bucket>arn:aws:s3:::a</Bucket></Destination></Rule><Rule><Destination><Bucket>arn:aws-cn:s3:::b/x</Bucket></Destination></Rule></ReplicationConfiguration>',
+      ['a', 'b'],
+    ],
+    [
+      'in CDATA',
+      'BucketLoggingStatus',
+      '<BucketLoggingStatus><LoggingEnabled><TargetBucket><![CDATA[hidden]]></TargetBucket></LoggingEnabled></BucketLoggingStatus>',
+      ['hidden'],
+    ],
     ['none (logging off)', 'BucketLoggingStatus', '<BucketLoggingStatus/>', []],
   ])('%s', (_name, root, body, expected) => {
     expect(bucketsNamedIn(body, root)).toEqual(expected);
@@ -92,7 +126,10 @@ describe('readBounded', () => {
 
   it('refuses a body past the limit with MaxMessageLengthExceeded', async () => {
     const budget = new ByteBudget(1024);
-    await expect(readBounded(Readable.from([Buffer.alloc(8), Buffer.alloc(8)]), 10, budget)).rejects.toMatchObject({ code: 'MaxMessageLengthExceeded', status: 400 });
+    await expect(readBounded(Readable.from([Buffer.alloc(8), Buffer.alloc(8)]), 10, budget)).rejects.toMatchObject({
+      code: 'MaxMessageLengthExceeded',
+      status: 400,
+    });
     expect(budget.used).toBe(0);
   });
 

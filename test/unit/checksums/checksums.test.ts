@@ -49,7 +49,15 @@ describe('checksums.json values', () => {
     expect(digestOf(alg, [data])).toBe(want);
     // Same value however the data is split (odd sizes cross the 8-byte blocks).
     expect(digestOf(alg, splitAt(data, [1, 4, 11, 12, 20, 27, 4096, 5000, 65535]))).toBe(want);
-    expect(digestOf(alg, splitAt(data, Array.from({ length: Math.min(data.length, 64) }, (_, i) => i)))).toBe(want);
+    expect(
+      digestOf(
+        alg,
+        splitAt(
+          data,
+          Array.from({ length: Math.min(data.length, 64) }, (_, i) => i),
+        ),
+      ),
+    ).toBe(want);
   });
 
   it('check values for "123456789" (aws-chunked.md §2)', () => {
@@ -92,7 +100,9 @@ describe('table-driven CRCs equal the bitwise definition', () => {
   ])('$alg on random data and splits', ({ alg, ref, bytes }) => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.nat(200), { maxLength: 6 }), (data, cuts) => {
-        const want = ref(data).toString(16).padStart(bytes * 2, '0');
+        const want = ref(data)
+          .toString(16)
+          .padStart(bytes * 2, '0');
         const got = Buffer.from(digestOf(alg, splitAt(Buffer.from(data), cuts)), 'base64').toString('hex');
         expect(got).toBe(want);
       }),
@@ -108,9 +118,12 @@ describe('header names', () => {
     expect(algorithmFromHeader(checksumHeaderName(alg).toUpperCase())).toBe(alg);
   });
 
-  it.each(['x-amz-checksum-algorithm', 'x-amz-checksum-type', 'x-amz-checksum-mode', 'x-amz-checksum-md5', 'x-amz-checksum-crc64', 'content-md5', ''])('%j is not a checksum value header', (name) => {
-    expect(algorithmFromHeader(name)).toBeUndefined();
-  });
+  it.each(['x-amz-checksum-algorithm', 'x-amz-checksum-type', 'x-amz-checksum-mode', 'x-amz-checksum-md5', 'x-amz-checksum-crc64', 'content-md5', ''])(
+    '%j is not a checksum value header',
+    (name) => {
+      expect(algorithmFromHeader(name)).toBeUndefined();
+    },
+  );
 });
 
 describe('decodeDigest', () => {
@@ -138,29 +151,99 @@ describe('requestChecksums', () => {
   it.each([
     { name: 'no checksum headers', headers: {}, want: { expected: [] } },
     { name: 'checksum header', headers: crc, want: { header: { alg: 'CRC32', base64: 'ShexVg==' }, expected: [{ alg: 'CRC32', base64: 'ShexVg==' }] } },
-    { name: 'checksum header + sdk algorithm (JS v3 default)', headers: { ...crc, 'x-amz-sdk-checksum-algorithm': 'CRC32' }, want: { sdkAlgorithm: 'CRC32', header: { alg: 'CRC32' } } },
+    {
+      name: 'checksum header + sdk algorithm (JS v3 default)',
+      headers: { ...crc, 'x-amz-sdk-checksum-algorithm': 'CRC32' },
+      want: { sdkAlgorithm: 'CRC32', header: { alg: 'CRC32' } },
+    },
     { name: 'sdk algorithm in lowercase', headers: { ...crc, 'x-amz-sdk-checksum-algorithm': 'crc32' }, want: { sdkAlgorithm: 'CRC32' } },
-    { name: 'value with surrounding spaces', headers: { 'x-amz-checksum-crc64nvme': ' ZZYyy35L4mE= ' }, want: { header: { alg: 'CRC64NVME', base64: 'ZZYyy35L4mE=' } } },
+    {
+      name: 'value with surrounding spaces',
+      headers: { 'x-amz-checksum-crc64nvme': ' ZZYyy35L4mE= ' },
+      want: { header: { alg: 'CRC64NVME', base64: 'ZZYyy35L4mE=' } },
+    },
     { name: 'Content-MD5', headers: md5, want: { contentMd5: 'sQqNsWTgdUEFt6mb5y4/5Q==', expected: [{ alg: 'MD5', base64: 'sQqNsWTgdUEFt6mb5y4/5Q==' }] } },
-    { name: 'checksum header + Content-MD5', headers: { ...crc, ...md5 }, want: { expected: [{ alg: 'CRC32', base64: 'ShexVg==' }, { alg: 'MD5', base64: 'sQqNsWTgdUEFt6mb5y4/5Q==' }] } },
-    { name: 'trailer + sdk algorithm (aws-chunked)', headers: { 'x-amz-trailer': 'x-amz-checksum-crc32c', 'x-amz-sdk-checksum-algorithm': 'CRC32C' }, want: { trailer: 'CRC32C', sdkAlgorithm: 'CRC32C', expected: [] } },
+    {
+      name: 'checksum header + Content-MD5',
+      headers: { ...crc, ...md5 },
+      want: {
+        expected: [
+          { alg: 'CRC32', base64: 'ShexVg==' },
+          { alg: 'MD5', base64: 'sQqNsWTgdUEFt6mb5y4/5Q==' },
+        ],
+      },
+    },
+    {
+      name: 'trailer + sdk algorithm (aws-chunked)',
+      headers: { 'x-amz-trailer': 'x-amz-checksum-crc32c', 'x-amz-sdk-checksum-algorithm': 'CRC32C' },
+      want: { trailer: 'CRC32C', sdkAlgorithm: 'CRC32C', expected: [] },
+    },
     { name: 'trailer + Content-MD5', headers: { 'x-amz-trailer': 'X-Amz-Checksum-SHA256', ...md5 }, want: { trailer: 'SHA256', expected: [{ alg: 'MD5' }] } },
-    { name: 'unrelated x-amz-checksum-* headers', headers: { 'x-amz-checksum-algorithm': 'CRC32', 'x-amz-checksum-type': 'FULL_OBJECT', 'x-amz-checksum-mode': 'ENABLED' }, want: { expected: [] } },
+    {
+      name: 'unrelated x-amz-checksum-* headers',
+      headers: { 'x-amz-checksum-algorithm': 'CRC32', 'x-amz-checksum-type': 'FULL_OBJECT', 'x-amz-checksum-mode': 'ENABLED' },
+      want: { expected: [] },
+    },
   ])('$name', ({ headers, want }) => {
     expect(requestChecksums(headers)).toMatchObject(want);
   });
 
   it.each([
-    { name: 'two checksum headers', headers: { ...crc, 'x-amz-checksum-sha1': 'Ck1VqNd45QIvq3AZd8XYQLvEhtA=' }, code: 'InvalidRequest', message: 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.' },
-    { name: 'two empty checksum headers', headers: { 'x-amz-checksum-crc32': '', 'x-amz-checksum-crc32c': '' }, code: 'InvalidRequest', message: 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.' },
-    { name: 'checksum header and trailer', headers: { ...crc, 'x-amz-trailer': 'x-amz-checksum-crc32' }, code: 'InvalidRequest', message: 'Expecting a single x-amz-checksum- header' },
-    { name: 'undecodable value', headers: { 'x-amz-checksum-crc32': 'not base64!' }, code: 'InvalidRequest', message: 'Value for x-amz-checksum-crc32 header is invalid.' },
+    {
+      name: 'two checksum headers',
+      headers: { ...crc, 'x-amz-checksum-sha1': 'Ck1VqNd45QIvq3AZd8XYQLvEhtA=' },
+      code: 'InvalidRequest',
+      message: 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
+    },
+    {
+      name: 'two empty checksum headers',
+      headers: { 'x-amz-checksum-crc32': '', 'x-amz-checksum-crc32c': '' },
+      code: 'InvalidRequest',
+      message: 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
+    },
+    {
+      name: 'checksum header and trailer',
+      headers: { ...crc, 'x-amz-trailer': 'x-amz-checksum-crc32' },
+      code: 'InvalidRequest',
+      message: 'Expecting a single x-amz-checksum- header',
+    },
+    {
+      name: 'undecodable value',
+      headers: { 'x-amz-checksum-crc32': 'not base64!' },
+      code: 'InvalidRequest',
+      message: 'Value for x-amz-checksum-crc32 header is invalid.',
+    },
     { name: 'empty value', headers: { 'x-amz-checksum-crc32c': '' }, code: 'InvalidRequest', message: 'Value for x-amz-checksum-crc32c header is invalid.' },
-    { name: 'value of another algorithm’s length', headers: { 'x-amz-checksum-sha256': 'Ck1VqNd45QIvq3AZd8XYQLvEhtA=' }, code: 'InvalidRequest', message: 'Value for x-amz-checksum-sha256 header is invalid.' },
-    { name: 'sdk algorithm without any checksum', headers: { 'x-amz-sdk-checksum-algorithm': 'CRC32' }, code: 'InvalidRequest', message: 'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.' },
-    { name: 'sdk algorithm unknown', headers: { ...crc, 'x-amz-sdk-checksum-algorithm': 'MD5' }, code: 'InvalidRequest', message: 'Value for x-amz-sdk-checksum-algorithm header is invalid.' },
-    { name: 'sdk algorithm differs from the header', headers: { 'x-amz-checksum-crc32c': 'aR2qLw==', 'x-amz-sdk-checksum-algorithm': 'CRC32' }, code: 'InvalidRequest', message: 'Value for x-amz-sdk-checksum-algorithm header is invalid.' },
-    { name: 'sdk algorithm differs from the trailer', headers: { 'x-amz-trailer': 'x-amz-checksum-crc32', 'x-amz-sdk-checksum-algorithm': 'SHA256' }, code: 'InvalidRequest', message: 'Value for x-amz-sdk-checksum-algorithm header is invalid.' },
+    {
+      name: 'value of another algorithm’s length',
+      headers: { 'x-amz-checksum-sha256': 'Ck1VqNd45QIvq3AZd8XYQLvEhtA=' },
+      code: 'InvalidRequest',
+      message: 'Value for x-amz-checksum-sha256 header is invalid.',
+    },
+    {
+      name: 'sdk algorithm without any checksum',
+      headers: { 'x-amz-sdk-checksum-algorithm': 'CRC32' },
+      code: 'InvalidRequest',
+      message: 'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.',
+    },
+    {
+      name: 'sdk algorithm unknown',
+      headers: { ...crc, 'x-amz-sdk-checksum-algorithm': 'MD5' },
+      code: 'InvalidRequest',
+      message: 'Value for x-amz-sdk-checksum-algorithm header is invalid.',
+    },
+    {
+      name: 'sdk algorithm differs from the header',
+      headers: { 'x-amz-checksum-crc32c': 'aR2qLw==', 'x-amz-sdk-checksum-algorithm': 'CRC32' },
+      code: 'InvalidRequest',
+      message: 'Value for x-amz-sdk-checksum-algorithm header is invalid.',
+    },
+    {
+      name: 'sdk algorithm differs from the trailer',
+      headers: { 'x-amz-trailer': 'x-amz-checksum-crc32', 'x-amz-sdk-checksum-algorithm': 'SHA256' },
+      code: 'InvalidRequest',
+      message: 'Value for x-amz-sdk-checksum-algorithm header is invalid.',
+    },
     { name: 'trailer names an unknown algorithm', headers: { 'x-amz-trailer': 'x-amz-checksum-md5' }, code: 'InvalidRequest' },
     { name: 'Content-MD5 not base64', headers: { 'content-md5': 'zzz' }, code: 'InvalidDigest' },
     { name: 'Content-MD5 of the wrong length', headers: { 'content-md5': 'ShexVg==' }, code: 'InvalidDigest' },

@@ -61,7 +61,9 @@ describe('config', () => {
     expect(parseConfig(base, { AK: 'x' }).server.workers).toBe('auto');
     expect(parseConfig(base.replace('clients:', 'server: { workers: 3 }\nclients:'), { AK: 'x' }).server.workers).toBe(3);
     for (const bad of ['0', '1.5', 'many', '"2"']) {
-      expect(problems(base.replace('clients:', `server: { workers: ${bad} }\nclients:`))).toEqual(['server.workers: must be auto or a number of processes (1-256)']);
+      expect(problems(base.replace('clients:', `server: { workers: ${bad} }\nclients:`))).toEqual([
+        'server.workers: must be auto or a number of processes (1-256)',
+      ]);
     }
   });
 

@@ -16,18 +16,29 @@ const CRCS: ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'CRC64NVME'];
 
 describe('combineCrcs: the whole object CRC from the part CRCs', () => {
   it.each(CRCS)('%s: the combined part CRCs equal the CRC of the concatenation (property)', (alg) => {
-    fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 6 }), (arrays) => {
-      const parts = arrays.map((a) => Buffer.from(a));
-      const combined = combineCrcs(alg, parts.map((p) => ({ base64: sum(alg, p), length: p.length })));
-      expect(combined).toBe(sum(alg, ...parts));
-    }), { numRuns: 150 });
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 6 }), (arrays) => {
+        const parts = arrays.map((a) => Buffer.from(a));
+        const combined = combineCrcs(
+          alg,
+          parts.map((p) => ({ base64: sum(alg, p), length: p.length })),
+        );
+        expect(combined).toBe(sum(alg, ...parts));
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it.each(CRCS)('%s across part sizes of a real copy (5 MiB parts)', (alg) => {
     const part = Buffer.alloc(5 * 1024 * 1024, 0x61);
     const last = Buffer.from('tail bytes');
-    expect(combineCrcs(alg, [{ base64: sum(alg, part), length: part.length }, { base64: sum(alg, part), length: part.length }, { base64: sum(alg, last), length: last.length }]))
-      .toBe(sum(alg, part, part, last));
+    expect(
+      combineCrcs(alg, [
+        { base64: sum(alg, part), length: part.length },
+        { base64: sum(alg, part), length: part.length },
+        { base64: sum(alg, last), length: last.length },
+      ]),
+    ).toBe(sum(alg, part, part, last));
   });
 
   it('knows which algorithms combine', () => {
@@ -51,15 +62,18 @@ describe('compositeChecksum', () => {
 });
 
 describe('readUploadChecksum / findUpload', () => {
-  const LIST_PARTS_S3 = '<ListPartsResult><Bucket>b</Bucket><Key>k</Key><UploadId>u1</UploadId><ChecksumAlgorithm>SHA256</ChecksumAlgorithm><ChecksumType>COMPOSITE</ChecksumType>'
-    + '<Part><PartNumber>1</PartNumber><ETag>"e"</ETag><ChecksumSHA256>x</ChecksumSHA256></Part></ListPartsResult>';
-  const LIST_PARTS_MOTO = '<ListPartsResponse><Bucket>b</Bucket><Key>k</Key><UploadId>u1</UploadId><Part><PartNumber>1</PartNumber><ETag>"e"</ETag><Size>3</Size></Part></ListPartsResponse>';
-  const LISTING = '<ListMultipartUploadsResult><Bucket>b</Bucket>'
-    + '<Upload><UploadId>u0</UploadId><Key>k</Key><ChecksumAlgorithm>CRC32</ChecksumAlgorithm></Upload>'
-    + '<Upload><UploadId>u1</UploadId><Key>k/longer</Key><ChecksumAlgorithm>SHA1</ChecksumAlgorithm></Upload>'
-    + '<Upload><UploadId>u1</UploadId><Key>k</Key><Initiated>2010-11-10T20:48:33.000Z</Initiated><ChecksumAlgorithm>crc64nvme</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType></Upload>'
-    + '<Upload><UploadId>u2</UploadId><Key>k</Key><ChecksumAlgorithm>XXHASH128</ChecksumAlgorithm></Upload>'
-    + '<Upload><UploadId>u3</UploadId><Key>k</Key></Upload></ListMultipartUploadsResult>';
+  const LIST_PARTS_S3 =
+    '<ListPartsResult><Bucket>b</Bucket><Key>k</Key><UploadId>u1</UploadId><ChecksumAlgorithm>SHA256</ChecksumAlgorithm><ChecksumType>COMPOSITE</ChecksumType>' +
+    '<Part><PartNumber>1</PartNumber><ETag>"e"</ETag><ChecksumSHA256>x</ChecksumSHA256></Part></ListPartsResult>';
+  const LIST_PARTS_MOTO =
+    '<ListPartsResponse><Bucket>b</Bucket><Key>k</Key><UploadId>u1</UploadId><Part><PartNumber>1</PartNumber><ETag>"e"</ETag><Size>3</Size></Part></ListPartsResponse>';
+  const LISTING =
+    '<ListMultipartUploadsResult><Bucket>b</Bucket>' +
+    '<Upload><UploadId>u0</UploadId><Key>k</Key><ChecksumAlgorithm>CRC32</ChecksumAlgorithm></Upload>' +
+    '<Upload><UploadId>u1</UploadId><Key>k/longer</Key><ChecksumAlgorithm>SHA1</ChecksumAlgorithm></Upload>' +
+    '<Upload><UploadId>u1</UploadId><Key>k</Key><Initiated>2010-11-10T20:48:33.000Z</Initiated><ChecksumAlgorithm>crc64nvme</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType></Upload>' +
+    '<Upload><UploadId>u2</UploadId><Key>k</Key><ChecksumAlgorithm>XXHASH128</ChecksumAlgorithm></Upload>' +
+    '<Upload><UploadId>u3</UploadId><Key>k</Key></Upload></ListMultipartUploadsResult>';
 
   it.each([
     ['S3 ListParts names it', LIST_PARTS_S3, { algorithm: 'SHA256', type: 'COMPOSITE' }],
@@ -105,11 +119,20 @@ describe('digestMeter', () => {
     const seen: number[] = [];
     const both = digestMeter({ md5: true, checksum: 'CRC32C', onBytes: (n) => seen.push(n) });
     Readable.from([Buffer.from('hello '), Buffer.from('world')]).pipe(both);
-    for await (const _ of both) { /* drain */ }
-    expect([both.bytes, seen, both.md5Hex(), both.checksum()]).toEqual([11, [6, 5], '5eb63bbbe01eeed093cb22bb8f5acdc3', { alg: 'CRC32C', base64: sum('CRC32C', Buffer.from('hello world')) }]);
+    for await (const _ of both) {
+      /* drain */
+    }
+    expect([both.bytes, seen, both.md5Hex(), both.checksum()]).toEqual([
+      11,
+      [6, 5],
+      '5eb63bbbe01eeed093cb22bb8f5acdc3',
+      { alg: 'CRC32C', base64: sum('CRC32C', Buffer.from('hello world')) },
+    ]);
     const none = digestMeter({ md5: false });
     Readable.from([Buffer.from('x')]).pipe(none);
-    for await (const _ of none) { /* drain */ }
+    for await (const _ of none) {
+      /* drain */
+    }
     expect([none.bytes, none.md5Hex(), none.checksum()]).toEqual([1, undefined, undefined]);
   });
 });

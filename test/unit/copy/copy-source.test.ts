@@ -13,7 +13,12 @@ import {
 import { hasDotSegment, parsePartNumber } from '../../../src/s3/names.js';
 import { S3Error } from '../../../src/s3/errors.js';
 
-interface ErrorExpect { status: number; code: string; message: string; elements?: Record<string, string> }
+interface ErrorExpect {
+  status: number;
+  code: string;
+  message: string;
+  elements?: Record<string, string>;
+}
 interface Cases {
   copySourceRange: { header: string; sourceSize: number; expect: { first: number; last: number; length: number } | { error: ErrorExpect } }[];
   copySource: { header: string; expect: { bucket: string; key: string; versionId: string | null } | { error: ErrorExpect } }[];
@@ -166,7 +171,10 @@ describe('encodeCopySource', () => {
         bucket: fc.stringMatching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
         key: fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }),
         // Version ids are opaque tokens that cannot carry a path (no "\\", no leading "/", no dot segment).
-        versionId: fc.oneof(fc.constant('null'), fc.stringMatching(/^[!-[\]-~]{1,64}$/).filter((v) => !v.startsWith('/') && !hasDotSegment(v))),
+        versionId: fc.oneof(
+          fc.constant('null'),
+          fc.stringMatching(/^[!-[\]-~]{1,64}$/).filter((v) => !v.startsWith('/') && !hasDotSegment(v)),
+        ),
       },
       { requiredKeys: ['bucket', 'key'] },
     );
@@ -213,15 +221,25 @@ describe('copy source range: own cases', () => {
     expect(resolveCopySourceRange(header, size)).toStrictEqual(want);
   });
 
-  it.each(['', 'bytes=', 'bytes=-', ' bytes=0-1', 'bytes= 0-1', 'bytes=0 -1', 'Bytes=0-1', 'bytes=+0-1', 'bytes=1.0-2', 'bytes=0-1;', 'bytes=0-1,', 'bytes=99999999999999999999-1'])(
-    'syntax: %j',
-    (header) => {
-      const err = thrown(() => parseCopySourceRange(header));
-      expect(err.code).toBe('InvalidArgument');
-      expect(err.message).toBe(RANGE_SYNTAX_MSG);
-      expect(err.elements).toEqual({ ArgumentName: 'x-amz-copy-source-range', ArgumentValue: header });
-    },
-  );
+  it.each([
+    '',
+    'bytes=',
+    'bytes=-',
+    ' bytes=0-1',
+    'bytes= 0-1',
+    'bytes=0 -1',
+    'Bytes=0-1',
+    'bytes=+0-1',
+    'bytes=1.0-2',
+    'bytes=0-1;',
+    'bytes=0-1,',
+    'bytes=99999999999999999999-1',
+  ])('syntax: %j', (header) => {
+    const err = thrown(() => parseCopySourceRange(header));
+    expect(err.code).toBe('InvalidArgument');
+    expect(err.message).toBe(RANGE_SYNTAX_MSG);
+    expect(err.elements).toEqual({ ArgumentName: 'x-amz-copy-source-range', ArgumentValue: header });
+  });
 
   it.each([
     ['bytes=0-0', 0],

@@ -44,7 +44,12 @@ describe('copyObjectResultXml / copyPartResultXml', () => {
   });
 
   it('writes checksums in schema order, by element or algorithm name', () => {
-    const checksums = { sha256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=', ChecksumCRC32: 'AAAAAA==', CRC64NVME: 'AAAAAAAAAAA=', ChecksumType: 'FULL_OBJECT' };
+    const checksums = {
+      sha256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=',
+      ChecksumCRC32: 'AAAAAA==',
+      CRC64NVME: 'AAAAAAAAAAA=',
+      ChecksumType: 'FULL_OBJECT',
+    };
     const xml = copyObjectResultXml({ etag: MD5, lastModified: WHEN, checksums });
     expect(xml).toContain(
       '<ChecksumType>FULL_OBJECT</ChecksumType><ChecksumCRC32>AAAAAA==</ChecksumCRC32><ChecksumCRC64NVME>AAAAAAAAAAA=</ChecksumCRC64NVME>' +
@@ -162,17 +167,43 @@ describe('parseCopyResult: the table of backend answers', () => {
     `<?xml version="1.0" encoding="UTF-8"?>\n<${root}${ns ? ` xmlns="${NS}"` : ''}><LastModified>${time}</LastModified><ETag>&quot;${MD5}&quot;</ETag>${extra}</${root}>`;
   const table: Array<[string, string, { etag: string; lastModified: string; checksums?: Record<string, string> }]> = [
     ['AWS CopyPartResult', doc('CopyPartResult', AWS_TIME), { etag: `"${MD5}"`, lastModified: AWS_TIME }],
-    ['AWS CopyPartResult with checksums', doc('CopyPartResult', AWS_TIME, sums), {
-      etag: `"${MD5}"`, lastModified: AWS_TIME, checksums: { ChecksumCRC32: 'yZRlqg==', ChecksumSHA256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=' },
-    }],
-    ['AWS CopyObjectResult with ChecksumType', doc('CopyObjectResult', AWS_TIME, '<ChecksumType>FULL_OBJECT</ChecksumType><ChecksumCRC64NVME>AAAAAAAAAAA=</ChecksumCRC64NVME>'), {
-      etag: `"${MD5}"`, lastModified: AWS_TIME, checksums: { ChecksumType: 'FULL_OBJECT', ChecksumCRC64NVME: 'AAAAAAAAAAA=' },
-    }],
-    ['Yandex copyPart: CopyObjectResult root, no namespace, zone-less time', doc('CopyObjectResult', YANDEX_TIME, '', false), { etag: `"${MD5}"`, lastModified: '2019-02-15T14:32:00.000Z' }],
-    ['Yandex copyPart with a checksum child', doc('CopyObjectResult', YANDEX_TIME, '<ChecksumCRC32C>AAAAAA==</ChecksumCRC32C>', false), {
-      etag: `"${MD5}"`, lastModified: '2019-02-15T14:32:00.000Z', checksums: { ChecksumCRC32C: 'AAAAAA==' },
-    }],
-    ['empty checksum elements are left out', doc('CopyPartResult', AWS_TIME, '<ChecksumCRC32></ChecksumCRC32><ChecksumSHA1/>'), { etag: `"${MD5}"`, lastModified: AWS_TIME }],
+    [
+      'AWS CopyPartResult with checksums',
+      doc('CopyPartResult', AWS_TIME, sums),
+      {
+        etag: `"${MD5}"`,
+        lastModified: AWS_TIME,
+        checksums: { ChecksumCRC32: 'yZRlqg==', ChecksumSHA256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=' },
+      },
+    ],
+    [
+      'AWS CopyObjectResult with ChecksumType',
+      doc('CopyObjectResult', AWS_TIME, '<ChecksumType>FULL_OBJECT</ChecksumType><ChecksumCRC64NVME>AAAAAAAAAAA=</ChecksumCRC64NVME>'),
+      {
+        etag: `"${MD5}"`,
+        lastModified: AWS_TIME,
+        checksums: { ChecksumType: 'FULL_OBJECT', ChecksumCRC64NVME: 'AAAAAAAAAAA=' },
+      },
+    ],
+    [
+      'Yandex copyPart: CopyObjectResult root, no namespace, zone-less time',
+      doc('CopyObjectResult', YANDEX_TIME, '', false),
+      { etag: `"${MD5}"`, lastModified: '2019-02-15T14:32:00.000Z' },
+    ],
+    [
+      'Yandex copyPart with a checksum child',
+      doc('CopyObjectResult', YANDEX_TIME, '<ChecksumCRC32C>AAAAAA==</ChecksumCRC32C>', false),
+      {
+        etag: `"${MD5}"`,
+        lastModified: '2019-02-15T14:32:00.000Z',
+        checksums: { ChecksumCRC32C: 'AAAAAA==' },
+      },
+    ],
+    [
+      'empty checksum elements are left out',
+      doc('CopyPartResult', AWS_TIME, '<ChecksumCRC32></ChecksumCRC32><ChecksumSHA1/>'),
+      { etag: `"${MD5}"`, lastModified: AWS_TIME },
+    ],
   ];
 
   it.each(table)('%s', (_name, xml, want) => {
@@ -183,15 +214,35 @@ describe('parseCopyResult: the table of backend answers', () => {
   it.each(table)('%s reaches the client as an AWS CopyPartResult', (_name, xml, want) => {
     const r = parseCopyResult(xml);
     const out = copyPartResultXml({ etag: r.etag, lastModified: r.lastModified!, checksums: r.checksums });
-    expect(out.startsWith(`<?xml version="1.0" encoding="UTF-8"?>\n<CopyPartResult xmlns="${NS}"><LastModified>${new Date(want.lastModified).toISOString()}</LastModified><ETag>&quot;${MD5}&quot;</ETag>`)).toBe(true);
+    expect(
+      out.startsWith(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<CopyPartResult xmlns="${NS}"><LastModified>${new Date(want.lastModified).toISOString()}</LastModified><ETag>&quot;${MD5}&quot;</ETag>`,
+      ),
+    ).toBe(true);
     for (const [el, value] of Object.entries(want.checksums ?? {})) expect(xmlText(out, el)).toBe(el === 'ChecksumType' ? undefined : value);
   });
 
   it.each([
-    ['200 with an Error document naming a known code', '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>', ['SlowDown', 503, 'Please reduce your request rate.']],
-    ['Error after keep-alive whitespace', '\n   \n<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>', ['AccessDenied', 403, 'Access Denied']],
-    ['Error naming NoSuchUpload', '<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><UploadId>x</UploadId></Error>', ['NoSuchUpload', 404, 'The specified upload does not exist.']],
-    ['Error with a code s3bridge does not know', '<Error><Code>OperationAborted</Code><Message>A conflicting conditional operation is in progress.</Message></Error>', ['InternalError', 500, 'A conflicting conditional operation is in progress.']],
+    [
+      '200 with an Error document naming a known code',
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+      ['SlowDown', 503, 'Please reduce your request rate.'],
+    ],
+    [
+      'Error after keep-alive whitespace',
+      '\n   \n<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+      ['AccessDenied', 403, 'Access Denied'],
+    ],
+    [
+      'Error naming NoSuchUpload',
+      '<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><UploadId>x</UploadId></Error>',
+      ['NoSuchUpload', 404, 'The specified upload does not exist.'],
+    ],
+    [
+      'Error with a code s3bridge does not know',
+      '<Error><Code>OperationAborted</Code><Message>A conflicting conditional operation is in progress.</Message></Error>',
+      ['InternalError', 500, 'A conflicting conditional operation is in progress.'],
+    ],
     ['Error without a message', '<Error><Code>InternalError</Code></Error>', ['InternalError', 500, 'We encountered an internal error. Please try again.']],
   ])('%s → that error', (_name, xml, [code, status, message]) => {
     const err = thrown(() => parseCopyResult(xml));

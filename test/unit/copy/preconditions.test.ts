@@ -9,7 +9,12 @@ import { S3Error } from '../../../src/s3/errors.js';
 
 const parseHttpDate = (v: string) => httpDate(v) ?? parseIsoDateTime(v);
 
-interface Failure { status: number; code: string; message: string; elements: Record<string, string> }
+interface Failure {
+  status: number;
+  code: string;
+  message: string;
+  elements: Record<string, string>;
+}
 interface Cases {
   preconditions: {
     source: { etag: string; lastModified: string };
@@ -128,10 +133,7 @@ describe('ETag comparison', () => {
     expect(outcome({ ifNoneMatch: list })).toBe(want ? 'x-amz-copy-source-If-None-Match' : 'copy');
   });
 
-  it.each([
-    ['9b2cf535f27731c974343645a3985328'],
-    ['W/"9b2cf535f27731c974343645a3985328"'],
-  ])('source ETag %j compares the same as the quoted one', (etag) => {
+  it.each([['9b2cf535f27731c974343645a3985328'], ['W/"9b2cf535f27731c974343645a3985328"']])('source ETag %j compares the same as the quoted one', (etag) => {
     expect(outcome({ ifMatch: ETAG }, { etag, lastModified: fixtureSource.lastModified })).toBe('copy');
   });
 
@@ -156,15 +158,23 @@ describe('dates at one-second resolution', () => {
     expect(outcome({ ifModifiedSince: SECOND }, at(lastModified))).toBe(modified);
   });
 
-  it.each(['not a date', '', '1', '2013', 'Fri, 32 May 2013 10:20:30 GMT', 'Fri, 31 Feb 2013 10:20:30 GMT', 'Fri, 24 May 2013 25:20:30 GMT', 'Fri, 24 Foo 2013 10:20:30 GMT', '2013-05-24T10:20:30', 'Fri, 24 May 2013 10:20:30 PST'])(
-    'unparseable date %j is ignored',
-    (date) => {
-      expect(parseHttpDate(date)).toBeUndefined();
-      // Both would fail the copy were the date read as anything near the source's time.
-      expect(outcome({ ifUnmodifiedSince: date }, at('2030-01-01T00:00:00Z'), new Date('2031-01-01T00:00:00Z'))).toBe('copy');
-      expect(outcome({ ifModifiedSince: date }, at('1990-01-01T00:00:00Z'))).toBe('copy');
-    },
-  );
+  it.each([
+    'not a date',
+    '',
+    '1',
+    '2013',
+    'Fri, 32 May 2013 10:20:30 GMT',
+    'Fri, 31 Feb 2013 10:20:30 GMT',
+    'Fri, 24 May 2013 25:20:30 GMT',
+    'Fri, 24 Foo 2013 10:20:30 GMT',
+    '2013-05-24T10:20:30',
+    'Fri, 24 May 2013 10:20:30 PST',
+  ])('unparseable date %j is ignored', (date) => {
+    expect(parseHttpDate(date)).toBeUndefined();
+    // Both would fail the copy were the date read as anything near the source's time.
+    expect(outcome({ ifUnmodifiedSince: date }, at('2030-01-01T00:00:00Z'), new Date('2031-01-01T00:00:00Z'))).toBe('copy');
+    expect(outcome({ ifModifiedSince: date }, at('1990-01-01T00:00:00Z'))).toBe('copy');
+  });
 
   it.each([
     ['Fri, 24 May 2013 10:20:30 GMT', '2013-05-24T10:20:30.000Z'],
@@ -204,13 +214,17 @@ describe('copyPreconditionsFrom', () => {
   });
 
   it('repeated ETag headers (joined by the parse stage) form one list', () => {
-    const p = copyPreconditionsFrom(headerMap(['x-amz-copy-source-if-match', OTHER, 'x-amz-copy-source-if-match', ETAG, 'x-amz-copy-source-if-unmodified-since', AFTER]));
+    const p = copyPreconditionsFrom(
+      headerMap(['x-amz-copy-source-if-match', OTHER, 'x-amz-copy-source-if-match', ETAG, 'x-amz-copy-source-if-unmodified-since', AFTER]),
+    );
     expect(p).toStrictEqual({ ifMatch: `${OTHER},${ETAG}`, ifUnmodifiedSince: AFTER });
     expect(outcome(p)).toBe('copy');
   });
 
   it('treats missing and empty headers as absent', () => {
     expect(copyPreconditionsFrom({})).toStrictEqual({});
-    expect(copyPreconditionsFrom({ 'x-amz-copy-source-if-match': '', 'x-amz-copy-source-if-none-match': '  ', 'x-amz-copy-source-if-modified-since': undefined })).toStrictEqual({});
+    expect(
+      copyPreconditionsFrom({ 'x-amz-copy-source-if-match': '', 'x-amz-copy-source-if-none-match': '  ', 'x-amz-copy-source-if-modified-since': undefined }),
+    ).toStrictEqual({});
   });
 });

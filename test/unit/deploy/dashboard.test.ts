@@ -34,7 +34,11 @@ function baseMetric(series: string): string | undefined {
 
 const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
 
-interface QueryUse { metrics: string[]; selectorLabels: Array<[string, string]>; groupingLabels: string[] }
+interface QueryUse {
+  metrics: string[];
+  selectorLabels: Array<[string, string]>;
+  groupingLabels: string[];
+}
 
 /** Metric names and label names a PromQL expression uses; label values and Grafana variables set aside. */
 function analyseQuery(expr: string): QueryUse {
@@ -46,10 +50,19 @@ function analyseQuery(expr: string): QueryUse {
   });
   const groupingLabels: string[] = [];
   s = s.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g, (_m, _kw, list: string) => {
-    groupingLabels.push(...list.split(',').map((l) => l.trim()).filter(Boolean));
+    groupingLabels.push(
+      ...list
+        .split(',')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
     return ' ';
   });
-  s = s.replace(/\[[^\]]*\]/g, ' ').replace(/\boffset\s+-?(?:\d+(?:ms|[smhdwy]))+/g, ' ').replace(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/g, ' ').replace(/\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, ' ');
+  s = s
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\boffset\s+-?(?:\d+(?:ms|[smhdwy]))+/g, ' ')
+    .replace(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/g, ' ')
+    .replace(/\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, ' ');
   const metrics: string[] = [];
   for (const m of s.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
     const after = s.slice(m.index! + m[0].length).trimStart();
@@ -59,7 +72,11 @@ function analyseQuery(expr: string): QueryUse {
   return { metrics, selectorLabels, groupingLabels };
 }
 
-interface Query { where: string; expr: string; legend?: string }
+interface Query {
+  where: string;
+  expr: string;
+  legend?: string;
+}
 
 function queries(): Query[] {
   const out: Query[] = [];
@@ -82,17 +99,42 @@ function queries(): Query[] {
 
 function allPanels(): Json[] {
   const out: Json[] = [];
-  const walk = (panels: Json[]) => panels.forEach((p) => { out.push(p); walk(p.panels ?? []); });
+  const walk = (panels: Json[]) =>
+    panels.forEach((p) => {
+      out.push(p);
+      walk(p.panels ?? []);
+    });
   walk(dashboard.panels);
   return out;
 }
 
 describe('analyseQuery', () => {
   it.each([
-    ['sum by (backend) (rate(s3bridge_sent_bytes_total{backend=~"$backend"}[$__rate_interval]))', ['s3bridge_sent_bytes_total'], [['s3bridge_sent_bytes_total', 'backend']], ['backend']],
-    ['histogram_quantile(0.99, sum by (le, operation) (rate(x_bucket{a="1",b!~"x"}[5m])))', ['x_bucket'], [['x_bucket', 'a'], ['x_bucket', 'b']], ['le', 'operation']],
+    [
+      'sum by (backend) (rate(s3bridge_sent_bytes_total{backend=~"$backend"}[$__rate_interval]))',
+      ['s3bridge_sent_bytes_total'],
+      [['s3bridge_sent_bytes_total', 'backend']],
+      ['backend'],
+    ],
+    [
+      'histogram_quantile(0.99, sum by (le, operation) (rate(x_bucket{a="1",b!~"x"}[5m])))',
+      ['x_bucket'],
+      [
+        ['x_bucket', 'a'],
+        ['x_bucket', 'b'],
+      ],
+      ['le', 'operation'],
+    ],
     ['a / on (instance) group_left b * 1e3', ['a', 'b'], [], ['instance']],
-    ['up{job="s3bridge", status=~"5.."} offset 5m', ['up'], [['up', 'job'], ['up', 'status']], []],
+    [
+      'up{job="s3bridge", status=~"5.."} offset 5m',
+      ['up'],
+      [
+        ['up', 'job'],
+        ['up', 'status'],
+      ],
+      [],
+    ],
     ['sum(rate({__name__="x"}[1m]))', [], [['', '__name__']], []],
   ])('%s', (expr, metrics, labels, grouping) => {
     expect(analyseQuery(expr)).toEqual({ metrics, selectorLabels: labels, groupingLabels: grouping });
@@ -108,7 +150,11 @@ describe('the Grafana dashboard', () => {
   });
 
   it('uses only the contract metrics that metrics.ts declares', () => {
-    const unknown = all.flatMap((q) => analyseQuery(q.expr).metrics.filter((m) => !m.startsWith('s3bridge_') || !baseMetric(m)).map((m) => `${q.where}: ${m}`));
+    const unknown = all.flatMap((q) =>
+      analyseQuery(q.expr)
+        .metrics.filter((m) => !m.startsWith('s3bridge_') || !baseMetric(m))
+        .map((m) => `${q.where}: ${m}`),
+    );
     expect(unknown).toEqual([]);
   });
 
@@ -138,8 +184,18 @@ describe('the Grafana dashboard', () => {
 
   it('has the panels operators look for', () => {
     const titles = allPanels().map((p) => p.title);
-    for (const t of ['Requests/s by operation', 'Error ratio (5xx)', 'Error ratio by backend', 'Latency p50 / p99 by backend', 'Object bytes/s in and out',
-      'In-flight requests', 'Emulated copies/s by outcome', 'Auth failures/s by code', 'Upstream errors/s by backend and kind', 'Upstream latency p50 / p99 by backend']) {
+    for (const t of [
+      'Requests/s by operation',
+      'Error ratio (5xx)',
+      'Error ratio by backend',
+      'Latency p50 / p99 by backend',
+      'Object bytes/s in and out',
+      'In-flight requests',
+      'Emulated copies/s by outcome',
+      'Auth failures/s by code',
+      'Upstream errors/s by backend and kind',
+      'Upstream latency p50 / p99 by backend',
+    ]) {
       expect(titles).toContain(t);
     }
   });

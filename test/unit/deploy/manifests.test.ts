@@ -18,29 +18,130 @@ describe('the manifests validate', () => {
     const { manifests, problems } = await validateManifests(DIR);
     expect(problems).toEqual([]);
     expect(manifests.map((m) => `${m.doc.apiVersion} ${m.doc.kind}`).sort()).toEqual([
-      'apps/v1 Deployment', 'autoscaling/v2 HorizontalPodAutoscaler', 'monitoring.coreos.com/v1 ServiceMonitor',
-      'policy/v1 PodDisruptionBudget', 'v1 ConfigMap', 'v1 Secret', 'v1 Service',
+      'apps/v1 Deployment',
+      'autoscaling/v2 HorizontalPodAutoscaler',
+      'monitoring.coreos.com/v1 ServiceMonitor',
+      'policy/v1 PodDisruptionBudget',
+      'v1 ConfigMap',
+      'v1 Secret',
+      'v1 Service',
     ]);
   });
 
   // Each mutation breaks one copy of the real manifests; the validator must name the problem.
   const mutations: Array<[string, (docs: Record<string, Doc>) => void, RegExp]> = [
-    ['a misspelt field', (d) => { d.Deployment!.spec.template.spec.containers[0].readinesProbe = {}; }, /Deployment\/s3bridge: strict: .*readinesProbe/],
-    ['a port given as a word', (d) => { d.Deployment!.spec.template.spec.containers[0].ports[0].containerPort = 'eighty'; }, /Deployment\/s3bridge: schema: .*containerPort must be integer/],
-    ['a missing required field', (d) => { delete d.Deployment!.spec.selector; }, /Deployment\/s3bridge: schema: .*selector/],
-    ['a ServiceMonitor field of the wrong type', (d) => { d.ServiceMonitor!.spec.endpoints[0].interval = 30; }, /ServiceMonitor\/s3bridge: schema: .*interval/],
-    ['a misspelt ServiceMonitor field', (d) => { d.ServiceMonitor!.spec.endpoints[0].intervall = '30s'; }, /ServiceMonitor\/s3bridge: strict: .*intervall/],
-    ['a ServiceMonitor port the Service lacks', (d) => { d.ServiceMonitor!.spec.endpoints[0].port = 'metrics'; }, /endpoint port metrics is not a named port/],
-    ['a ServiceMonitor selecting nothing', (d) => { d.ServiceMonitor!.spec.selector.matchLabels = { app: 'other' }; }, /ServiceMonitor\/s3bridge: spec.selector matches no Service/],
-    ['a ServiceMonitor of another API version', (d) => { d.ServiceMonitor!.apiVersion = 'monitoring.coreos.com/v1alpha1'; }, /unsupported apiVersion\/kind monitoring.coreos.com\/v1alpha1\/ServiceMonitor/],
-    ['a Service selecting no pods', (d) => { d.Service!.spec.selector = { 'app.kubernetes.io/name': 's3-bridge' }; }, /Service\/s3bridge: spec.selector matches no Deployment/],
-    ['a Service port to an unnamed container port', (d) => { d.Service!.spec.ports[1].targetPort = 'metrics'; }, /port admin targets metrics/],
-    ['a probe on an unnamed port', (d) => { d.Deployment!.spec.template.spec.containers[0].readinessProbe.httpGet.port = 'http'; }, /readinessProbe uses port http/],
-    ['a missing Secret', (d) => { d.Deployment!.spec.template.spec.containers[0].envFrom[0].secretRef.name = 'nope'; }, /reads Secret nope/],
-    ['a missing ConfigMap key', (d) => { d.Deployment!.spec.template.spec.volumes[0].configMap.items[0].key = 'other.yaml'; }, /wants key other.yaml/],
-    ['a mount of no volume', (d) => { d.Deployment!.spec.template.spec.containers[0].volumeMounts[0].name = 'cfg'; }, /mounts volume cfg/],
-    ['an HPA aimed elsewhere', (d) => { d.HorizontalPodAutoscaler!.spec.scaleTargetRef.name = 'other'; }, /scaleTargetRef Deployment\/other/],
-    ['an HPA of an old API version', (d) => { d.HorizontalPodAutoscaler!.apiVersion = 'autoscaling/v1'; }, /unsupported apiVersion\/kind autoscaling\/v1/],
+    [
+      'a misspelt field',
+      (d) => {
+        d.Deployment!.spec.template.spec.containers[0].readinesProbe = {};
+      },
+      /Deployment\/s3bridge: strict: .*readinesProbe/,
+    ],
+    [
+      'a port given as a word',
+      (d) => {
+        d.Deployment!.spec.template.spec.containers[0].ports[0].containerPort = 'eighty';
+      },
+      /Deployment\/s3bridge: schema: .*containerPort must be integer/,
+    ],
+    [
+      'a missing required field',
+      (d) => {
+        delete d.Deployment!.spec.selector;
+      },
+      /Deployment\/s3bridge: schema: .*selector/,
+    ],
+    [
+      'a ServiceMonitor field of the wrong type',
+      (d) => {
+        d.ServiceMonitor!.spec.endpoints[0].interval = 30;
+      },
+      /ServiceMonitor\/s3bridge: schema: .*interval/,
+    ],
+    [
+      'a misspelt ServiceMonitor field',
+      (d) => {
+        d.ServiceMonitor!.spec.endpoints[0].intervall = '30s';
+      },
+      /ServiceMonitor\/s3bridge: strict: .*intervall/,
+    ],
+    [
+      'a ServiceMonitor port the Service lacks',
+      (d) => {
+        d.ServiceMonitor!.spec.endpoints[0].port = 'metrics';
+      },
+      /endpoint port metrics is not a named port/,
+    ],
+    [
+      'a ServiceMonitor selecting nothing',
+      (d) => {
+        d.ServiceMonitor!.spec.selector.matchLabels = { app: 'other' };
+      },
+      /ServiceMonitor\/s3bridge: spec.selector matches no Service/,
+    ],
+    [
+      'a ServiceMonitor of another API version',
+      (d) => {
+        d.ServiceMonitor!.apiVersion = 'monitoring.coreos.com/v1alpha1';
+      },
+      /unsupported apiVersion\/kind monitoring.coreos.com\/v1alpha1\/ServiceMonitor/,
+    ],
+    [
+      'a Service selecting no pods',
+      (d) => {
+        d.Service!.spec.selector = { 'app.kubernetes.io/name': 's3-bridge' };
+      },
+      /Service\/s3bridge: spec.selector matches no Deployment/,
+    ],
+    [
+      'a Service port to an unnamed container port',
+      (d) => {
+        d.Service!.spec.ports[1].targetPort = 'metrics';
+      },
+      /port admin targets metrics/,
+    ],
+    [
+      'a probe on an unnamed port',
+      (d) => {
+        d.Deployment!.spec.template.spec.containers[0].readinessProbe.httpGet.port = 'http';
+      },
+      /readinessProbe uses port http/,
+    ],
+    [
+      'a missing Secret',
+      (d) => {
+        d.Deployment!.spec.template.spec.containers[0].envFrom[0].secretRef.name = 'nope';
+      },
+      /reads Secret nope/,
+    ],
+    [
+      'a missing ConfigMap key',
+      (d) => {
+        d.Deployment!.spec.template.spec.volumes[0].configMap.items[0].key = 'other.yaml';
+      },
+      /wants key other.yaml/,
+    ],
+    [
+      'a mount of no volume',
+      (d) => {
+        d.Deployment!.spec.template.spec.containers[0].volumeMounts[0].name = 'cfg';
+      },
+      /mounts volume cfg/,
+    ],
+    [
+      'an HPA aimed elsewhere',
+      (d) => {
+        d.HorizontalPodAutoscaler!.spec.scaleTargetRef.name = 'other';
+      },
+      /scaleTargetRef Deployment\/other/,
+    ],
+    [
+      'an HPA of an old API version',
+      (d) => {
+        d.HorizontalPodAutoscaler!.apiVersion = 'autoscaling/v1';
+      },
+      /unsupported apiVersion\/kind autoscaling\/v1/,
+    ],
   ];
   it.each(mutations)('and catch %s', async (_name, mutate, expected) => {
     const copy: Manifest[] = structuredClone(loaded.manifests);
@@ -108,7 +209,10 @@ describe('the ConfigMap and Secret', () => {
     expect(config.server).toMatchObject({ host: '0.0.0.0', port: 8080 });
     expect(config.admin).toEqual({ host: '0.0.0.0', port: 9090, metrics: true });
     const service = byKind('Service');
-    expect(service.spec.ports.map((p: Doc) => [p.name, p.port])).toEqual([['s3', 8080], ['admin', 9090]]);
+    expect(service.spec.ports.map((p: Doc) => [p.name, p.port])).toEqual([
+      ['s3', 8080],
+      ['admin', 9090],
+    ]);
   });
 
   it('keep every secret out of the ConfigMap: the config fails without the Secret', () => {

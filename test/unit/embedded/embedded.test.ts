@@ -115,7 +115,7 @@ describe('startEmbedded', () => {
     expect(await res.text()).toContain('<Code>AccessDenied</Code>');
   });
 
-  it('keeps its keys in memory: not in this process\'s command line or environment, not on disk', () => {
+  it("keeps its keys in memory: not in this process's command line or environment, not on disk", () => {
     const cmdline = readFileSync('/proc/self/cmdline', 'utf8');
     const environ = readFileSync('/proc/self/environ', 'utf8');
     expect(cmdline).not.toContain(srv.secretAccessKey);
@@ -128,10 +128,16 @@ describe('startEmbedded', () => {
   it('answers a CompleteMultipartUpload naming a part never uploaded with InvalidPart, and keeps serving', async () => {
     // s3rver 3.7.1 died on exactly this (an unhandled ENOENT).
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'bkt', Key: 'm' }));
-    const e = await errorOf(s3.send(new CompleteMultipartUploadCommand({
-      Bucket: 'bkt', Key: 'm', UploadId,
-      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0123456789abcdef0123456789abcdef"' }] },
-    })));
+    const e = await errorOf(
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'bkt',
+          Key: 'm',
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0123456789abcdef0123456789abcdef"' }] },
+        }),
+      ),
+    );
     expect(e).toEqual({ name: 'InvalidPart', status: 400 });
     const got = await s3.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'dir/hello.txt' }));
     expect(await got.Body!.transformToString()).toBe('hello world');

@@ -5,19 +5,35 @@ import { corsSchema, type CorsRule } from '../../../src/config/schema.js';
 import { S3Error } from '../../../src/s3/errors.js';
 
 const VARY = 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method';
-const NOT_ALLOWED = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
+const NOT_ALLOWED =
+  "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
 
 const rules: CorsRule[] = corsSchema.parse([
-  { allowedOrigins: ['https://app.example'], allowedMethods: ['GET', 'PUT'], allowedHeaders: ['*'], exposeHeaders: ['ETag', 'x-amz-version-id'], maxAgeSeconds: 600 },
+  {
+    allowedOrigins: ['https://app.example'],
+    allowedMethods: ['GET', 'PUT'],
+    allowedHeaders: ['*'],
+    exposeHeaders: ['ETag', 'x-amz-version-id'],
+    maxAgeSeconds: 600,
+  },
   { allowedOrigins: ['https://*.example.com'], allowedMethods: ['GET', 'POST'], allowedHeaders: ['x-amz-*', 'Content-Type'] },
   { allowedOrigins: ['*'], allowedMethods: ['GET', 'HEAD'] },
 ]);
 
 const SITE = {
-  'access-control-allow-origin': 'https://app.example', 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'GET, PUT',
-  'access-control-expose-headers': 'ETag, x-amz-version-id', 'access-control-max-age': '600', vary: VARY,
+  'access-control-allow-origin': 'https://app.example',
+  'access-control-allow-credentials': 'true',
+  'access-control-allow-methods': 'GET, PUT',
+  'access-control-expose-headers': 'ETag, x-amz-version-id',
+  'access-control-max-age': '600',
+  vary: VARY,
 };
-const SUB = (origin: string) => ({ 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', 'access-control-allow-methods': 'GET, POST', vary: VARY });
+const SUB = (origin: string) => ({
+  'access-control-allow-origin': origin,
+  'access-control-allow-credentials': 'true',
+  'access-control-allow-methods': 'GET, POST',
+  vary: VARY,
+});
 const EVERYONE = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, HEAD', vary: VARY };
 
 function refusal(fn: () => unknown): S3Error {
@@ -31,13 +47,30 @@ function refusal(fn: () => unknown): S3Error {
 }
 
 describe('preflight', () => {
-  const pf = (origin: string | undefined, requestMethod: string | undefined, requestHeaders?: string): CorsRequest => ({ method: 'OPTIONS', origin, requestMethod, requestHeaders });
+  const pf = (origin: string | undefined, requestMethod: string | undefined, requestHeaders?: string): CorsRequest => ({
+    method: 'OPTIONS',
+    origin,
+    requestMethod,
+    requestHeaders,
+  });
 
   it.each([
     ['listed origin, no headers requested', pf('https://app.example', 'PUT'), SITE],
-    ['listed origin, any header allowed by "*"; requested names echoed lower-cased', pf('https://app.example', 'GET', 'Content-Type, X-Amz-Meta-Name'), { ...SITE, 'access-control-allow-headers': 'content-type, x-amz-meta-name' }],
-    ['wildcard origin pattern, header patterns', pf('https://photos.example.com', 'POST', 'x-amz-date,content-type'), { ...SUB('https://photos.example.com'), 'access-control-allow-headers': 'x-amz-date, content-type' }],
-    ['header patterns are case-insensitive', pf('https://a.example.com', 'GET', 'X-AMZ-ACL'), { ...SUB('https://a.example.com'), 'access-control-allow-headers': 'x-amz-acl' }],
+    [
+      'listed origin, any header allowed by "*"; requested names echoed lower-cased',
+      pf('https://app.example', 'GET', 'Content-Type, X-Amz-Meta-Name'),
+      { ...SITE, 'access-control-allow-headers': 'content-type, x-amz-meta-name' },
+    ],
+    [
+      'wildcard origin pattern, header patterns',
+      pf('https://photos.example.com', 'POST', 'x-amz-date,content-type'),
+      { ...SUB('https://photos.example.com'), 'access-control-allow-headers': 'x-amz-date, content-type' },
+    ],
+    [
+      'header patterns are case-insensitive',
+      pf('https://a.example.com', 'GET', 'X-AMZ-ACL'),
+      { ...SUB('https://a.example.com'), 'access-control-allow-headers': 'x-amz-acl' },
+    ],
     ['a header the second rule lacks falls through to the third, which allows no headers', pf('https://a.example.com', 'GET', 'authorization'), undefined],
     ['method not in the first matching rule: the next rule that allows it answers', pf('https://app.example', 'HEAD'), EVERYONE],
     ['"*" origin answers "*" without credentials', pf('null', 'HEAD'), EVERYONE],
@@ -57,7 +90,12 @@ describe('preflight', () => {
     ['suffix wildcard does not match the bare domain', pf('https://example.com', 'POST'), 'OBJECT'],
   ] as Array<[string, CorsRequest, 'BUCKET' | 'OBJECT']>)('%s → 403 AccessForbidden with Method and ResourceType', (_name, req, resourceType) => {
     const err = refusal(() => preflight(rules, req, resourceType));
-    expect(err).toMatchObject({ code: 'AccessForbidden', status: 403, message: NOT_ALLOWED, elements: { Method: req.requestMethod, ResourceType: resourceType } });
+    expect(err).toMatchObject({
+      code: 'AccessForbidden',
+      status: 403,
+      message: NOT_ALLOWED,
+      elements: { Method: req.requestMethod, ResourceType: resourceType },
+    });
   });
 
   it.each([
@@ -92,12 +130,18 @@ describe('actual requests', () => {
 });
 
 describe('corsSchema (routes[].cors)', () => {
-  it('fills defaults and keeps the contract\'s camelCase keys', () => {
-    expect(corsSchema.parse([{ allowedOrigins: ['*'], allowedMethods: ['GET'] }])).toEqual([{ allowedOrigins: ['*'], allowedMethods: ['GET'], allowedHeaders: [], exposeHeaders: [] }]);
+  it("fills defaults and keeps the contract's camelCase keys", () => {
+    expect(corsSchema.parse([{ allowedOrigins: ['*'], allowedMethods: ['GET'] }])).toEqual([
+      { allowedOrigins: ['*'], allowedMethods: ['GET'], allowedHeaders: [], exposeHeaders: [] },
+    ]);
   });
 
   it.each([
-    ['two wildcards in an origin', [{ allowedOrigins: ['https://*.*.example'], allowedMethods: ['GET'] }], 'AllowedOrigin "https://*.*.example" can not have more than one wildcard.'],
+    [
+      'two wildcards in an origin',
+      [{ allowedOrigins: ['https://*.*.example'], allowedMethods: ['GET'] }],
+      'AllowedOrigin "https://*.*.example" can not have more than one wildcard.',
+    ],
     ['an unsupported method', [{ allowedOrigins: ['*'], allowedMethods: ['PATCH'] }], 'Found unsupported HTTP method in CORS config'],
     ['a wildcard in exposeHeaders', [{ allowedOrigins: ['*'], allowedMethods: ['GET'], exposeHeaders: ['x-amz-*'] }], 'ExposeHeader contains wildcard'],
     ['two wildcards in a header', [{ allowedOrigins: ['*'], allowedMethods: ['GET'], allowedHeaders: ['*-*'] }], 'can not have more than one wildcard'],

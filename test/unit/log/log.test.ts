@@ -2,8 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { ATOMIC_WRITE_BYTES, createLogger, prettyAccess, redact, splitAtLines, type AccessLogEntry } from '../../../src/log.js';
 
 const entry: AccessLogEntry = {
-  time: '2026-11-25T05:00:00.123Z', requestId: 'ABC', remoteAddr: '127.0.0.1', accessKeyId: 'demo', operation: 'GetObject',
-  bucket: 'photos', key: 'a/b.jpg', backend: 'aws', status: 200, errorCode: undefined, bytesIn: 0, bytesOut: 42, durationMs: 1.5, userAgent: 'x',
+  time: '2026-11-25T05:00:00.123Z',
+  requestId: 'ABC',
+  remoteAddr: '127.0.0.1',
+  accessKeyId: 'demo',
+  operation: 'GetObject',
+  bucket: 'photos',
+  key: 'a/b.jpg',
+  backend: 'aws',
+  status: 200,
+  errorCode: undefined,
+  bytesIn: 0,
+  bytesOut: 42,
+  durationMs: 1.5,
+  userAgent: 'x',
 };
 
 describe('log', () => {
@@ -26,7 +38,11 @@ describe('log', () => {
 
   it('redacts fields that name secrets', () => {
     expect(redact({ secretAccessKey: 's', signature: 'x', sessionToken: 't', Authorization: 'a', backend: 'aws' })).toEqual({
-      secretAccessKey: '[redacted]', signature: '[redacted]', sessionToken: '[redacted]', Authorization: '[redacted]', backend: 'aws',
+      secretAccessKey: '[redacted]',
+      signature: '[redacted]',
+      sessionToken: '[redacted]',
+      Authorization: '[redacted]',
+      backend: 'aws',
     });
     const lines: string[] = [];
     createLogger((l) => lines.push(l)).error('boom', { secretAccessKey: 'very-secret' });
@@ -35,7 +51,9 @@ describe('log', () => {
 
   it('has a readable one-line form for terminals', () => {
     expect(prettyAccess(entry)).toBe('05:00:00.123 200 GetObject photos/a/b.jpg → aws 1.5ms in=0 out=42 demo [ABC]\n');
-    expect(prettyAccess({ ...entry, status: 403, errorCode: 'AccessDenied', bucket: undefined, key: undefined, backend: undefined })).toContain('403 GetObject → - AccessDenied');
+    expect(prettyAccess({ ...entry, status: 403, errorCode: 'AccessDenied', bucket: undefined, key: undefined, backend: undefined })).toContain(
+      '403 GetObject → - AccessDenied',
+    );
   });
 
   it('tags every line with the pid when asked (cluster workers share stdout)', () => {

@@ -39,7 +39,8 @@ describe('GET /metrics', () => {
   it('shows new samples on the next scrape, and ignores a query string', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const url = await start({ backends: new Map(), metrics });
-    const scrape = async () => valueOf(parseExposition(await (await fetch(`${url}/metrics?x=1`)).text()), 's3bridge_upstream_errors_total', { backend: 'aws', kind: 'timeout' });
+    const scrape = async () =>
+      valueOf(parseExposition(await (await fetch(`${url}/metrics?x=1`)).text()), 's3bridge_upstream_errors_total', { backend: 'aws', kind: 'timeout' });
     expect(await scrape()).toBeUndefined();
     metrics.recordUpstream({ backend: 'aws', operation: 'GetObject', durationSeconds: 1, errorKind: 'timeout' });
     expect(await scrape()).toBe(1);
@@ -56,7 +57,10 @@ describe('GET /metrics', () => {
   it('is 404 when the app has no metrics, and 500 when collecting fails', async () => {
     const none = await start({ backends: new Map() });
     expect((await fetch(`${none}/metrics`)).status).toBe(404);
-    const broken = await start({ backends: new Map(), metrics: { contentType: 'text/plain', metricsText: () => Promise.reject(new Error('collector failed')) } });
+    const broken = await start({
+      backends: new Map(),
+      metrics: { contentType: 'text/plain', metricsText: () => Promise.reject(new Error('collector failed')) },
+    });
     const res = await fetch(`${broken}/metrics`);
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ error: 'Error: collector failed' });

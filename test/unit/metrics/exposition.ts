@@ -1,7 +1,15 @@
 // Test helper: a small parser of the Prometheus text exposition format, to assert exact sample values.
 
-export interface Sample { name: string; labels: Record<string, string>; value: number }
-export interface Exposition { samples: Sample[]; types: Map<string, string>; helps: Map<string, string> }
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+export interface Exposition {
+  samples: Sample[];
+  types: Map<string, string>;
+  helps: Map<string, string>;
+}
 
 function parseLabels(text: string): Record<string, string> {
   const labels: Record<string, string> = {};

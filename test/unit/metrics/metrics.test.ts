@@ -2,8 +2,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  aggregateMetrics, createMetrics, DURATION_BUCKETS, metricsSnapshot, NO_BACKEND, UNKNOWN_CODE, UNKNOWN_OPERATION,
-  authCodeLabel, backendLabel, operationLabel, statusLabel, type Metrics,
+  aggregateMetrics,
+  createMetrics,
+  DURATION_BUCKETS,
+  metricsSnapshot,
+  NO_BACKEND,
+  UNKNOWN_CODE,
+  UNKNOWN_OPERATION,
+  authCodeLabel,
+  backendLabel,
+  operationLabel,
+  statusLabel,
+  type Metrics,
 } from '../../../src/metrics.js';
 import { OPERATIONS } from '../../../src/s3/operations.js';
 import { family, parseExposition, valueOf, type Exposition } from './exposition.js';
@@ -117,27 +127,56 @@ describe('recordRequest', () => {
     m.recordRequest({ operation: 'photos/2024/cat.jpg', backend: 'aws', status: 200, durationSeconds: 0.01, bytesIn: 0, bytesOut: 0 });
     m.recordRequest({ operation: 'getobject', backend: 'aws', status: 1234, durationSeconds: 0.01, bytesIn: 0, bytesOut: 0 });
     const exp = await scrape(m);
-    expect(family(exp, 's3bridge_requests_total').map((s) => s.labels)).toEqual([{ operation: 'Unknown', backend: 'aws', status: '200' }, { operation: 'Unknown', backend: 'aws', status: '0' }]);
+    expect(family(exp, 's3bridge_requests_total').map((s) => s.labels)).toEqual([
+      { operation: 'Unknown', backend: 'aws', status: '200' },
+      { operation: 'Unknown', backend: 'aws', status: '0' },
+    ]);
     expect(JSON.stringify(exp.samples)).not.toMatch(/cat\.jpg|getobject/);
   });
 });
 
 describe('label values', () => {
   it.each([
-    ['GetObject', 'GetObject'], ['UploadPartCopy', 'UploadPartCopy'], ['ListObjectsV2', 'ListObjectsV2'],
-    [undefined, 'Unknown'], ['', 'Unknown'], ['Unknown', 'Unknown'], ['GETOBJECT', 'Unknown'], ['my-bucket', 'Unknown'], ['toString', 'Unknown'],
+    ['GetObject', 'GetObject'],
+    ['UploadPartCopy', 'UploadPartCopy'],
+    ['ListObjectsV2', 'ListObjectsV2'],
+    [undefined, 'Unknown'],
+    ['', 'Unknown'],
+    ['Unknown', 'Unknown'],
+    ['GETOBJECT', 'Unknown'],
+    ['my-bucket', 'Unknown'],
+    ['toString', 'Unknown'],
   ])('operation %j → %s', (op, label) => expect(operationLabel(op)).toBe(label));
 
-  it.each([[200, '200'], [503, '503'], [100, '100'], [599, '599'], [0, '0'], [99, '0'], [600, '0'], [200.5, '0'], [NaN, '0']])(
-    'status %d → %s', (status, label) => expect(statusLabel(status)).toBe(label));
+  it.each([
+    [200, '200'],
+    [503, '503'],
+    [100, '100'],
+    [599, '599'],
+    [0, '0'],
+    [99, '0'],
+    [600, '0'],
+    [200.5, '0'],
+    [NaN, '0'],
+  ])('status %d → %s', (status, label) => expect(statusLabel(status)).toBe(label));
 
-  it.each([['aws', 'aws'], ['', 'none'], [undefined, 'none']])('backend %j → %s', (b, label) => expect(backendLabel(b)).toBe(label));
+  it.each([
+    ['aws', 'aws'],
+    ['', 'none'],
+    [undefined, 'none'],
+  ])('backend %j → %s', (b, label) => expect(backendLabel(b)).toBe(label));
 
-  it.each([['SignatureDoesNotMatch', 'SignatureDoesNotMatch'], ['InvalidAccessKeyId', 'InvalidAccessKeyId'], ['AccessDenied', 'AccessDenied'],
-    ['RequestTimeTooSkewed', 'RequestTimeTooSkewed'], ['NotACode', UNKNOWN_CODE], ['constructor', UNKNOWN_CODE], ['', UNKNOWN_CODE]])(
-    'auth code %j → %s', (code, label) => expect(authCodeLabel(code)).toBe(label));
+  it.each([
+    ['SignatureDoesNotMatch', 'SignatureDoesNotMatch'],
+    ['InvalidAccessKeyId', 'InvalidAccessKeyId'],
+    ['AccessDenied', 'AccessDenied'],
+    ['RequestTimeTooSkewed', 'RequestTimeTooSkewed'],
+    ['NotACode', UNKNOWN_CODE],
+    ['constructor', UNKNOWN_CODE],
+    ['', UNKNOWN_CODE],
+  ])('auth code %j → %s', (code, label) => expect(authCodeLabel(code)).toBe(label));
 
-  it('labels every operation of the classifier\'s table by name', () => {
+  it("labels every operation of the classifier's table by name", () => {
     expect(OPERATIONS.length).toBeGreaterThan(80);
     for (const op of OPERATIONS) expect(operationLabel(op.name)).toBe(op.name);
     expect(operationLabel('NotAnOperation')).toBe(UNKNOWN_OPERATION);
@@ -172,7 +211,12 @@ describe('recordCopyEmulation', () => {
     m.recordCopyEmulation({ operation: 'CopyObject', sourceBackend: 'local', destinationBackend: 'aws', outcome: 'precondition_failed', bytes: 0 });
     m.recordCopyEmulation({ operation: 'PutObject', sourceBackend: 'local', destinationBackend: 'aws', outcome: 'weird' as 'ok', bytes: -5 });
     const exp = await scrape(m);
-    const copies = Object.fromEntries(family(exp, 's3bridge_copy_emulations_total').map((s) => [`${s.labels.operation} ${s.labels.source_backend}→${s.labels.destination_backend} ${s.labels.outcome}`, s.value]));
+    const copies = Object.fromEntries(
+      family(exp, 's3bridge_copy_emulations_total').map((s) => [
+        `${s.labels.operation} ${s.labels.source_backend}→${s.labels.destination_backend} ${s.labels.outcome}`,
+        s.value,
+      ]),
+    );
     expect(copies).toEqual({
       'CopyObject aws→local ok': 2,
       'UploadPartCopy aws→local error': 1,
@@ -189,7 +233,11 @@ describe('recordAuthFailure and in-flight requests', () => {
     const m = createMetrics({ defaultMetrics: false });
     for (const code of ['SignatureDoesNotMatch', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'AKIAEXAMPLESECRET', 'x']) m.recordAuthFailure(code);
     const exp = await scrape(m);
-    expect(Object.fromEntries(family(exp, 's3bridge_auth_failures_total').map((s) => [s.labels.code, s.value]))).toEqual({ SignatureDoesNotMatch: 2, InvalidAccessKeyId: 1, Unknown: 2 });
+    expect(Object.fromEntries(family(exp, 's3bridge_auth_failures_total').map((s) => [s.labels.code, s.value]))).toEqual({
+      SignatureDoesNotMatch: 2,
+      InvalidAccessKeyId: 1,
+      Unknown: 2,
+    });
   });
 
   it('tracks in-flight requests; a tracker decrements once however often it is called', async () => {
@@ -210,7 +258,7 @@ describe('recordAuthFailure and in-flight requests', () => {
 });
 
 describe('across cluster workers', () => {
-  it('sums every worker\'s snapshot under the same names, types and labels', async () => {
+  it("sums every worker's snapshot under the same names, types and labels", async () => {
     const a = createMetrics({ defaultMetrics: false });
     const b = createMetrics({ defaultMetrics: false });
     a.recordRequest({ operation: 'GetObject', backend: 'aws', status: 200, durationSeconds: 0.003, bytesIn: 0, bytesOut: 100 });

@@ -75,10 +75,13 @@ describe('parseS3Request', () => {
     expect(r.query.get('delimiter')).toBe('+');
   });
 
-  it('forwards only the operation\'s subresources and parameters, in wire order', () => {
+  it("forwards only the operation's subresources and parameters, in wire order", () => {
     const r = parseS3Request('GET', '/b?prefix=1&foo=x&foo=y&x-id=ListObjects&X-Amz-Date=1&list-type=2', 'h', false, opts);
     expect(r.operation).toBe('ListObjectsV2');
-    expect(r.params).toEqual([['prefix', '1'], ['list-type', '2']]);
+    expect(r.params).toEqual([
+      ['prefix', '1'],
+      ['list-type', '2'],
+    ]);
     expect(r.query.get('prefix')).toBe('1');
   });
 
@@ -168,19 +171,27 @@ describe('strict classification: shapes that are no S3 operation are refused (se
   });
 
   it('a copy source in a presigned query is a copy source', () => {
-    const r = parseRaw({ method: 'PUT', url: '/t1-dst/x?x-amz-copy-source=zz-private%2Fsecret.txt&X-Amz-Algorithm=AWS4-HMAC-SHA256', rawHeaders: ['Host', 'h'] }, opts);
+    const r = parseRaw(
+      { method: 'PUT', url: '/t1-dst/x?x-amz-copy-source=zz-private%2Fsecret.txt&X-Amz-Algorithm=AWS4-HMAC-SHA256', rawHeaders: ['Host', 'h'] },
+      opts,
+    );
     expect(r.operation).toBe('CopyObject');
     expect(r.copySource).toEqual({ bucket: 'zz-private', key: 'secret.txt' });
     expect(r.params).toEqual([]);
   });
 
   it('a copy source in the query on an operation that cannot copy is refused', () => {
-    expect(refusal(() => parseRaw({ method: 'PUT', url: '/b/x?tagging&x-amz-copy-source=o%2Fk', rawHeaders: [] }, opts))).toEqual({ code: 'InvalidRequest', status: 400 });
+    expect(refusal(() => parseRaw({ method: 'PUT', url: '/b/x?tagging&x-amz-copy-source=o%2Fk', rawHeaders: [] }, opts))).toEqual({
+      code: 'InvalidRequest',
+      status: 400,
+    });
   });
 
   it('a query value that contradicts a header of the same name is refused', () => {
-    expect(refusal(() => parseRaw({ method: 'PUT', url: '/b/x?x-amz-copy-source=a%2Fk', rawHeaders: ['x-amz-copy-source', 'b/k'] }, opts)))
-      .toEqual({ code: 'InvalidArgument', status: 400 });
+    expect(refusal(() => parseRaw({ method: 'PUT', url: '/b/x?x-amz-copy-source=a%2Fk', rawHeaders: ['x-amz-copy-source', 'b/k'] }, opts))).toEqual({
+      code: 'InvalidArgument',
+      status: 400,
+    });
   });
 
   it.each([
@@ -213,14 +224,19 @@ describe('strict classification: shapes that are no S3 operation are refused (se
   });
 
   it.each(['bytes=0-1,3-4', 'bytes=5-1', 'bytes=-5', 'bytes=1-'])('an UploadPartCopy with copy-source-range %s is refused before any backend call', (range) => {
-    const r = refusal(() => parseRaw({ method: 'PUT', url: '/b/k?partNumber=1&uploadId=u', rawHeaders: ['x-amz-copy-source', 'src/k', 'x-amz-copy-source-range', range] }, opts));
+    const r = refusal(() =>
+      parseRaw({ method: 'PUT', url: '/b/k?partNumber=1&uploadId=u', rawHeaders: ['x-amz-copy-source', 'src/k', 'x-amz-copy-source-range', range] }, opts),
+    );
     expect(r).toEqual({ code: 'InvalidArgument', status: 400 });
   });
 
   it('unknown parameters are not forwarded, whatever they look like', () => {
     const r = parseS3Request('GET', '/b/k?events&lambdaArn=x&versionId=v1&response-content-type=a%2Fb&x-id=GetObject', 'h', false);
     expect(r.operation).toBe('GetObject');
-    expect(r.params).toEqual([['versionId', 'v1'], ['response-content-type', 'a/b']]);
+    expect(r.params).toEqual([
+      ['versionId', 'v1'],
+      ['response-content-type', 'a/b'],
+    ]);
   });
 });
 

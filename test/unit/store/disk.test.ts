@@ -19,7 +19,8 @@ describe('Layout', () => {
   const layout = new Layout('/data/store');
 
   it.each(['../x', '..\\x', '..', '.', '%2e%2e/x', 'a/../../b', '/etc/passwd', 'a\\..\\..\\b', 'key/', '', 'ü/../\u0000'])(
-    'object key %j stays inside the folder, two levels under objects/', (key) => {
+    'object key %j stays inside the folder, two levels under objects/',
+    (key) => {
       const p = layout.objectPath('bkt', key);
       expect(inside(layout.root, p)).toBe(true);
       expect(relative(layout.objectsDir('bkt'), p).split(sep)).toHaveLength(2);
@@ -56,9 +57,19 @@ describe('Layout', () => {
 
 describe('bucket names (S3 general purpose rules)', () => {
   it.each<[string, boolean]>([
-    ['abc', true], ['my-bucket.2024', true], ['a'.repeat(63), true],
-    ['ab', false], ['a'.repeat(64), false], ['Upper', false], ['under_score', false], ['-start', false], ['end-', false],
-    ['a..b', false], ['192.168.0.1', false], ['xn--abc', false], ['abc-s3alias', false],
+    ['abc', true],
+    ['my-bucket.2024', true],
+    ['a'.repeat(63), true],
+    ['ab', false],
+    ['a'.repeat(64), false],
+    ['Upper', false],
+    ['under_score', false],
+    ['-start', false],
+    ['end-', false],
+    ['a..b', false],
+    ['192.168.0.1', false],
+    ['xn--abc', false],
+    ['abc-s3alias', false],
   ])('%j valid: %s', (name, valid) => {
     expect(bucketNameProblem(name) === undefined).toBe(valid);
   });

@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { S3Error } from '../../../src/s3/errors.js';
 import {
-  decodeContinuationToken, encodeContinuationToken, listPage, parseEncodingType, parseMaxKeys, prefixSuccessor, s3UrlEncode, utf8,
+  decodeContinuationToken,
+  encodeContinuationToken,
+  listPage,
+  parseEncodingType,
+  parseMaxKeys,
+  prefixSuccessor,
+  s3UrlEncode,
+  utf8,
   type PageParams,
 } from '../../../src/store/listing.js';
 
@@ -24,16 +31,36 @@ describe('listPage', () => {
     ['prefix c/ with delimiter /', { prefix: 'c/', delimiter: '/' }, { keys: ['c/y'], prefixes: ['c/x/'], truncated: false, last: 'c/y' }],
     ['max-keys 2', { maxKeys: 2 }, { keys: ['a', 'a/1'], prefixes: [], truncated: true, last: 'a/1' }],
     ['max-keys counts common prefixes too', { delimiter: '/', maxKeys: 3 }, { keys: ['a', 'b'], prefixes: ['a/'], truncated: true, last: 'b' }],
-    ['max-keys exactly the number left: not truncated', { prefix: 'a/', maxKeys: 3 }, { keys: ['a/1', 'a/2', 'a/b/1'], prefixes: [], truncated: false, last: 'a/b/1' }],
+    [
+      'max-keys exactly the number left: not truncated',
+      { prefix: 'a/', maxKeys: 3 },
+      { keys: ['a/1', 'a/2', 'a/b/1'], prefixes: [], truncated: false, last: 'a/b/1' },
+    ],
     ['max-keys 0', { maxKeys: 0 }, { keys: [], prefixes: [], truncated: false }],
     ['after a key', { after: 'a/2' }, { keys: ['a/b/1', 'b', 'b/1', 'c/x/1', 'c/y', 'd'], prefixes: [], truncated: false, last: 'd' }],
-    ['after a key that does not exist', { after: 'a/11' }, { keys: ['a/2', 'a/b/1', 'b', 'b/1', 'c/x/1', 'c/y', 'd'], prefixes: [], truncated: false, last: 'd' }],
-    ['after a common prefix: its keys are not rolled up again', { delimiter: '/', after: 'a/' }, { keys: ['b', 'd'], prefixes: ['b/', 'c/'], truncated: false, last: 'd' }],
+    [
+      'after a key that does not exist',
+      { after: 'a/11' },
+      { keys: ['a/2', 'a/b/1', 'b', 'b/1', 'c/x/1', 'c/y', 'd'], prefixes: [], truncated: false, last: 'd' },
+    ],
+    [
+      'after a common prefix: its keys are not rolled up again',
+      { delimiter: '/', after: 'a/' },
+      { keys: ['b', 'd'], prefixes: ['b/', 'c/'], truncated: false, last: 'd' },
+    ],
     ['after a key inside a common prefix', { delimiter: '/', after: 'a/1' }, { keys: ['b', 'd'], prefixes: ['b/', 'c/'], truncated: false, last: 'd' }],
     ['after before the prefix', { prefix: 'c/', after: 'a' }, { keys: ['c/x/1', 'c/y'], prefixes: [], truncated: false, last: 'c/y' }],
     ['after past the prefix', { prefix: 'a/', after: 'z' }, { keys: [], prefixes: [], truncated: false }],
-    ['a delimiter that is not "/"', { delimiter: 'b' }, { keys: ['a', 'a/1', 'a/2', 'c/x/1', 'c/y', 'd'], prefixes: ['a/b', 'b'], truncated: false, last: 'd' }],
-    ['a multi-character delimiter', { delimiter: '/1' }, { keys: ['a', 'a/2', 'b', 'c/y', 'd'], prefixes: ['a/1', 'a/b/1', 'b/1', 'c/x/1'], truncated: false, last: 'd' }],
+    [
+      'a delimiter that is not "/"',
+      { delimiter: 'b' },
+      { keys: ['a', 'a/1', 'a/2', 'c/x/1', 'c/y', 'd'], prefixes: ['a/b', 'b'], truncated: false, last: 'd' },
+    ],
+    [
+      'a multi-character delimiter',
+      { delimiter: '/1' },
+      { keys: ['a', 'a/2', 'b', 'c/y', 'd'], prefixes: ['a/1', 'a/b/1', 'b/1', 'c/x/1'], truncated: false, last: 'd' },
+    ],
   ])('%s', (_what, p, expected) => {
     expect(page(KEYS, p)).toEqual(expected);
   });
@@ -89,7 +116,13 @@ describe('helpers', () => {
   });
 
   it.each<[string | undefined, number | string]>([
-    [undefined, 1000], ['0', 0], ['5', 5], ['1000', 1000], ['5000', 1000], ['-1', 'InvalidArgument'], ['x', 'InvalidArgument'],
+    [undefined, 1000],
+    ['0', 0],
+    ['5', 5],
+    ['1000', 1000],
+    ['5000', 1000],
+    ['-1', 'InvalidArgument'],
+    ['x', 'InvalidArgument'],
   ])('parseMaxKeys(%j) = %j', (value, expected) => {
     try {
       expect(parseMaxKeys(value)).toBe(expected);

@@ -9,11 +9,28 @@ import type { CompletedPart } from '../../../src/store/xml-docs.js';
 
 const MIN = 100;
 const part = (n: number, size: number, checksum?: string): PartRecord => ({
-  v: 1, partNumber: n, size, etag: `e${n}`.padEnd(32, '0'), lastModified: 0, ...(checksum ? { checksum: { alg: 'CRC32', value: checksum } } : {}),
+  v: 1,
+  partNumber: n,
+  size,
+  etag: `e${n}`.padEnd(32, '0'),
+  lastModified: 0,
+  ...(checksum ? { checksum: { alg: 'CRC32', value: checksum } } : {}),
 });
 const STORED = new Map([1, 2, 3].map((n) => [n, part(n, n === 3 ? 10 : MIN, `c${n}`)]));
-const SMALL = new Map([[1, part(1, MIN - 1)], [2, part(2, 5)]]);
-const upload = (checksum?: UploadRecord['checksum']): UploadRecord => ({ v: 1, key: 'k', uploadId: 'u', initiated: 0, headers: {}, meta: [], tags: [], ...(checksum ? { checksum } : {}) });
+const SMALL = new Map([
+  [1, part(1, MIN - 1)],
+  [2, part(2, 5)],
+]);
+const upload = (checksum?: UploadRecord['checksum']): UploadRecord => ({
+  v: 1,
+  key: 'k',
+  uploadId: 'u',
+  initiated: 0,
+  headers: {},
+  meta: [],
+  tags: [],
+  ...(checksum ? { checksum } : {}),
+});
 const listed = (n: number, extra: Partial<CompletedPart> = {}): CompletedPart => ({ partNumber: n, etag: `"${part(n, 0).etag}"`, checksums: {}, ...extra });
 
 function outcome(parts: CompletedPart[], stored = STORED, up = upload()): string {
@@ -39,10 +56,28 @@ describe('checkCompletedParts', () => {
     ['a small last part', [listed(2)], SMALL, upload(), 'ok'],
     ['a matching part checksum', [listed(1, { checksums: { CRC32: 'c1' } })], STORED, upload(), 'ok'],
     ['a wrong part checksum', [listed(1, { checksums: { CRC32: 'nope' } })], STORED, upload(), 'InvalidPart'],
-    ['COMPOSITE upload with every part checksum', [listed(1, { checksums: { CRC32: 'c1' } }), listed(3, { checksums: { CRC32: 'c3' } })], STORED, upload({ alg: 'CRC32', type: 'COMPOSITE' }), 'ok'],
-    ['COMPOSITE upload missing a part checksum', [listed(1, { checksums: { CRC32: 'c1' } }), listed(3)], STORED, upload({ alg: 'CRC32', type: 'COMPOSITE' }), 'InvalidRequest'],
+    [
+      'COMPOSITE upload with every part checksum',
+      [listed(1, { checksums: { CRC32: 'c1' } }), listed(3, { checksums: { CRC32: 'c3' } })],
+      STORED,
+      upload({ alg: 'CRC32', type: 'COMPOSITE' }),
+      'ok',
+    ],
+    [
+      'COMPOSITE upload missing a part checksum',
+      [listed(1, { checksums: { CRC32: 'c1' } }), listed(3)],
+      STORED,
+      upload({ alg: 'CRC32', type: 'COMPOSITE' }),
+      'InvalidRequest',
+    ],
     ['FULL_OBJECT upload without part checksums', [listed(1), listed(3)], STORED, upload({ alg: 'CRC32', type: 'FULL_OBJECT' }), 'ok'],
-    ['a part checksum of another algorithm than the upload', [listed(1, { checksums: { SHA256: 'x' } })], STORED, upload({ alg: 'CRC32', type: 'FULL_OBJECT' }), 'InvalidPart'],
+    [
+      'a part checksum of another algorithm than the upload',
+      [listed(1, { checksums: { SHA256: 'x' } })],
+      STORED,
+      upload({ alg: 'CRC32', type: 'FULL_OBJECT' }),
+      'InvalidPart',
+    ],
   ])('%s → %s', (_what, parts, stored, up, expected) => {
     expect(outcome(parts, stored, up)).toBe(expected);
   });
@@ -62,7 +97,9 @@ describe('the multipart ETag and COMPOSITE checksum', () => {
   it('md5 of the binary part MD5s, then -N', () => {
     const parts = [Buffer.from('part one'), Buffer.from('part two')];
     const md5s = parts.map((p) => createHash('md5').update(p).digest('hex'));
-    const expected = createHash('md5').update(Buffer.concat(md5s.map((h) => Buffer.from(h, 'hex')))).digest('hex');
+    const expected = createHash('md5')
+      .update(Buffer.concat(md5s.map((h) => Buffer.from(h, 'hex'))))
+      .digest('hex');
     expect(multipartEtag(md5s)).toBe(`${expected}-2`);
   });
 

@@ -84,7 +84,11 @@ describe('evaluateReadConditions (S3 precedence, RFC 9110 §13.2.2)', () => {
     ['If-None-Match false + If-Modified-Since true → 304', { 'if-none-match': '"abc"', 'if-modified-since': BEFORE }, 'not-modified'],
     ['If-None-Match true + If-Modified-Since false → 200 (If-Modified-Since not looked at)', { 'if-none-match': '"x"', 'if-modified-since': AFTER }, 'proceed'],
     ['If-Match false + If-None-Match false → 412 first', { 'if-match': '"x"', 'if-none-match': '"abc"' }, '412 PreconditionFailed If-Match'],
-    ['If-Unmodified-Since false + If-Modified-Since false → 412 first', { 'if-unmodified-since': BEFORE, 'if-modified-since': AFTER }, '412 PreconditionFailed If-Unmodified-Since'],
+    [
+      'If-Unmodified-Since false + If-Modified-Since false → 412 first',
+      { 'if-unmodified-since': BEFORE, 'if-modified-since': AFTER },
+      '412 PreconditionFailed If-Unmodified-Since',
+    ],
     ['If-Match true + If-None-Match false → 304', { 'if-match': '"abc"', 'if-none-match': '"abc"' }, 'not-modified'],
     ['empty If-Match is absent', { 'if-match': '' }, 'proceed'],
   ])('%s', (_what, headers, expected) => {

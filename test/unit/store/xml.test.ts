@@ -1,9 +1,7 @@
 // The embedded store's request documents: the strict XML reader (src/store/xml-read.ts) and the S3 documents read with it (src/store/xml-docs.ts).
 import { describe, expect, it } from 'vitest';
 import { S3Error } from '../../../src/s3/errors.js';
-import {
-  isOwnerOnlyPolicy, parseCompleteMultipartUpload, parseCreateBucketConfiguration, parseDelete, parseTagging,
-} from '../../../src/store/xml-docs.js';
+import { isOwnerOnlyPolicy, parseCompleteMultipartUpload, parseCreateBucketConfiguration, parseDelete, parseTagging } from '../../../src/store/xml-docs.js';
 import { parseXml } from '../../../src/s3/xml-read.js';
 
 function codeOf(fn: () => unknown): string {
@@ -78,13 +76,17 @@ describe('S3 request documents', () => {
     ['another root', '<Complete><Part><PartNumber>1</PartNumber><ETag>x</ETag></Part></Complete>'],
     ['a part number that is not a number', '<CompleteMultipartUpload><Part><PartNumber>one</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>'],
     ['a part without ETag', '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>'],
-    ['two part numbers in one part', '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><PartNumber>2</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>'],
+    [
+      'two part numbers in one part',
+      '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><PartNumber>2</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>',
+    ],
   ])('CompleteMultipartUpload with %s is MalformedXML', (_what, doc) => {
     expect(codeOf(() => parseCompleteMultipartUpload(doc))).toBe('MalformedXML');
   });
 
   it('Delete: keys byte-exact (spaces, CR, entities), version ids, Quiet', () => {
-    const doc = '<Delete><Quiet>true</Quiet><Object><Key> a b </Key></Object><Object><Key>x&#13;&#10;y&amp;z</Key><VersionId>null</VersionId></Object></Delete>';
+    const doc =
+      '<Delete><Quiet>true</Quiet><Object><Key> a b </Key></Object><Object><Key>x&#13;&#10;y&amp;z</Key><VersionId>null</VersionId></Object></Delete>';
     expect(parseDelete(doc)).toEqual({ quiet: true, objects: [{ key: ' a b ' }, { key: 'x\r\ny&z', versionId: 'null' }] });
     expect(parseDelete('<Delete><Object><Key>k</Key></Object></Delete>').quiet).toBe(false);
   });
@@ -99,8 +101,10 @@ describe('S3 request documents', () => {
   });
 
   it('Tagging: pairs in order; a TagSet is required', () => {
-    expect(parseTagging('<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag><Tag><Key>b</Key><Value></Value></Tag></TagSet></Tagging>'))
-      .toEqual([['a', '1'], ['b', '']]);
+    expect(parseTagging('<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag><Tag><Key>b</Key><Value></Value></Tag></TagSet></Tagging>')).toEqual([
+      ['a', '1'],
+      ['b', ''],
+    ]);
     expect(codeOf(() => parseTagging('<Tagging></Tagging>'))).toBe('MalformedXML');
     expect(codeOf(() => parseTagging('<Tagging><TagSet><Tag><Key>a</Key></Tag></TagSet></Tagging>'))).toBe('MalformedXML');
   });
@@ -108,14 +112,19 @@ describe('S3 request documents', () => {
   it.each<[string, string | undefined]>([
     ['', undefined],
     ['<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>', 'eu-west-1'],
-    ['<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint></LocationConstraint></CreateBucketConfiguration>', undefined],
+    [
+      '<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint></LocationConstraint></CreateBucketConfiguration>',
+      undefined,
+    ],
   ])('CreateBucketConfiguration %j → %s', (doc, location) => {
     expect(parseCreateBucketConfiguration(doc)).toBe(location);
   });
 
   const OWNER = 'owner-id';
-  const policy = (grants: string) => `<AccessControlPolicy><Owner><ID>${OWNER}</ID></Owner><AccessControlList>${grants}</AccessControlList></AccessControlPolicy>`;
-  const grant = (grantee: string, permission: string) => `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">${grantee}</Grantee><Permission>${permission}</Permission></Grant>`;
+  const policy = (grants: string) =>
+    `<AccessControlPolicy><Owner><ID>${OWNER}</ID></Owner><AccessControlList>${grants}</AccessControlList></AccessControlPolicy>`;
+  const grant = (grantee: string, permission: string) =>
+    `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">${grantee}</Grantee><Permission>${permission}</Permission></Grant>`;
   it.each<[string, string, boolean]>([
     ['the owner with FULL_CONTROL', policy(grant(`<ID>${OWNER}</ID><DisplayName>me</DisplayName>`, 'FULL_CONTROL')), true],
     ['no grants at all', policy(''), true],

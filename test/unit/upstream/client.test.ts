@@ -72,14 +72,32 @@ function backend(opts: { port?: number; timeoutMs?: number; name?: string } = {}
   return {
     metrics,
     backend: {
-      name: opts.name ?? 'aws', origin: `http://127.0.0.1:${p}`, host: `127.0.0.1:${p}`, hostname: '127.0.0.1', port: p, tls: false, region: 'us-east-1', addressing: 'path',
-      credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' }, capabilities: { uploadPartCopy: true, awsChunked: false, literalKeys: false },
-      agent, timeoutMs: opts.timeoutMs ?? 5_000, metrics,
+      name: opts.name ?? 'aws',
+      origin: `http://127.0.0.1:${p}`,
+      host: `127.0.0.1:${p}`,
+      hostname: '127.0.0.1',
+      port: p,
+      tls: false,
+      region: 'us-east-1',
+      addressing: 'path',
+      credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' },
+      capabilities: { uploadPartCopy: true, awsChunked: false, literalKeys: false },
+      agent,
+      timeoutMs: opts.timeoutMs ?? 5_000,
+      metrics,
     },
   };
 }
 
-const get = (key: string, extra: Record<string, unknown> = {}) => ({ operation: 'GetObject', method: 'GET', bucket: 'b', key, headers: {}, payloadHash: EMPTY_SHA256, ...extra });
+const get = (key: string, extra: Record<string, unknown> = {}) => ({
+  operation: 'GetObject',
+  method: 'GET',
+  bucket: 'b',
+  key,
+  headers: {},
+  payloadHash: EMPTY_SHA256,
+  ...extra,
+});
 
 async function upstreamSeries(metrics: Metrics) {
   await new Promise((r) => setImmediate(r));
@@ -114,7 +132,19 @@ describe('sendUpstream', () => {
 
   it('counts a 503 answer as status_5xx, a 404 as no error', async () => {
     const { metrics, backend: b } = backend();
-    const r1 = await sendUpstream(b, { operation: 'UploadPart', method: 'PUT', bucket: 'b', key: 'unavailable', query: [['partNumber', '3'], ['uploadId', 'u1']], headers: {}, body: Buffer.from('data'), payloadHash: UNSIGNED_PAYLOAD });
+    const r1 = await sendUpstream(b, {
+      operation: 'UploadPart',
+      method: 'PUT',
+      bucket: 'b',
+      key: 'unavailable',
+      query: [
+        ['partNumber', '3'],
+        ['uploadId', 'u1'],
+      ],
+      headers: {},
+      body: Buffer.from('data'),
+      payloadHash: UNSIGNED_PAYLOAD,
+    });
     expect(r1.status).toBe(503);
     expect(await readText(r1.body)).toContain('SlowDown');
     expect(seen[0]!.body).toBe('data');
@@ -129,7 +159,12 @@ describe('sendUpstream', () => {
 
   it('a refused connection is 503 ServiceUnavailable naming the backend, counted as connect', async () => {
     const { metrics, backend: b } = backend({ port: await freePort() });
-    await expect(sendUpstream(b, get('k'))).rejects.toMatchObject({ code: 'ServiceUnavailable', status: 503, kind: 'connect', message: 'The backend "aws" could not be reached.' });
+    await expect(sendUpstream(b, get('k'))).rejects.toMatchObject({
+      code: 'ServiceUnavailable',
+      status: 503,
+      kind: 'connect',
+      message: 'The backend "aws" could not be reached.',
+    });
     expect((await upstreamSeries(metrics)).errors).toEqual({ 'aws/connect': 1 });
   });
 
@@ -141,7 +176,10 @@ describe('sendUpstream', () => {
 
   it('a connection closed before the answer is a reset', async () => {
     const { metrics, backend: b } = backend();
-    await expect(sendUpstream(b, get('reset', { operation: 'DeleteObject', method: 'DELETE' }))).rejects.toMatchObject({ code: 'ServiceUnavailable', kind: 'reset' });
+    await expect(sendUpstream(b, get('reset', { operation: 'DeleteObject', method: 'DELETE' }))).rejects.toMatchObject({
+      code: 'ServiceUnavailable',
+      kind: 'reset',
+    });
     expect((await upstreamSeries(metrics)).errors).toEqual({ 'aws/reset': 1 });
   });
 
@@ -155,12 +193,21 @@ describe('sendUpstream', () => {
     expect(s.count('GetObject')).toBe(1);
   });
 
-  it('a response stream that breaks inside another backend\'s upload is blamed on the backend it came from', async () => {
+  it("a response stream that breaks inside another backend's upload is blamed on the backend it came from", async () => {
     const { backend: source } = backend({ name: 'source' });
     const { backend: destination } = backend({ name: 'destination' });
     const res = await sendUpstream(source, get('cut'));
-    await expect(sendUpstream(destination, { operation: 'PutObject', method: 'PUT', bucket: 'b', key: 'ok-dest', headers: { 'content-length': '100' }, body: res.body, payloadHash: UNSIGNED_PAYLOAD }))
-      .rejects.toMatchObject({ code: 'ServiceUnavailable', backend: 'source', kind: 'reset' });
+    await expect(
+      sendUpstream(destination, {
+        operation: 'PutObject',
+        method: 'PUT',
+        bucket: 'b',
+        key: 'ok-dest',
+        headers: { 'content-length': '100' },
+        body: res.body,
+        payloadHash: UNSIGNED_PAYLOAD,
+      }),
+    ).rejects.toMatchObject({ code: 'ServiceUnavailable', backend: 'source', kind: 'reset' });
   });
 
   it('counts nothing when s3bridge itself aborts the call (the client went away)', async () => {
@@ -178,7 +225,15 @@ describe('sendUpstream', () => {
   it('a request body that fails its own check comes back as its S3Error, counted against no backend', async () => {
     const { metrics, backend: b } = backend();
     const body = new Readable({ read() {} });
-    const pending = sendUpstream(b, { operation: 'PutObject', method: 'PUT', bucket: 'b', key: 'ok', headers: { 'content-length': '10' }, body, payloadHash: UNSIGNED_PAYLOAD });
+    const pending = sendUpstream(b, {
+      operation: 'PutObject',
+      method: 'PUT',
+      bucket: 'b',
+      key: 'ok',
+      headers: { 'content-length': '10' },
+      body,
+      payloadHash: UNSIGNED_PAYLOAD,
+    });
     body.push('abc');
     await waitFor(() => arrived.some((r) => r.method === 'PUT' && r.bytes === 3), 5_000, 'the first body bytes to reach the origin');
     body.destroy(new S3Error('SignatureDoesNotMatch'));
@@ -187,10 +242,18 @@ describe('sendUpstream', () => {
     expect((await upstreamSeries(metrics)).errors).toEqual({});
   });
 
-  it('a client that leaves mid-upload is not the backend\'s failure', async () => {
+  it("a client that leaves mid-upload is not the backend's failure", async () => {
     const { metrics, backend: b } = backend();
     const body = new Readable({ read() {} });
-    const pending = sendUpstream(b, { operation: 'PutObject', method: 'PUT', bucket: 'b', key: 'ok', headers: { 'content-length': '10' }, body, payloadHash: UNSIGNED_PAYLOAD });
+    const pending = sendUpstream(b, {
+      operation: 'PutObject',
+      method: 'PUT',
+      bucket: 'b',
+      key: 'ok',
+      headers: { 'content-length': '10' },
+      body,
+      payloadHash: UNSIGNED_PAYLOAD,
+    });
     body.push('abc');
     await waitFor(() => arrived.some((r) => r.method === 'PUT' && r.bytes === 3), 5_000, 'the first body bytes to reach the origin');
     body.destroy(Object.assign(new Error('client aborted the upload'), { code: 'ERR_CLIENT_ABORTED' }));
@@ -200,7 +263,15 @@ describe('sendUpstream', () => {
 
   it('streams a request body and leaves the connection reusable', async () => {
     const { metrics, backend: b } = backend();
-    const res = await sendUpstream(b, { operation: 'PutObject', method: 'PUT', bucket: 'b', key: 'ok-upload', headers: { 'content-length': '6' }, body: Readable.from([Buffer.from('abc'), Buffer.from('def')]), payloadHash: UNSIGNED_PAYLOAD });
+    const res = await sendUpstream(b, {
+      operation: 'PutObject',
+      method: 'PUT',
+      bucket: 'b',
+      key: 'ok-upload',
+      headers: { 'content-length': '6' },
+      body: Readable.from([Buffer.from('abc'), Buffer.from('def')]),
+      payloadHash: UNSIGNED_PAYLOAD,
+    });
     await drain(res.body);
     expect(seen.at(-1)?.body).toBe('abcdef');
     await drain((await sendUpstream(b, get('ok-again'))).body);
