@@ -82,7 +82,7 @@ function strictPass(manifests, problems) {
   const file = join(ROOT, '__manifests__.ts');
   const lines = typed.map((m, i) => `import type { I${m.doc.kind} as T${i} } from '${KINDS[`${m.doc.apiVersion}/${m.doc.kind}`]}';`);
   const firstDocLine = lines.length;
-  typed.forEach((m, i) => lines.push(`export const doc${i}: T${i} = ${JSON.stringify(m.doc)};`));
+  for (const [i, m] of typed.entries()) lines.push(`export const doc${i}: T${i} = ${JSON.stringify(m.doc)};`);
   const source = lines.join('\n');
   const options = {
     strict: true,

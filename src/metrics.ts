@@ -240,7 +240,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       const destination = backendLabel(s.destinationBackend);
       copyEmulations.labels(operation, source, destination, outcome).inc();
       // Touch the bytes series even for 0 so a failed first copy still shows the pair on dashboards.
-      copyBytes.labels(source, destination).inc(s.bytes > 0 ? s.bytes : 0);
+      copyBytes.labels(source, destination).inc(Math.max(s.bytes, 0));
     },
     recordAuthFailure(code) {
       authChildren(authCodeLabel(code)).inc();

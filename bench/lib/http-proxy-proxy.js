@@ -18,7 +18,7 @@ const backend = config.backends[0];
 const agent = new Agent({ keepAlive: true, maxSockets: backend.maxConnections ?? 64, keepAliveMsecs: 60_000 });
 // changeOrigin: Host becomes the upstream's own (the origin checks no signature).
 const proxy = httpProxy.createProxyServer({ target: backend.endpoint, agent, changeOrigin: true, xfwd: false, proxyTimeout: 0 });
-proxy.on('error', (err, req, res) => {
+proxy.on('error', (_err, _req, res) => {
   if (res.headersSent || typeof res.writeHead !== 'function') {
     res.destroy?.();
     return;

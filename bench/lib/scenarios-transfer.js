@@ -96,7 +96,7 @@ export const TRANSFER_SCENARIOS = [
     appliesTo: (c) => c.id === 'direct' || c.kind === 's3bridge',
     label: (c) => (c.id === 'direct' ? 'direct: plain PUT, UNSIGNED-PAYLOAD (undici)' : `${c.label}: SDK PutObject, aws-chunked + CRC32`),
     params: (opts) => sizeParams(opts, 128 * MiB),
-    async warmup(ctx, c) {
+    async warmup(_ctx, c) {
       if (c.id === 'direct') await putObject(c.target, '/bench/warm-put', 64 * MiB);
       else await sdkPut(c.target, 'warm-sdk-put', 64 * MiB);
     },

@@ -42,10 +42,10 @@ const BASE_SCENARIOS = [
     params: (opts) => ({ size: opts.size ?? (opts.quick ? 128 * MiB : GiB), reps: opts.reps ?? (opts.quick ? 2 : 5) }),
     // One stream is one connection, served by one worker: a second worker changes nothing here.
     appliesTo: (c) => c.kind !== 's3bridge-w2',
-    async warmup(ctx, c) {
+    async warmup(_ctx, c) {
       await getObject(c.target, '/bench/warm-64MiB');
     },
-    async run(ctx, c, { size }) {
+    async run(_ctx, c, { size }) {
       const r = await getObject(c.target, `/bench/get-${sizeKey(size)}`);
       const ok = r.status === 200 && r.bytes === size;
       return {
@@ -64,7 +64,7 @@ const BASE_SCENARIOS = [
     costBasis: 'bytes',
     params: (opts) => ({ size: opts.size ?? (opts.quick ? 128 * MiB : GiB), reps: opts.reps ?? (opts.quick ? 2 : 5) }),
     appliesTo: (c) => c.kind !== 's3bridge-w2',
-    async warmup(ctx, c) {
+    async warmup(_ctx, c) {
       await putObject(c.target, '/bench/warm-put', 64 * MiB);
     },
     async run(ctx, c, { size }) {
@@ -117,10 +117,10 @@ const BASE_SCENARIOS = [
     costBasis: 'bytes',
     // Not scaled by --size (that is the single-stream object size): 16 × 256 MiB = 4 GiB per run, quick 16 × 32 MiB.
     params: (opts) => ({ streams: 16, size: opts.quick ? 32 * MiB : 256 * MiB, reps: opts.reps ?? (opts.quick ? 1 : 3) }),
-    async warmup(ctx, c, { streams }) {
+    async warmup(_ctx, c, { streams }) {
       await Promise.all(Array.from({ length: streams }, (_, i) => getObject(c.target, `/bench/warm-par-${i}-4MiB`)));
     },
-    async run(ctx, c, { streams, size }) {
+    async run(_ctx, c, { streams, size }) {
       const t0 = process.hrtime.bigint();
       const rs = await Promise.all(Array.from({ length: streams }, (_, i) => getObject(c.target, `/bench/par-${i}-${sizeKey(size)}`)));
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

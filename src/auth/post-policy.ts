@@ -55,6 +55,8 @@ const HEADER_FIELDS = new Set(['cache-control', 'content-type', 'content-disposi
 /** Signature fields: x-amz-* by name, but never headers of the stored object. */
 const AUTH_FIELDS = new Set(['x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-signature', 'x-amz-security-token']);
 
+// post-object.md §2: the one variable a form field may carry (spelled out so it never reads as a template).
+const FILENAME_VARIABLE = '$' + '{filename}';
 const FIELD_ORDER = 'If it is specified, please check the order of the fields.';
 
 /** Lower-case name → value (repeats joined with ',', post-object.md §2), plus the spelling first sent. */
@@ -66,7 +68,7 @@ class FormFields {
     for (const [name, raw] of fields) {
       const lower = name.toLowerCase();
       // post-object.md §2: ${filename} is expanded in every field before the policy is checked.
-      const value = raw.split('${filename}').join(filename);
+      const value = raw.split(FILENAME_VARIABLE).join(filename);
       const prev = this.#values.get(lower);
       this.#values.set(lower, prev === undefined ? value : `${prev},${value}`);
       if (!this.#spelling.has(lower)) this.#spelling.set(lower, name);

@@ -250,7 +250,6 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type ClientConfig = Config['clients'][number];
 export type BackendConfig = Config['backends'][number];
-export type RemoteBackendConfig = z.infer<typeof remoteBackend>;
 export type EmbeddedBackendConfig = z.infer<typeof embeddedBackend>;
 export type RouteConfig = Config['routes'][number];
 

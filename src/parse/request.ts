@@ -209,9 +209,15 @@ export function parseS3Request(raw: RawRequest, opts: ParseOptions): S3Request {
     hoisted,
   };
   const uploadId = query.get('uploadId');
-  if (uploadId !== undefined) request.uploadId = (assertToken(uploadId, 'uploadId'), uploadId);
+  if (uploadId !== undefined) {
+    assertToken(uploadId, 'uploadId');
+    request.uploadId = uploadId;
+  }
   const versionId = query.get('versionId');
-  if (versionId !== undefined) request.versionId = (assertToken(versionId, 'versionId'), versionId);
+  if (versionId !== undefined) {
+    assertToken(versionId, 'versionId');
+    request.versionId = versionId;
+  }
   if (query.has('partNumber')) request.partNumber = parsePartNumber(query.get('partNumber'));
   if (spec.copy) {
     const source = parseCopySource(copyHeader!);

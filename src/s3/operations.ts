@@ -165,10 +165,6 @@ export function operationSpec(name: string): OperationSpec | undefined {
   return BY_NAME.get(name);
 }
 
-export function isReadOperation(name: string): boolean {
-  return BY_NAME.get(name)?.read === true;
-}
-
 /** Operations whose request body is object data (counted as received bytes, checked for integrity). */
 export function carriesObjectBody(name: string): boolean {
   return name === 'PutObject' || name === 'UploadPart' || name === 'PostObject';

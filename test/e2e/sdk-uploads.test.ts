@@ -12,7 +12,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
   type ChecksumAlgorithm,
 } from '@aws-sdk/client-s3';

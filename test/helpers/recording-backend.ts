@@ -7,7 +7,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { checkSignature, parseQuery, type AuthCheck, type SigningKey } from './recording-backend-sigv4.js';
 
-export { canonicalPath, checkSignature, parseQuery, type AuthCheck } from './recording-backend-sigv4.js';
+export { checkSignature, parseQuery, type AuthCheck } from './recording-backend-sigv4.js';
 
 export interface RecordingBackendOptions extends SigningKey {
   /** Keep each request body in its record (rec.body); off by default, objects are kept either way. */
@@ -35,7 +35,7 @@ export interface RecordedRequest {
   done: Promise<void>;
 }
 
-export type RequestHook = (rec: RecordedRequest, req: IncomingMessage, res: ServerResponse) => boolean | void;
+export type RequestHook = (rec: RecordedRequest, req: IncomingMessage, res: ServerResponse) => boolean | undefined;
 
 export interface RecordingFaults {
   /** Runs on every request after the signature check (see rec.auth); return true to own the response. */

@@ -11,7 +11,7 @@ import {
   HeadObjectCommand,
   ListPartsCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCopyCommand,
   type UploadPartCopyCommandInput,
 } from '@aws-sdk/client-s3';

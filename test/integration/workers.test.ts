@@ -12,7 +12,7 @@ import { DEMO, tempDir } from '../helpers/bridge.js';
 import { startRecordingBackend, type RecordingBackend } from '../helpers/recording-backend.js';
 import { signedHeaders } from '../helpers/sign.js';
 import { waitFor } from '../helpers/wait.js';
-import { parseExposition, valueOf as sampleValue } from '../unit/metrics/exposition.js';
+import { parseExposition, sampleValue } from '../unit/metrics/exposition.js';
 
 const MAIN = join(import.meta.dirname, '../../dist/main.js');
 const NEWCOMER = { accessKeyId: 'newcomer', secretAccessKey: 'newcomer-secret' };

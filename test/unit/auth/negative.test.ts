@@ -1,5 +1,5 @@
 // Every case of test/fixtures/sigv4/negative.json: header/query verification, then the body stage the verdict selects (payload hash or aws-chunked decoder).
-import { Readable, Writable } from 'node:stream';
+import { Readable, type Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { createAwsChunkedDecoder } from '../../../src/body/chunked.js';
@@ -14,7 +14,7 @@ const cases = readJson<NegativeCase[]>('negative.json');
 /** Runs the request through verification and then its body stage, as the proxy does; returns the first S3Error. */
 async function run(c: NegativeCase): Promise<S3Error | undefined> {
   const keys = new KeyStore(c.server.credentials.map((k) => client(k.accessKeyId, k.secretAccessKey)));
-  let result;
+  let result: ReturnType<typeof verifyRequest>;
   try {
     result = verifyRequest(toSignedRequest(c.request), keys, { regions: [c.server.region], now: new Date(c.now) });
   } catch (err) {
@@ -22,7 +22,7 @@ async function run(c: NegativeCase): Promise<S3Error | undefined> {
     throw err;
   }
   const body = bodyOf(c.request);
-  let stage;
+  let stage: Transform;
   if (result.payload.kind === 'sha256') {
     stage = createPayloadHashCheck(result.payload.hash);
   } else if (result.payload.kind === 'streaming') {

@@ -25,8 +25,7 @@ function headerReq(
 ): SignedRequest {
   const rawHeaders = vector('aws-s3-docs/get-object-range')
     .request!.headers.filter(([n]) => !drop.includes(n.toLowerCase()))
-    .map(([n, v]) => (n === 'Authorization' ? [n, auth] : [n, v]))
-    .flat();
+    .flatMap(([n, v]) => (n === 'Authorization' ? [n, auth] : [n, v]));
   return { method: 'GET', rawPath: '/test.txt', rawQuery: '', rawHeaders: [...rawHeaders, ...extra] };
 }
 

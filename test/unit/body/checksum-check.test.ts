@@ -85,7 +85,12 @@ describe('createChecksumCheck', () => {
     const headers = { 'x-amz-checksum-sha256': digest('SHA256', BODY), 'x-amz-sdk-checksum-algorithm': 'SHA256' };
     const body = encodeAwsChunked(BODY, { chunkSizes: 3000, mode: 'STREAMING-UNSIGNED-PAYLOAD-TRAILER' });
     const received: Buffer[] = [];
-    const sink = new Writable({ write: (c: Buffer, _e, cb) => (received.push(c), cb()) });
+    const sink = new Writable({
+      write: (c: Buffer, _e, cb) => {
+        received.push(c);
+        cb();
+      },
+    });
     const decoder = createAwsChunkedDecoder({ mode: 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', decodedLength: BODY.length });
     await pipeline(Readable.from(splitAt(body, [100, 7000])), decoder, createChecksumCheck(requestChecksums(headers).expected), sink);
     expect(Buffer.concat(received).equals(BODY)).toBe(true);

@@ -206,7 +206,7 @@ describe('resolveCopySourceRange: fixture cases', () => {
     expect(made).toEqual(ranges);
     const resolved = ranges.map((r) => resolveCopySourceRange(r, sourceSize));
     expect(resolved.map((r) => r.length)).toEqual([partSize, partSize, sourceSize - 2 * partSize]);
-    resolved.slice(1).forEach((r, i) => expect(r.first).toBe(resolved[i]!.last + 1));
+    for (const [i, r] of resolved.slice(1).entries()) expect(r.first).toBe(resolved[i]!.last + 1);
     expect(resolved.at(-1)!.last).toBe(sourceSize - 1);
   });
 });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../../src/metrics.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: walks arbitrary JSON documents
 type Json = Record<string, any>;
 
 const dashboard: Json = JSON.parse(readFileSync(new URL('../../../deploy/grafana/s3bridge-dashboard.json', import.meta.url), 'utf8'));

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { loadManifests, validateDocuments, validateManifests, type Manifest } from '../../../scripts/validate-manifests.mjs';
 
+// biome-ignore lint/suspicious/noExplicitAny: walks arbitrary YAML documents
 type Doc = Record<string, any>;
 
 const DIR = new URL('../../../deploy/kubernetes', import.meta.url).pathname;

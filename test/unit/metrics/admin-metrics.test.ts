@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAdminServer, type AdminApp } from '../../../src/admin.js';
 import { createMetrics } from '../../../src/metrics.js';
-import { parseExposition, valueOf } from './exposition.js';
+import { parseExposition, sampleValue } from './exposition.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -29,9 +29,9 @@ describe('GET /metrics', () => {
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('no-store');
     const exp = parseExposition(await res.text());
-    expect(valueOf(exp, 's3bridge_requests_total', { operation: 'GetObject', backend: 'aws', status: '200' })).toBe(1);
-    expect(valueOf(exp, 's3bridge_sent_bytes_total', { backend: 'aws' })).toBe(1024);
-    expect(valueOf(exp, 's3bridge_auth_failures_total', { code: 'SignatureDoesNotMatch' })).toBe(1);
+    expect(sampleValue(exp, 's3bridge_requests_total', { operation: 'GetObject', backend: 'aws', status: '200' })).toBe(1);
+    expect(sampleValue(exp, 's3bridge_sent_bytes_total', { backend: 'aws' })).toBe(1024);
+    expect(sampleValue(exp, 's3bridge_auth_failures_total', { code: 'SignatureDoesNotMatch' })).toBe(1);
     expect(exp.types.get('s3bridge_request_duration_seconds')).toBe('histogram');
     expect(exp.types.get('process_cpu_user_seconds_total')).toBe('counter');
   });
@@ -40,7 +40,7 @@ describe('GET /metrics', () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const url = await start({ backends: new Map(), metrics });
     const scrape = async () =>
-      valueOf(parseExposition(await (await fetch(`${url}/metrics?x=1`)).text()), 's3bridge_upstream_errors_total', { backend: 'aws', kind: 'timeout' });
+      sampleValue(parseExposition(await (await fetch(`${url}/metrics?x=1`)).text()), 's3bridge_upstream_errors_total', { backend: 'aws', kind: 'timeout' });
     expect(await scrape()).toBeUndefined();
     metrics.recordUpstream({ backend: 'aws', operation: 'GetObject', durationSeconds: 1, errorKind: 'timeout' });
     expect(await scrape()).toBe(1);

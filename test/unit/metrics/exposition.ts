@@ -60,7 +60,7 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
 }
 
 /** The value of the one sample with exactly these labels, or undefined when there is none. */
-export function valueOf(exp: Exposition, name: string, labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(exp: Exposition, name: string, labels: Record<string, string> = {}): number | undefined {
   const found = exp.samples.filter((s) => s.name === name && sameLabels(s.labels, labels));
   if (found.length > 1) throw new Error(`${name} has ${found.length} samples with the same labels`);
   return found[0]?.value;

@@ -1,5 +1,3 @@
-// metrics.ts: the contract's metric names, types and labels, bounded label values, and exact recorded values.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   aggregateMetrics,
@@ -16,7 +14,7 @@ import {
   type Metrics,
 } from '../../../src/metrics.js';
 import { OPERATIONS } from '../../../src/s3/operations.js';
-import { family, parseExposition, valueOf, type Exposition } from './exposition.js';
+import { family, parseExposition, sampleValue, type Exposition } from './exposition.js';
 
 /** The contract's Metrics table, verbatim. */
 const CONTRACT: Array<[string, string, string[]]> = [
@@ -65,8 +63,8 @@ describe('the registry', () => {
     const a = createMetrics({ defaultMetrics: false });
     const b = createMetrics({ defaultMetrics: false });
     a.recordAuthFailure('SignatureDoesNotMatch');
-    expect(valueOf(await scrape(a), 's3bridge_auth_failures_total', { code: 'SignatureDoesNotMatch' })).toBe(1);
-    expect(valueOf(await scrape(b), 's3bridge_auth_failures_total', { code: 'SignatureDoesNotMatch' })).toBeUndefined();
+    expect(sampleValue(await scrape(a), 's3bridge_auth_failures_total', { code: 'SignatureDoesNotMatch' })).toBe(1);
+    expect(sampleValue(await scrape(b), 's3bridge_auth_failures_total', { code: 'SignatureDoesNotMatch' })).toBeUndefined();
   });
 
   it('serves Prometheus text format 0.0.4', () => {
@@ -95,22 +93,22 @@ describe('recordRequest', () => {
     m.recordRequest({ operation: 'GetObject', backend: 'aws', status: 404, durationSeconds: 0.002, bytesIn: 0, bytesOut: 0 });
     m.recordRequest({ operation: 'PutObject', backend: 'local', status: 200, durationSeconds: 700, bytesIn: 5000, bytesOut: 0 });
     const exp = await scrape(m);
-    expect(valueOf(exp, 's3bridge_requests_total', { operation: 'GetObject', backend: 'aws', status: '200' })).toBe(2);
-    expect(valueOf(exp, 's3bridge_requests_total', { operation: 'GetObject', backend: 'aws', status: '404' })).toBe(1);
-    expect(valueOf(exp, 's3bridge_requests_total', { operation: 'PutObject', backend: 'local', status: '200' })).toBe(1);
+    expect(sampleValue(exp, 's3bridge_requests_total', { operation: 'GetObject', backend: 'aws', status: '200' })).toBe(2);
+    expect(sampleValue(exp, 's3bridge_requests_total', { operation: 'GetObject', backend: 'aws', status: '404' })).toBe(1);
+    expect(sampleValue(exp, 's3bridge_requests_total', { operation: 'PutObject', backend: 'local', status: '200' })).toBe(1);
     const get = { operation: 'GetObject', backend: 'aws' };
-    expect(valueOf(exp, 's3bridge_request_duration_seconds_count', get)).toBe(3);
-    expect(valueOf(exp, 's3bridge_request_duration_seconds_sum', get)).toBeCloseTo(0.205, 9);
-    expect(valueOf(exp, 's3bridge_request_duration_seconds_bucket', { ...get, le: '0.001' })).toBe(0);
-    expect(valueOf(exp, 's3bridge_request_duration_seconds_bucket', { ...get, le: '0.0025' })).toBe(1);
-    expect(valueOf(exp, 's3bridge_request_duration_seconds_bucket', { ...get, le: '0.005' })).toBe(2);
-    expect(valueOf(exp, 's3bridge_request_duration_seconds_bucket', { ...get, le: '0.25' })).toBe(3);
+    expect(sampleValue(exp, 's3bridge_request_duration_seconds_count', get)).toBe(3);
+    expect(sampleValue(exp, 's3bridge_request_duration_seconds_sum', get)).toBeCloseTo(0.205, 9);
+    expect(sampleValue(exp, 's3bridge_request_duration_seconds_bucket', { ...get, le: '0.001' })).toBe(0);
+    expect(sampleValue(exp, 's3bridge_request_duration_seconds_bucket', { ...get, le: '0.0025' })).toBe(1);
+    expect(sampleValue(exp, 's3bridge_request_duration_seconds_bucket', { ...get, le: '0.005' })).toBe(2);
+    expect(sampleValue(exp, 's3bridge_request_duration_seconds_bucket', { ...get, le: '0.25' })).toBe(3);
     const put = { operation: 'PutObject', backend: 'local' };
-    expect(valueOf(exp, 's3bridge_request_duration_seconds_bucket', { ...put, le: '600' })).toBe(0);
-    expect(valueOf(exp, 's3bridge_request_duration_seconds_bucket', { ...put, le: '+Inf' })).toBe(1);
-    expect(valueOf(exp, 's3bridge_sent_bytes_total', { backend: 'aws' })).toBe(3072);
-    expect(valueOf(exp, 's3bridge_received_bytes_total', { backend: 'local' })).toBe(5000);
-    expect(valueOf(exp, 's3bridge_received_bytes_total', { backend: 'aws' })).toBeUndefined();
+    expect(sampleValue(exp, 's3bridge_request_duration_seconds_bucket', { ...put, le: '600' })).toBe(0);
+    expect(sampleValue(exp, 's3bridge_request_duration_seconds_bucket', { ...put, le: '+Inf' })).toBe(1);
+    expect(sampleValue(exp, 's3bridge_sent_bytes_total', { backend: 'aws' })).toBe(3072);
+    expect(sampleValue(exp, 's3bridge_received_bytes_total', { backend: 'local' })).toBe(5000);
+    expect(sampleValue(exp, 's3bridge_received_bytes_total', { backend: 'aws' })).toBeUndefined();
   });
 
   it('records a request no backend was chosen for as backend "none" and an unparsed one as Unknown', async () => {
@@ -118,8 +116,8 @@ describe('recordRequest', () => {
     m.recordRequest({ status: 403, durationSeconds: 0.001, bytesIn: 0, bytesOut: 0 });
     m.recordRequest({ operation: 'ListBuckets', backend: '', status: 200, durationSeconds: 0.001, bytesIn: 0, bytesOut: 0 });
     const exp = await scrape(m);
-    expect(valueOf(exp, 's3bridge_requests_total', { operation: UNKNOWN_OPERATION, backend: NO_BACKEND, status: '403' })).toBe(1);
-    expect(valueOf(exp, 's3bridge_requests_total', { operation: 'ListBuckets', backend: NO_BACKEND, status: '200' })).toBe(1);
+    expect(sampleValue(exp, 's3bridge_requests_total', { operation: UNKNOWN_OPERATION, backend: NO_BACKEND, status: '403' })).toBe(1);
+    expect(sampleValue(exp, 's3bridge_requests_total', { operation: 'ListBuckets', backend: NO_BACKEND, status: '200' })).toBe(1);
   });
 
   it('never lets a bucket, key or made-up operation become a label value', async () => {
@@ -196,9 +194,9 @@ describe('recordUpstream', () => {
     const exp = await scrape(m);
     const errors = Object.fromEntries(family(exp, 's3bridge_upstream_errors_total').map((s) => [`${s.labels.backend}/${s.labels.kind}`, s.value]));
     expect(errors).toEqual({ 'aws/status_5xx': 2, 'aws/reset': 1, 'aws/connect': 1, 'gcs/timeout': 1 });
-    expect(valueOf(exp, 's3bridge_upstream_request_duration_seconds_count', { backend: 'aws', operation: 'GetObject' })).toBe(2);
-    expect(valueOf(exp, 's3bridge_upstream_request_duration_seconds_count', { backend: 'aws', operation: 'PutObject' })).toBe(2);
-    expect(valueOf(exp, 's3bridge_upstream_request_duration_seconds_sum', { backend: 'gcs', operation: 'HeadObject' })).toBeCloseTo(30.003, 9);
+    expect(sampleValue(exp, 's3bridge_upstream_request_duration_seconds_count', { backend: 'aws', operation: 'GetObject' })).toBe(2);
+    expect(sampleValue(exp, 's3bridge_upstream_request_duration_seconds_count', { backend: 'aws', operation: 'PutObject' })).toBe(2);
+    expect(sampleValue(exp, 's3bridge_upstream_request_duration_seconds_sum', { backend: 'gcs', operation: 'HeadObject' })).toBeCloseTo(30.003, 9);
   });
 });
 
@@ -223,8 +221,8 @@ describe('recordCopyEmulation', () => {
       'CopyObject local→aws precondition_failed': 1,
       'Unknown local→aws error': 1,
     });
-    expect(valueOf(exp, 's3bridge_copy_emulated_bytes_total', { source_backend: 'aws', destination_backend: 'local' })).toBe(1524);
-    expect(valueOf(exp, 's3bridge_copy_emulated_bytes_total', { source_backend: 'local', destination_backend: 'aws' })).toBe(0);
+    expect(sampleValue(exp, 's3bridge_copy_emulated_bytes_total', { source_backend: 'aws', destination_backend: 'local' })).toBe(1524);
+    expect(sampleValue(exp, 's3bridge_copy_emulated_bytes_total', { source_backend: 'local', destination_backend: 'aws' })).toBe(0);
   });
 });
 
@@ -242,7 +240,7 @@ describe('recordAuthFailure and in-flight requests', () => {
 
   it('tracks in-flight requests; a tracker decrements once however often it is called', async () => {
     const m = createMetrics({ defaultMetrics: false });
-    const inflight = async () => valueOf(await scrape(m), 's3bridge_inflight_requests');
+    const inflight = async () => sampleValue(await scrape(m), 's3bridge_inflight_requests');
     expect(await inflight()).toBe(0);
     const a = m.trackInflight();
     const b = m.trackInflight();
@@ -270,13 +268,13 @@ describe('across cluster workers', () => {
     const sum = parseExposition(await aggregateMetrics(snapshots));
     const single = await scrape(a);
     expect(sum.types).toEqual(single.types);
-    expect(valueOf(sum, 's3bridge_requests_total', { operation: 'GetObject', backend: 'aws', status: '200' })).toBe(3);
-    expect(valueOf(sum, 's3bridge_requests_total', { operation: 'PutObject', backend: 'aws', status: '403' })).toBe(1);
-    expect(valueOf(sum, 's3bridge_sent_bytes_total', { backend: 'aws' })).toBe(151);
-    expect(valueOf(sum, 's3bridge_received_bytes_total', { backend: 'aws' })).toBe(7);
-    expect(valueOf(sum, 's3bridge_inflight_requests')).toBe(1);
-    expect(valueOf(sum, 's3bridge_request_duration_seconds_bucket', { operation: 'GetObject', backend: 'aws', le: '0.005' })).toBe(2);
-    expect(valueOf(sum, 's3bridge_request_duration_seconds_count', { operation: 'GetObject', backend: 'aws' })).toBe(3);
+    expect(sampleValue(sum, 's3bridge_requests_total', { operation: 'GetObject', backend: 'aws', status: '200' })).toBe(3);
+    expect(sampleValue(sum, 's3bridge_requests_total', { operation: 'PutObject', backend: 'aws', status: '403' })).toBe(1);
+    expect(sampleValue(sum, 's3bridge_sent_bytes_total', { backend: 'aws' })).toBe(151);
+    expect(sampleValue(sum, 's3bridge_received_bytes_total', { backend: 'aws' })).toBe(7);
+    expect(sampleValue(sum, 's3bridge_inflight_requests')).toBe(1);
+    expect(sampleValue(sum, 's3bridge_request_duration_seconds_bucket', { operation: 'GetObject', backend: 'aws', le: '0.005' })).toBe(2);
+    expect(sampleValue(sum, 's3bridge_request_duration_seconds_count', { operation: 'GetObject', backend: 'aws' })).toBe(3);
   });
 
   it('is empty with no worker to ask', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Router, globToRegExp } from '../../../src/route/router.js';
-import { S3Error } from '../../../src/s3/errors.js';
+import type { S3Error } from '../../../src/s3/errors.js';
 
 const router = new Router([
   { bucket: 'photos', backend: 'aws', backendBucket: 'prod-photos' },

@@ -8,7 +8,7 @@ import { S3Error } from '../../../src/s3/errors.js';
 import { EMPTY_SHA256, UNSIGNED_PAYLOAD } from '../../../src/s3/hash.js';
 import type { Backend } from '../../../src/upstream/backends.js';
 import { classifyUpstreamError, drain, readText, sendUpstream, UpstreamError } from '../../../src/upstream/client.js';
-import { family, parseExposition, valueOf } from '../metrics/exposition.js';
+import { family, parseExposition, sampleValue } from '../metrics/exposition.js';
 import { waitFor } from '../../helpers/wait.js';
 
 let server: Server;
@@ -104,7 +104,7 @@ async function upstreamSeries(metrics: Metrics) {
   const exp = parseExposition(await metrics.metricsText());
   return {
     errors: Object.fromEntries(family(exp, 's3bridge_upstream_errors_total').map((s) => [`${s.labels.backend}/${s.labels.kind}`, s.value])),
-    count: (operation: string) => valueOf(exp, 's3bridge_upstream_request_duration_seconds_count', { backend: 'aws', operation }),
+    count: (operation: string) => sampleValue(exp, 's3bridge_upstream_request_duration_seconds_count', { backend: 'aws', operation }),
   };
 }
 
