@@ -221,7 +221,7 @@ function describe(run, s) {
       ? ` client process cpu ${run.clientCpuSecondsPerGiB.toFixed(2)} s/GiB, peak ${Number(run.metrics.clientPeakRssMB).toFixed(0)} MB`
       : '';
   const other = run.otherLoadCores > 0.1 ? ` (other load ${run.otherLoadCores.toFixed(2)} cores)` : '';
-  return `${v.toFixed(0)} ${s.primary.unit}${cost}${rss}${ext}${other}`;
+  return `${v >= 100 ? v.toFixed(0) : v.toPrecision(3)} ${s.primary.unit}${cost}${rss}${ext}${other}`;
 }
 
 async function main() {

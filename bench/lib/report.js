@@ -117,7 +117,7 @@ export function formatNoise(scenarios, runs) {
 }
 
 /** The scenarios of the yardstick table, and the columns it takes from each. */
-const YARDSTICK_SCENARIOS = ['get', 'put', 'small', 'parallel-get'];
+const YARDSTICK_SCENARIOS = ['get', 'put', 'small', 'small-1conn', 'parallel-get'];
 
 /**
  * The yardstick table: one row per common contender across get, put, small and parallel-get, in the units of
@@ -138,6 +138,7 @@ export function formatYardsticks(contenders, summary) {
     kilo(at('small', c)?.median),
     pair(at('small', c)?.extra.p50Ms, at('small', c)?.extra.p99Ms),
     n(at('small', c)?.proxyCpuUsPerRequest),
+    n(at('small-1conn', c)?.median),
     pair(at('get', c)?.proxyCpuSecondsPerGiB, at('put', c)?.proxyCpuSecondsPerGiB),
     pair(at('get', c)?.proxyPeakRssMB, at('small', c)?.proxyPeakRssMB),
     n(at('parallel-get', c)?.median),
@@ -153,6 +154,7 @@ export function formatYardsticks(contenders, summary) {
         '1 KiB GET req/s (64 conns)',
         'p50 / p99 ms',
         'proxy CPU µs/req',
+        '1 conn p50 ms',
         'proxy CPU s/GiB (GET / PUT)',
         'peak RSS MB (1 GiB GET / small)',
         '16 × 256 MiB GET MB/s',
@@ -189,6 +191,14 @@ export function formatYardsticks(contenders, summary) {
   const lines = [];
   if (pipe) for (const c of rows.filter((r) => r.kind === 's3bridge' || r.kind === 's3bridge-w2')) lines.push(line(c, pipe));
   if (w1) for (const c of rows.filter((r) => r.kind === 's3bridge-w2')) lines.push(line(c, w1));
+  // The latency a proxy adds to one request with nothing queued: its p50 at one connection minus direct's.
+  const direct = rows.find((c) => c.kind === 'direct');
+  const directP50 = direct && at('small-1conn', direct)?.median;
+  if (Number.isFinite(directP50)) {
+    for (const c of rows.filter((r) => r !== direct && Number.isFinite(at('small-1conn', r)?.median))) {
+      lines.push(`${c.label}: adds ${fmt(at('small-1conn', c).median - directP50)} ms p50 at 1 connection over direct`);
+    }
+  }
   if (lines.some(Boolean)) text.push('', 'ratios (throughput: % of the second; CPU: × the second):', ...lines.filter(Boolean).map((l) => `- ${l}`));
   return text.join('\n');
 }
