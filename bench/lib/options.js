@@ -6,9 +6,10 @@ import { parseSize } from './stats.js';
 
 export const USAGE = `usage: node bench/run.js [options]      (npm run bench -- [options])
   --quick                    smoke check: 128 MiB objects (copy: 256 MiB), 2 s load runs, 1-2 repetitions
-  --only LIST                scenarios to run, comma-separated: get, put, small, small-1conn, parallel-get, upload-sdk,
-                             copy, copy-checksum, small-observability, http-proxy (= http-proxy-get,-put,-small),
-                             embedded (= embedded-put,-get: the embedded store vs s3rver); default all
+  --only LIST                scenarios to run, comma-separated: get, put, post-form, small, small-1conn,
+                             small-sigv2, parallel-get, upload-sdk, copy, copy-checksum, small-observability,
+                             http-proxy (= http-proxy-get,-put,-small), embedded (= embedded-put,-get: the
+                             embedded store vs s3rver); default all
   --contenders LIST          common contenders to time, by kind: direct, s3bridge (workers=1), s3bridge-w2
                              (workers=2), pipe (node:http pipe proxy), nginx; default all (scenario-owned
                              proxies of the selected scenarios always run)

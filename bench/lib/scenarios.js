@@ -19,7 +19,7 @@
 //   label(c)      the contender's name in this scenario's rows;  note()  a line printed under the table
 //   group         a name --only accepts for several scenarios at once;  budget  the target, printed with the title
 //   run() may also return externalCpuSeconds: CPU of a child process it ran (rclone), so it is not "other load".
-import { getObject, presignedPath, putObject } from './client.js';
+import { getObject, postObject, presignedPath, presignedPathV2, putObject } from './client.js';
 import { originStats } from './checks.js';
 import { loadTest } from './loadgen.js';
 import { proxyScenarios } from './scenarios-proxies.js';
@@ -82,7 +82,38 @@ const BASE_SCENARIOS = [
       };
     },
   },
+  {
+    name: 'post-form',
+    title: 'POST one object as a browser form upload (SigV4 policy), single stream: compare with put',
+    primary: { key: 'MBps', unit: 'MB/s', better: 'higher' },
+    costBasis: 'bytes',
+    params: (opts) => ({ size: opts.size ?? (opts.quick ? 128 * MiB : GiB), reps: opts.reps ?? (opts.quick ? 2 : 5) }),
+    // Only s3bridge turns a form into a PutObject; the origin and the yardsticks know no forms.
+    appliesTo: (c) => c.kind === 's3bridge',
+    async warmup(_ctx, c) {
+      await postObject(c.target, 'bench', 'warm-post', 64 * MiB);
+    },
+    async run(ctx, c, { size }) {
+      const before = await originStats(ctx.originUrl);
+      const r = await postObject(c.target, 'bench', `post-${sizeKey(size)}`, size);
+      const after = await originStats(ctx.originUrl);
+      const arrived = after.bytesReceived - before.bytesReceived;
+      const ok = r.status === 204 && arrived === size;
+      return {
+        ok,
+        error: ok ? undefined : `status ${r.status}, origin received ${arrived} of ${size} bytes ${r.body.slice(0, 200)}`,
+        bytes: size,
+        requests: 1,
+        metrics: { MBps: mbps(size, r.seconds), seconds: r.seconds },
+      };
+    },
+  },
   smallGets({ name: 'small', connections: 64, primary: { key: 'rps', unit: 'req/s', better: 'higher' } }),
+  // The same load presigned with SigV2 (boto3's default presign): its verification cost against small's SigV4.
+  {
+    ...smallGets({ name: 'small-sigv2', connections: 64, primary: { key: 'rps', unit: 'req/s', better: 'higher' }, presign: presignedPathV2 }),
+    appliesTo: (c) => c.kind === 's3bridge',
+  },
   // One connection, one request at a time: the latency a proxy adds to a request, with nothing queued behind it.
   {
     ...smallGets({ name: 'small-1conn', connections: 1, primary: { key: 'p50Ms', unit: 'ms p50', better: 'lower' } }),
@@ -119,10 +150,11 @@ const BASE_SCENARIOS = [
 export const SCENARIOS = [...BASE_SCENARIOS, ...TRANSFER_SCENARIOS, ...proxyScenarios(BASE_SCENARIOS), ...EMBEDDED_SCENARIOS];
 
 /** GETs of a 1 KiB object for a few seconds over `connections` keep-alive connections, one presigned URL replayed. */
-function smallGets({ name, connections, primary }) {
+function smallGets({ name, connections, primary, presign = presignedPath }) {
+  const scheme = presign === presignedPathV2 ? 'SigV2' : 'SigV4';
   return {
     name,
-    title: `GET 1 KiB, ${connections} connection${connections === 1 ? '' : 's'}, presigned URL replayed`,
+    title: `GET 1 KiB, ${connections} connection${connections === 1 ? '' : 's'}, ${scheme} presigned URL replayed`,
     primary,
     costBasis: 'requests',
     params: (opts) => ({
@@ -131,11 +163,11 @@ function smallGets({ name, connections, primary }) {
       reps: opts.reps ?? (opts.quick ? 2 : 3),
     }),
     async warmup(ctx, c, params) {
-      await loadTest(ctx.loadgen, { url: `${c.target.url}${presignedPath(c.target, '/bench/small-1KiB')}`, connections: params.connections, seconds: 1 });
+      await loadTest(ctx.loadgen, { url: `${c.target.url}${presign(c.target, '/bench/small-1KiB')}`, connections: params.connections, seconds: 1 });
     },
     async run(ctx, c, { connections, seconds }) {
       // One presigned URL per run: verifying the same signature again and again is what a replaying client costs.
-      const url = `${c.target.url}${presignedPath(c.target, '/bench/small-1KiB')}`;
+      const url = `${c.target.url}${presign(c.target, '/bench/small-1KiB')}`;
       const r = await loadTest(ctx.loadgen, { url, connections, seconds });
       const ok = r.non2xx === 0 && r.errors === 0 && r.requests > 0;
       return {
