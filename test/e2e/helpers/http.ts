@@ -60,7 +60,11 @@ export function send(url: string, opts: SendOptions = {}): Promise<Reply> {
         if (answered || req.destroyed) return;
         sent += chunk.length;
         if (!req.write(chunk)) {
-          await Promise.race([once(req, 'drain'), once(req, 'close'), once(req, 'response')]).catch(() => undefined);
+          // The losers' listeners are removed, or a long upload piles up one set per pause on the request.
+          const settled = new AbortController();
+          const { signal } = settled;
+          await Promise.race([once(req, 'drain', { signal }), once(req, 'close', { signal }), once(req, 'response', { signal })]).catch(() => undefined);
+          settled.abort();
         }
       }
       if (!answered && !req.destroyed) req.end();
