@@ -1,16 +1,8 @@
 // Request auth, verify stage for Signature Version 2: the pure string-to-sign steps (positional headers, x-amz-* headers, resource, sub-resources) that verify-sigv2.ts runs (sigv2.md §3–§5).
 import { createHmac } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
+import { RESPONSE_OVERRIDES } from '../s3/operations.js';
 import { percentDecode } from '../s3/uri.js';
-
-const RESPONSE_OVERRIDES = [
-  'response-cache-control',
-  'response-content-disposition',
-  'response-content-encoding',
-  'response-content-language',
-  'response-content-type',
-  'response-expires',
-];
 
 /**
  * sigv2.md §4.2: the query parameters a SigV2 signer puts into the resource. AWS's documented list,

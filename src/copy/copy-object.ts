@@ -6,7 +6,7 @@ import { xmlBlocks, xmlText } from '../s3/xml.js';
 import { uriEncode } from '../s3/uri.js';
 import { readText, sendUpstream } from '../upstream/client.js';
 import { EMPTY_SHA256 } from '../s3/hash.js';
-import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../s3/checksums.js';
+import { requireChecksumAlgorithm, type ChecksumAlgorithm } from '../s3/checksums.js';
 import { committedAt, resultHeaders, type Destination } from './destination.js';
 import { etagIsMd5, md5OfEtag, requestsOpaqueEtag } from './digests.js';
 import { multipartCopy, type ObjectChecksum } from './multipart-copy.js';
@@ -80,13 +80,7 @@ function isSelfCopy(ctx: Routed, plan: CopyPlan, metadata: string): boolean {
 function requestedChecksum(ctx: Routed): ChecksumAlgorithm | undefined {
   const value = ctx.headers['x-amz-checksum-algorithm'];
   if (value === undefined) return undefined;
-  const alg = parseChecksumAlgorithm(value);
-  if (!alg)
-    throw new S3Error(
-      'InvalidRequest',
-      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
-    );
-  return alg;
+  return requireChecksumAlgorithm(value);
 }
 
 export async function copyObject(ctx: Routed, plan: CopyPlan, dest: Destination, stats: CopyStats): Promise<CopyAnswer> {

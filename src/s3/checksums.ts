@@ -26,6 +26,17 @@ export function parseChecksumAlgorithm(value: string): ChecksumAlgorithm | undef
   return CHECKSUM_ALGORITHMS.find((alg) => alg === upper);
 }
 
+/** An `x-amz-checksum-algorithm` value, or S3's InvalidRequest for one it does not know. */
+export function requireChecksumAlgorithm(value: string): ChecksumAlgorithm {
+  const alg = parseChecksumAlgorithm(value);
+  if (!alg)
+    throw new S3Error(
+      'InvalidRequest',
+      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
+    );
+  return alg;
+}
+
 /**
  * Decodes a checksum value, or undefined when it is not the canonical base64 of exactly
  * the algorithm's digest length. Canonical (re-encoding gives the same text) so that two

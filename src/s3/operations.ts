@@ -24,7 +24,8 @@ export interface OperationSpec {
 }
 
 const VERSION = ['versionId'];
-const RESPONSE_OVERRIDES = [
+/** The `response-*` query parameters of GetObject/HeadObject: they override the answer's headers. */
+export const RESPONSE_OVERRIDES = [
   'response-cache-control',
   'response-content-disposition',
   'response-content-encoding',

@@ -1,6 +1,6 @@
 // Embedded store, server-side copies: CopyObject (metadata and tagging directives) and UploadPartCopy (x-amz-copy-source-range), both with x-amz-copy-source-if-*.
 import { createHash } from 'node:crypto';
-import { createChecksum, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../s3/checksums.js';
+import { createChecksum, requireChecksumAlgorithm, type ChecksumAlgorithm } from '../../s3/checksums.js';
 import { copyPreconditionsFrom, evaluateCopyPreconditions } from '../../s3/copy-preconditions.js';
 import { copyObjectResultXml, copyPartResultXml } from '../../s3/copy-result.js';
 import { assertCopySourceSize, parseCopySource, resolveCopySourceRange } from '../../s3/copy-source.js';
@@ -66,13 +66,7 @@ function directive(r: StoreRequest, name: 'x-amz-metadata-directive' | 'x-amz-ta
 function checksumAlgorithmHeader(r: StoreRequest): ChecksumAlgorithm | undefined {
   const value = header(r, 'x-amz-checksum-algorithm');
   if (value === undefined) return undefined;
-  const alg = parseChecksumAlgorithm(value);
-  if (!alg)
-    throw new S3Error(
-      'InvalidRequest',
-      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
-    );
-  return alg;
+  return requireChecksumAlgorithm(value);
 }
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html */

@@ -1,5 +1,5 @@
 // Embedded store, multipart uploads: CreateMultipartUpload, UploadPart, ListParts, AbortMultipartUpload (CompleteMultipartUpload is complete.ts).
-import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../s3/checksums.js';
+import { requireChecksumAlgorithm, type ChecksumAlgorithm } from '../../s3/checksums.js';
 import { parsePartNumber } from '../../s3/names.js';
 import { S3Error } from '../../s3/errors.js';
 import { announcedChecksum, drainBody, receiveInto } from '../body.js';
@@ -22,12 +22,7 @@ function uploadChecksum(algValue: string | undefined, typeValue: string | undefi
       throw new S3Error('InvalidRequest', 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
     return undefined;
   }
-  const alg = parseChecksumAlgorithm(algValue);
-  if (!alg)
-    throw new S3Error(
-      'InvalidRequest',
-      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
-    );
+  const alg = requireChecksumAlgorithm(algValue);
   const type = (typeValue?.toUpperCase() ?? (alg === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE')) as ChecksumType;
   if (type !== 'FULL_OBJECT' && type !== 'COMPOSITE') throw new S3Error('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
   if (type === 'FULL_OBJECT' && (alg === 'SHA1' || alg === 'SHA256')) {
