@@ -122,6 +122,10 @@ function sendOnce(backend: Backend, req: UpstreamRequest): Promise<UpstreamRespo
   const target = backendTarget(backend, req.bucket, req.key, req.query ?? []);
   const headers = { ...req.headers };
   if (Buffer.isBuffer(req.body)) headers['content-length'] = String(req.body.length);
+  // What Node adds by itself to a PUT or POST ended without a body, when its headers are given as a list (below).
+  else if (!req.body && req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'DELETE' && req.method !== 'OPTIONS') {
+    headers['content-length'] ??= '0';
+  }
   const signed = req.unsigned
     ? { path: target.path, headers: Object.assign(headers, { host: target.host }) }
     : signUpstream(backend, { method: req.method, host: target.host, path: target.path, headers, payloadHash: req.payloadHash });
@@ -146,7 +150,9 @@ function sendOnce(backend: Backend, req: UpstreamRequest): Promise<UpstreamRespo
       port: backend.port,
       method: req.method,
       path: signed.path,
-      headers: signed.headers,
+      // As a flat [name, value, …] list: written as it is (each name and value still validated once), not
+      // stored header by header through setHeader first; the headers are ours and set once.
+      headers: flatHeaders(signed.headers),
       signal: req.signal,
       timeout: backend.timeoutMs,
     });
@@ -187,6 +193,12 @@ function sendOnce(backend: Backend, req: UpstreamRequest): Promise<UpstreamRespo
     body.on('error', (err) => upstream.destroy(err));
     body.pipe(upstream);
   });
+}
+
+function flatHeaders(headers: Record<string, string>): string[] {
+  const flat: string[] = [];
+  for (const name in headers) flat.push(name, headers[name]!);
+  return flat;
 }
 
 /** Reads a small backend document (errors, listings, copy results) as text; bounded. */
