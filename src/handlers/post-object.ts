@@ -47,6 +47,8 @@ export async function postObject(ctx: RequestContext, s3: S3Request, authorized:
   const length = form.expectedLength;
   const body = form.file.pipe(createPostFileCheck(upload.lengthRange, length));
   form.file.on('error', (err) => body.destroy(err));
+  // The form may have failed already (all of it parsed in one go, a second file): its error is not emitted again.
+  if (form.file.errored) body.destroy(form.file.errored);
   body.on('data', (chunk: Buffer) => (ctx.bytesIn += chunk.length));
   const up = await sendUpstream(backend, {
     operation: 'PutObject',

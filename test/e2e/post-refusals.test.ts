@@ -180,6 +180,23 @@ describe('the file', () => {
     expect(s3Error(reply.text).elements).toMatchObject({ ArgumentName: 'file', ArgumentValue: '0' });
   });
 
+  it('two files, sent without a Content-Length (chunked), are 400 InvalidArgument and nothing is stored', async () => {
+    const f = form();
+    const { contentType, head, tail } = multipart(f.fields, FILE);
+    const boundary = contentType.split('boundary=')[1]!;
+    const second = `\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="g.txt"\r\n\r\nsecond`;
+    const pieces = [head, FILE.data, Buffer.from(second), tail];
+    const reply = await send(`${bridge.s3Url}/${BUCKET}`, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: (async function* () {
+        yield* pieces;
+      })(),
+    });
+    expect(refusal(reply)).toEqual({ status: 400, code: 'InvalidArgument', message: 'POST requires exactly one file upload per request.' });
+    expect(s3Error(reply.text).elements).toMatchObject({ ArgumentName: 'file', ArgumentValue: '2' });
+  });
+
   it('a key sent after the file is not seen: 400 InvalidArgument naming the field order', async () => {
     const f = form();
     const key = f.fields.shift()!;

@@ -1,6 +1,8 @@
 // Tests for the file-data scanner of POST forms (src/body/post-form-scan.ts): the file's data and the rest, however the body is cut into chunks.
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parsePostForm } from '../../../src/body/post-form.js';
 import { FileDataScanner, partialMatchAtEnd } from '../../../src/body/post-form-scan.js';
 
 const BOUNDARY = 'xYz0123';
@@ -77,5 +79,48 @@ describe('partialMatchAtEnd', () => {
     ['\r\r', 1],
   ])('%j → %i', (input, n) => {
     expect(partialMatchAtEnd(Buffer.from(input), needle)).toBe(n);
+  });
+});
+
+describe('parsePostForm with the scanner', () => {
+  const field = (name: string, value: string) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const fileHead = `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="f.bin"\r\n\r\n`;
+
+  it('any file content, any chunking: the file is the bytes up to the closing delimiter; a second file is refused', async () => {
+    const byte = fc.constantFrom(...'\r\n-xYz0123ab'.split(''));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(byte, { maxLength: 300 }).map((a) => a.join('').split(DELIM).join('')),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 20 }),
+        fc.boolean(),
+        async (content, sizes, secondFile) => {
+          const tail = secondFile ? `${DELIM}\r\nContent-Disposition: form-data; name="file"; filename="g"\r\n\r\nz${DELIM}--\r\n` : `${DELIM}--\r\n`;
+          const whole = Buffer.from(field('key', 'k') + fileHead + content + tail, 'latin1');
+          const pieces: Buffer[] = [];
+          for (let at = 0, i = 0; at < whole.length; i++) {
+            const n = sizes[i % sizes.length]!;
+            pieces.push(whole.subarray(at, at + n));
+            at += n;
+          }
+          const form = await parsePostForm(Readable.from(pieces), `multipart/form-data; boundary=${BOUNDARY}`);
+          expect(form.fields).toEqual([['key', 'k']]);
+          const chunks: Buffer[] = [];
+          // All of a small form may be parsed before we listen: an error already raised is not emitted again.
+          const read = new Promise<void>((resolve, reject) => {
+            if (form.file.errored) return reject(form.file.errored);
+            form.file.on('data', (c: Buffer) => chunks.push(c));
+            form.file.once('end', resolve);
+            form.file.once('error', reject);
+          });
+          if (secondFile) {
+            await expect(read).rejects.toMatchObject({ code: 'InvalidArgument' });
+          } else {
+            await read;
+            expect(Buffer.concat(chunks).toString('latin1')).toBe(content);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
