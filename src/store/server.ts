@@ -121,9 +121,11 @@ function fail(store: Store, req: IncomingMessage, res: ServerResponse, id: strin
   if (!isS3Error(err))
     store.log.error('embedded store: request failed', { requestId: id, operation: s3?.operation, error: (err as Error)?.stack ?? String(err) });
   const resource = s3?.bucket !== undefined ? `/${s3.bucket}${s3.key !== undefined ? `/${s3.key}` : ''}` : undefined;
-  // A body we did not (fully) read: say the connection ends, and read the rest away so the client sees the answer.
+  // A body we did not (fully) read is read away, and the connection stays open. Closing it instead (Connection:
+  // close) would close the socket with the rest of the upload unread: the kernel then answers with a reset, which
+  // can reach s3bridge before the error document does (a 1 MiB SSE-C PUT answered 503 "closed the connection"
+  // instead of this 501). s3bridge is the only client here: what it still forwards of the upload is read and dropped.
   const unread = !req.complete;
-  if (unread && !res.headersSent) res.setHeader('connection', 'close');
   renderError(res, s3err, id, { head: req.method === 'HEAD', resource });
   if (unread) {
     req.on('error', () => undefined);

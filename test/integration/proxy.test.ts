@@ -305,6 +305,29 @@ describe('bad input', () => {
     expect(await res.body.text()).toMatch(/<Code>(InvalidURI|InvalidBucketName)<\/Code>/);
   });
 
+  it.each([1024, 1024 * 1024, 8 * 1024 * 1024])(
+    "a backend's early answer to an upload of %i bytes reaches the client (the embedded store refuses SSE-C before reading the body)",
+    async (size) => {
+      const key = randomBytes(32);
+      const err = await s3
+        .send(
+          new PutObjectCommand({
+            Bucket: 'l-one',
+            Key: 'ssec',
+            Body: Buffer.alloc(size, 1),
+            SSECustomerAlgorithm: 'AES256',
+            SSECustomerKey: key.toString('base64'),
+            SSECustomerKeyMD5: createHash('md5').update(key).digest('base64'),
+          }),
+        )
+        .then(
+          () => undefined,
+          (e: { name?: string; $metadata?: { httpStatusCode?: number } }) => e,
+        );
+      expect([err?.name, err?.$metadata?.httpStatusCode]).toEqual(['NotImplemented', 501]);
+    },
+  );
+
   it('an anonymous request is AccessDenied', async () => {
     const res = await request(`${bridge.s3Url}/b-one/x`);
     expect(res.statusCode).toBe(403);
