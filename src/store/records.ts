@@ -27,6 +27,8 @@ export interface ObjectRecord {
   checksum?: { alg: ChecksumAlgorithm; value: string; type: ChecksumType };
   /** Multipart objects: each part's size (and checksum), for GetObject?partNumber and x-amz-mp-parts-count. */
   parts?: Array<{ size: number; checksum?: string }>;
+  /** Multipart objects: the upload they completed, so that a repeated Complete of it answers as the first did. */
+  uploadId?: string;
 }
 
 export interface PartRecord {

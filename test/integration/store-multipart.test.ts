@@ -149,6 +149,30 @@ describe('multipart uploads', () => {
     expect(await failure(s3.send(new HeadObjectCommand({ Bucket: 'bkt', Key: key })))).toEqual({ name: 'NotFound', status: 404 });
   });
 
+  it('a repeated Complete answers as the first did while the object is the one it made; then NoSuchUpload', async () => {
+    const parts = [randomBytes(1500), randomBytes(700)];
+    const { UploadId, etags } = await uploadWith(parts, 'mp/again');
+    const complete = (list = etags) =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'bkt',
+          Key: 'mp/again',
+          UploadId,
+          MultipartUpload: { Parts: list.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+        }),
+      );
+    const first = await complete();
+    const again = await complete();
+    expect([again.ETag, again.Key, again.Bucket]).toEqual([first.ETag, 'mp/again', 'bkt']);
+    // Another part list is not the upload that was completed.
+    expect(await failure(complete([etags[0]!]))).toEqual({ name: 'NoSuchUpload', status: 404 });
+    // Once the key holds another object, the upload is gone for good.
+    await s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'mp/again', Body: 'overwritten' }));
+    expect(await failure(complete())).toEqual({ name: 'NoSuchUpload', status: 404 });
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'mp/again' }));
+    expect(await got.Body!.transformToString()).toBe('overwritten');
+  });
+
   it('AbortMultipartUpload removes the upload; its id is then NoSuchUpload everywhere', async () => {
     const { UploadId, etags } = await uploadWith([randomBytes(2000)], 'aborted');
     await s3.send(new AbortMultipartUploadCommand({ Bucket: 'bkt', Key: 'aborted', UploadId }));

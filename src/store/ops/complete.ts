@@ -10,6 +10,7 @@ import { TempBlob, blobStream, newVersionId, type OpenBlob } from '../disk/blob.
 import { checkCompletedParts, compositeChecksum, multipartEtag } from '../multipart-rules.js';
 import type { ObjectRecord, PartRecord } from '../records.js';
 import { parseCompleteMultipartUpload } from '../xml-docs.js';
+import { opaqueEtag } from '../../s3/etag.js';
 import { completeXml } from '../xml-write.js';
 import { quote } from './common.js';
 
@@ -25,7 +26,18 @@ async function closeAll(parts: Iterable<OpenBlob<PartRecord>>): Promise<void> {
 export async function completeMultipartUpload(r: StoreRequest): Promise<void> {
   const bucket = r.store.buckets.require(bucketOf(r));
   const key = keyOf(r);
-  const upload = await r.store.uploads.get(bucket.name, r.s3.query.get('uploadId'), key);
+  const uploadId = r.s3.query.get('uploadId');
+  const upload = await r.store.uploads.get(bucket.name, uploadId, key).catch(async (err: unknown) => {
+    // A client that did not get the answer (a lost connection, an SDK retry) completes again: S3 answers as it did
+    // the first time while the object is still the one that upload made, with the same parts.
+    if (!(err instanceof S3Error) || err.code !== 'NoSuchUpload' || uploadId === undefined) throw err;
+    const current = await r.store.objects.record(bucket.name, key);
+    const listed = current?.uploadId === uploadId ? parseCompleteMultipartUpload(await readSmallBody(r, false)) : undefined;
+    if (!current || !listed || multipartEtag(listed.map((p) => opaqueEtag(p.etag))) !== current.etag) throw err;
+    sendComplete(r, bucket.name, key, current.etag, current.checksum);
+    return undefined;
+  });
+  if (!upload) return;
   // The x-amz-checksum-* headers of this request are the whole object's checksum, not the XML body's.
   const listed = parseCompleteMultipartUpload(await readSmallBody(r, false));
   const condition =
@@ -79,6 +91,7 @@ export async function completeMultipartUpload(r: StoreRequest): Promise<void> {
       tags: upload.tags,
       ...(checksum ? { checksum } : {}),
       parts: parts.map((p) => ({ size: p.record.size, ...(p.record.checksum ? { checksum: p.record.checksum.value } : {}) })),
+      uploadId: upload.uploadId,
     };
     await blob.seal(record);
     let trash: string | undefined;
@@ -92,15 +105,19 @@ export async function completeMultipartUpload(r: StoreRequest): Promise<void> {
       },
     });
     if (trash) await rm(trash, { recursive: true, force: true });
-    const location = `http://${header(r, 'host') ?? '127.0.0.1'}/${uriEncode(bucket.name, true)}/${uriEncode(key, false)}`;
-    sendXml(
-      r,
-      200,
-      completeXml(location, bucket.name, key, record.etag, checksum),
-      checksum ? { [checksumHeaderName(checksum.alg)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {},
-    );
+    sendComplete(r, bucket.name, key, record.etag, checksum);
   } finally {
     await closeAll(open.values());
     await blob?.discard();
   }
+}
+
+function sendComplete(r: StoreRequest, bucket: string, key: string, etag: string, checksum: ObjectRecord['checksum']): void {
+  const location = `http://${header(r, 'host') ?? '127.0.0.1'}/${uriEncode(bucket, true)}/${uriEncode(key, false)}`;
+  sendXml(
+    r,
+    200,
+    completeXml(location, bucket, key, etag, checksum),
+    checksum ? { [checksumHeaderName(checksum.alg)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {},
+  );
 }
