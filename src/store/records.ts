@@ -3,6 +3,25 @@ import type { ChecksumAlgorithm } from '../s3/checksums.js';
 
 export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
 
+/** One ACL grant (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html). */
+export interface GrantRecord {
+  grantee: { type: 'CanonicalUser'; id: string } | { type: 'Group'; uri: string } | { type: 'AmazonCustomerByEmail'; email: string };
+  permission: 'FULL_CONTROL' | 'READ' | 'WRITE' | 'READ_ACP' | 'WRITE_ACP';
+}
+
+/** A bucket's default encryption (PutBucketEncryption): applied to writes that ask for none. */
+export interface DefaultEncryption {
+  algorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+  kmsKeyId?: string;
+  bucketKeyEnabled?: boolean;
+}
+
+/** SSE-C: only the key's MD5 (base64, as the client sends it) is kept, never the key. */
+export interface SseCustomerRecord {
+  algorithm: 'AES256';
+  keyMd5: string;
+}
+
 export interface BucketRecord {
   v: 1;
   name: string;
@@ -10,6 +29,11 @@ export interface BucketRecord {
   created: number;
   /** LocationConstraint given at creation, if any. */
   location?: string;
+  /** The bucket ACL; absent means the owner's FULL_CONTROL only. */
+  acl?: GrantRecord[];
+  /** Configuration documents by subresource (lifecycle, policy, cors, tagging...), as the client sent them, validated. */
+  configs?: Record<string, string>;
+  encryption?: DefaultEncryption;
 }
 
 export interface ObjectRecord {
@@ -29,6 +53,9 @@ export interface ObjectRecord {
   parts?: Array<{ size: number; checksum?: string }>;
   /** Multipart objects: the upload they completed, so that a repeated Complete of it answers as the first did. */
   uploadId?: string;
+  /** The object ACL; absent means the owner's FULL_CONTROL only. */
+  acl?: GrantRecord[];
+  sseCustomer?: SseCustomerRecord;
 }
 
 export interface PartRecord {
@@ -49,6 +76,8 @@ export interface UploadRecord {
   meta: Array<[string, string]>;
   tags: Array<[string, string]>;
   checksum?: { alg: ChecksumAlgorithm; type: ChecksumType };
+  acl?: GrantRecord[];
+  sseCustomer?: SseCustomerRecord;
 }
 
 export interface TagsRecord {
