@@ -36,7 +36,7 @@ export const RESPONSE_OVERRIDES = [
 const LIST_COMMON = ['delimiter', 'encoding-type', 'max-keys', 'prefix'];
 
 /** Bucket subresources with a simple Get/Put/Delete trio: [subresource, Get name, Put name, Delete name]. */
-const BUCKET_CONFIGS: ReadonlyArray<readonly [string, string?, string?, string?]> = [
+export const BUCKET_CONFIGS: ReadonlyArray<readonly [string, string?, string?, string?]> = [
   ['accelerate', 'GetBucketAccelerateConfiguration', 'PutBucketAccelerateConfiguration'],
   ['acl', 'GetBucketAcl', 'PutBucketAcl'],
   ['cors', 'GetBucketCors', 'PutBucketCors', 'DeleteBucketCors'],

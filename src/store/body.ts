@@ -53,8 +53,8 @@ function planBody(r: StoreRequest, checksumsApply: boolean): BodyPlan {
   const { req, auth } = r;
   const checks = checksumsApply ? requestChecksums(r.headers) : { expected: [] };
   const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-  const payload = auth.payload;
-  if (payload.kind === 'streaming') {
+  const payload = auth?.payload ?? { kind: 'unsigned' };
+  if (payload.kind === 'streaming' && auth) {
     const signed = payload.mode !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
     const length = declaredLength(header(r, 'x-amz-decoded-content-length'));
     const decoder = createAwsChunkedDecoder({

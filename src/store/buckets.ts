@@ -6,7 +6,7 @@ import { openBlob } from './disk/blob.js';
 import { Layout } from './disk/layout.js';
 import { Mutex } from './disk/lock.js';
 import { KeyIndex, indexEntry } from './key-index.js';
-import type { BucketRecord, ObjectRecord, TagsRecord } from './records.js';
+import type { AclRecord, BucketRecord, GrantRecord, ObjectRecord, TagsRecord } from './records.js';
 
 /**
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html (general purpose buckets).
@@ -31,9 +31,27 @@ export class Bucket {
   #building: Promise<KeyIndex> | undefined;
 
   constructor(
-    readonly record: BucketRecord,
+    record: BucketRecord,
     private readonly layout: Layout,
-  ) {}
+  ) {
+    this.#record = record;
+  }
+
+  #record: BucketRecord;
+
+  get record(): BucketRecord {
+    return this.#record;
+  }
+
+  /** Rewrites bucket.json (ACL, configuration documents) under the lock; the new record is visible once it is on disk. */
+  update(change: (record: BucketRecord) => BucketRecord): Promise<void> {
+    return this.lock.run(async () => {
+      this.assertLive();
+      const next = change(this.#record);
+      await writeFileAtomic(this.layout, this.layout.bucketFile(this.name), JSON.stringify(next));
+      this.#record = next;
+    });
+  }
 
   get name(): string {
     return this.record.name;
@@ -70,7 +88,7 @@ async function listDir(path: string): Promise<string[]> {
   }
 }
 
-/** Reads every object record of a bucket; drops tag files whose object version is gone. */
+/** Reads every object record of a bucket; drops tag and ACL files whose object version is gone. */
 async function buildIndex(layout: Layout, bucket: string): Promise<KeyIndex> {
   const index = new KeyIndex();
   const root = layout.objectsDir(bucket);
@@ -83,20 +101,33 @@ async function buildIndex(layout: Layout, bucket: string): Promise<KeyIndex> {
       const blob = await openBlob<ObjectRecord>(join(root, shard, name));
       if (!blob) continue;
       await blob.handle.close();
-      index.upsert(indexEntry(blob.record));
+      if (blob.record.deleteMarker) index.versioned.add(blob.record.key);
+      else index.upsert(indexEntry(blob.record));
       live.set(name, blob.record.vid);
     }
     for (const name of names) {
-      if (!name.endsWith('.tags')) continue;
+      const side = /^([0-9a-f]{64})\.(tags|acl)$/.exec(name);
+      if (!side) continue;
       const path = join(root, shard, name);
-      const vid = live.get(name.slice(0, -5));
-      let tags: TagsRecord | undefined;
+      const vid = live.get(side[1]!);
+      let later: { vid?: string } | undefined;
       try {
-        tags = vid === undefined ? undefined : (JSON.parse(await readFile(path, 'utf8')) as TagsRecord);
+        later = vid === undefined ? undefined : (JSON.parse(await readFile(path, 'utf8')) as TagsRecord | AclRecord);
       } catch {
-        tags = undefined; // unreadable: as good as absent
+        later = undefined; // unreadable: as good as absent
       }
-      if (vid === undefined || tags?.vid !== vid) await rm(path, { force: true });
+      if (vid === undefined || later?.vid !== vid) await rm(path, { force: true });
+    }
+  }
+  // Keys with non-current versions: one record per folder names the key.
+  const versions = layout.versionsDir(bucket);
+  for (const shard of await listDir(versions)) {
+    for (const dir of await listDir(join(versions, shard))) {
+      const first = (await listDir(join(versions, shard, dir))).find((n) => !n.includes('.'));
+      const blob = first === undefined ? undefined : await openBlob<ObjectRecord>(join(versions, shard, dir, first));
+      if (!blob) continue;
+      await blob.handle.close();
+      index.versioned.add(blob.record.key);
     }
   }
   return index;
@@ -154,11 +185,11 @@ export class BucketRegistry {
   }
 
   /** CreateBucket: the folder is assembled in the temp area and renamed into place, so a bucket exists whole or not at all. */
-  async create(name: string, location: string | undefined): Promise<void> {
+  async create(name: string, location: string | undefined, acl?: GrantRecord[]): Promise<void> {
     const problem = bucketNameProblem(name);
     if (problem) throw new S3Error('InvalidBucketName', problem, { BucketName: name });
     if (this.#buckets.has(name)) throw new S3Error('BucketAlreadyOwnedByYou', undefined, { BucketName: name });
-    const record: BucketRecord = { v: 1, name, created: Date.now(), ...(location ? { location } : {}) };
+    const record: BucketRecord = { v: 1, name, created: Date.now(), ...(location ? { location } : {}), ...(acl ? { acl } : {}) };
     const tmp = this.layout.tempPath();
     await mkdir(join(tmp, 'objects'), { recursive: true, mode: 0o700 });
     await mkdir(join(tmp, 'uploads'), { mode: 0o700 });
@@ -182,7 +213,7 @@ export class BucketRegistry {
     const trash = this.layout.tempPath();
     await bucket.lock.run(async () => {
       bucket.assertLive();
-      if (index.size > 0) throw new S3Error('BucketNotEmpty', undefined, { BucketName: name });
+      if (index.size > 0 || index.versioned.size > 0) throw new S3Error('BucketNotEmpty', undefined, { BucketName: name });
       await rename(this.layout.bucketDir(name), trash);
       bucket.deleted = true;
       this.#buckets.delete(name);

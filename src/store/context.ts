@@ -33,7 +33,8 @@ export interface StoreRequest {
   readonly res: ServerResponse;
   readonly id: string;
   readonly s3: S3Request & { bucket: string | undefined };
-  readonly auth: AuthResult;
+  /** undefined: an unsigned request that access.ts let through. */
+  readonly auth: AuthResult | undefined;
   /** Request headers as parse/request.ts gives them: lower-case, repeats joined, presigned x-amz-* parameters hoisted in. */
   readonly headers: Readonly<Record<string, string>>;
 }

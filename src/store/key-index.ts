@@ -28,8 +28,10 @@ export function indexEntry(r: ObjectRecord): IndexEntry {
 }
 
 export class KeyIndex {
-  /** Sorted by keyBytes; listings binary-search it. */
+  /** Sorted by keyBytes; listings binary-search it. Current versions only, never a delete marker. */
   readonly sorted: IndexEntry[] = [];
+  /** Keys with non-current versions or a delete marker as current version (ListObjectVersions, DeleteBucket). */
+  readonly versioned = new Set<string>();
   readonly #byKey = new Map<string, IndexEntry>();
 
   get size(): number {

@@ -1,6 +1,8 @@
 // Embedded store, object metadata: request headers → what an object keeps (system and user metadata, tags), and back to response headers; pure.
 import { S3Error } from '../s3/errors.js';
 import { decodeQueryComponent } from '../s3/uri.js';
+import type { DefaultEncryption, SseCustomerRecord } from './records.js';
+import { ENCRYPTION_HEADERS, writeEncryption } from './sse.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -14,7 +16,8 @@ export const STORED_HEADERS = [
   'expires',
   'x-amz-website-redirect-location',
   'x-amz-storage-class',
-  'x-amz-server-side-encryption',
+  // SSE-S3 / SSE-KMS (sse.ts); GET and HEAD do not return the encryption context.
+  ...ENCRYPTION_HEADERS,
 ] as const;
 
 /** What PutObject / CreateMultipartUpload / CopyObject (REPLACE) keep besides the bytes. */
@@ -42,9 +45,6 @@ const STORAGE_CLASSES = new Set([
   'EXPRESS_ONEZONE',
 ]);
 
-/** Canned ACLs that say nothing beyond "the owner has FULL_CONTROL", the one ACL this store has. */
-const OWNER_ONLY_ACLS = new Set(['private', 'bucket-owner-full-control', 'bucket-owner-read']);
-
 function first(headers: Headers, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v.join(',') : v;
@@ -53,28 +53,28 @@ function first(headers: Headers, name: string): string | undefined {
 const notImplemented = (what: string): S3Error => new S3Error('NotImplemented', `${what} is not implemented by the embedded store.`);
 
 /**
- * Refuses what the store cannot honour rather than ignoring it: a client asking for object lock, KMS or customer
- * keys, or public grants, must not believe it got them. Applies to every request that creates an object.
+ * Refuses what the store cannot honour rather than ignoring it: a client asking for object lock must not believe
+ * it got it (ACLs are acl.ts's). Applies to every request that creates an object.
  */
 export function assertSupportedWriteHeaders(headers: Headers): void {
   for (const name of Object.keys(headers)) {
     if (name.startsWith('x-amz-object-lock-')) throw notImplemented('Object Lock');
-    if (name.startsWith('x-amz-grant-')) throw notImplemented('Access control grants');
-    if (name.startsWith('x-amz-server-side-encryption-customer-')) throw notImplemented('SSE-C');
-    if (name === 'x-amz-server-side-encryption-aws-kms-key-id' || name === 'x-amz-server-side-encryption-context') throw notImplemented('SSE-KMS');
   }
-  const acl = first(headers, 'x-amz-acl');
-  if (acl !== undefined && !OWNER_ONLY_ACLS.has(acl.trim())) throw notImplemented(`The canned ACL ${acl.trim()}`);
 }
 
-/** x-amz-meta-* and the stored system headers of a write request, validated. */
-export function metadataFromRequest(headers: Headers): ObjectMetadata {
+/**
+ * x-amz-meta-* and the stored system headers of a write request, validated; its encryption (sse.ts) with the
+ * bucket's default applied when it names none.
+ */
+export function metadataFromRequest(headers: Headers, defaultEncryption?: DefaultEncryption): ObjectMetadata & { sseCustomer?: SseCustomerRecord } {
   assertSupportedWriteHeaders(headers);
+  const encryption = writeEncryption(headers, defaultEncryption);
   const stored: Record<string, string> = {};
   for (const name of STORED_HEADERS) {
     const value = first(headers, name);
-    if (value !== undefined) stored[name] = value;
+    if (value !== undefined && !(ENCRYPTION_HEADERS as readonly string[]).includes(name)) stored[name] = value;
   }
+  Object.assign(stored, encryption.headers);
   // aws-chunked is the request's framing, not the object's encoding (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html).
   if (stored['content-encoding'] !== undefined) {
     const rest = stored['content-encoding']
@@ -90,14 +90,6 @@ export function metadataFromRequest(headers: Headers): ObjectMetadata {
     if (!STORAGE_CLASSES.has(storageClass)) throw new S3Error('InvalidStorageClass', undefined, { StorageClassRequested: storageClass });
     if (storageClass === 'STANDARD') delete stored['x-amz-storage-class'];
   }
-  const sse = stored['x-amz-server-side-encryption'];
-  if (sse !== undefined && sse !== 'AES256') {
-    if (sse.startsWith('aws:kms')) throw notImplemented('SSE-KMS');
-    throw new S3Error('InvalidArgument', 'The encryption method specified is not supported', {
-      ArgumentName: 'x-amz-server-side-encryption',
-      ArgumentValue: sse,
-    });
-  }
   const meta: Array<[string, string]> = [];
   let size = 0;
   for (const [name, raw] of Object.entries(headers)) {
@@ -109,7 +101,7 @@ export function metadataFromRequest(headers: Headers): ObjectMetadata {
     size += Buffer.byteLength(short, 'latin1') + Buffer.byteLength(value, 'latin1');
   }
   if (size > MAX_USER_METADATA_BYTES) throw new S3Error('MetadataTooLarge', undefined, { Size: size, MaxSizeAllowed: MAX_USER_METADATA_BYTES });
-  return { headers: stored, meta };
+  return { headers: stored, meta, ...(encryption.customer ? { sseCustomer: encryption.customer } : {}) };
 }
 
 /** The response headers of a stored object's metadata (GET, HEAD). */
@@ -149,9 +141,9 @@ const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 const invalidTag = (message: string): S3Error => new S3Error('InvalidTag', message);
 
-/** Validates a tag set as S3 does for objects; returns it unchanged. */
-export function validateTags(tags: Array<[string, string]>): Array<[string, string]> {
-  if (tags.length > MAX_TAGS) throw invalidTag('Object tags cannot be greater than 10');
+/** Validates a tag set as S3 does (objects have at most 10 tags, buckets 50); returns it unchanged. */
+export function validateTags(tags: Array<[string, string]>, max = MAX_TAGS): Array<[string, string]> {
+  if (tags.length > max) throw invalidTag(max === MAX_TAGS ? 'Object tags cannot be greater than 10' : `Bucket tag count cannot be greater than ${max}`);
   const seen = new Set<string>();
   for (const [key, value] of tags) {
     if ([...key].length > MAX_TAG_KEY) throw invalidTag('The TagKey you have provided is too long, max 128');

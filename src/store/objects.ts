@@ -1,92 +1,280 @@
-// Embedded store, on disk: objects of a bucket — open one, commit a sealed temp file in its place, delete it, set its tags.
-import { mkdir, readFile, rm } from 'node:fs/promises';
+// Embedded store, on disk: objects of a bucket and their versions — open one, commit a sealed temp file as the new current version, delete (or leave a delete marker), set tags or an ACL.
+//
+// The current version of a key lives at objectPath (what an unversioned bucket has, and all it has); a versioned
+// bucket moves the version it replaces to versions/<h>/<versionId> under the bucket lock, so a reader of the current
+// version never looks further. https://docs.aws.amazon.com/AmazonS3/latest/userguide/versioning-workflows.html
+import { mkdir, readFile, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { S3Error } from '../s3/errors.js';
 import type { Bucket } from './buckets.js';
 import { writeFileAtomic } from './buckets.js';
-import { openBlob, type OpenBlob, type TempBlob } from './disk/blob.js';
+import { TempBlob, newVersionId, openBlob, type OpenBlob } from './disk/blob.js';
 import type { Layout } from './disk/layout.js';
 import { indexEntry } from './key-index.js';
-import type { ObjectRecord, TagsRecord } from './records.js';
+import type { AclRecord, GrantRecord, ObjectRecord, TagsRecord } from './records.js';
 
-export type OpenObject = OpenBlob<ObjectRecord>;
+export interface OpenObject extends OpenBlob<ObjectRecord> {
+  /** Where the version is: its side files (tags, ACL) are this path + ".tags" / ".acl". */
+  path: string;
+}
 
 export interface CommitHooks {
+  /** Sees the current version (undefined when there is none or it is a delete marker) and may throw. */
   check?: (current: ObjectRecord | undefined) => void;
   before?: () => Promise<void>;
   after?: () => Promise<void>;
 }
 
+/** What a DeleteObject did, for its x-amz-version-id and x-amz-delete-marker answer. */
+export interface Deleted {
+  versionId?: string;
+  deleteMarker?: boolean;
+}
+
+/** The id a version is known by. */
+export const versionIdOf = (record: ObjectRecord): string => record.versionId ?? 'null';
+
+const SIDES = ['.tags', '.acl'];
+
+async function moveWithSides(from: string, to: string): Promise<void> {
+  await mkdir(dirname(to), { recursive: true, mode: 0o700 });
+  await rename(from, to);
+  for (const side of SIDES) await rename(from + side, to + side).catch(() => undefined);
+}
+
+async function rmWithSides(path: string): Promise<void> {
+  await rm(path, { force: true });
+  for (const side of SIDES) await rm(path + side, { force: true });
+}
+
 export class Objects {
   constructor(private readonly layout: Layout) {}
 
-  /** The object as it is now, open (the caller closes or streams it), or undefined. */
-  async open(bucket: string, key: string): Promise<OpenObject | undefined> {
-    const blob = await openBlob<ObjectRecord>(this.layout.objectPath(bucket, key));
+  async #openAt(path: string, key: string): Promise<OpenObject | undefined> {
+    const blob = await openBlob<ObjectRecord>(path);
     // sha256 collisions are not expected; should one happen, the other key is simply not this one.
     if (blob && blob.record.key !== key) {
       await blob.handle.close();
       return undefined;
     }
-    return blob;
+    return blob && { ...blob, path };
+  }
+
+  /**
+   * A version, open (the caller closes or streams it), or undefined: the current one, or the one named by versionId
+   * ("null" included). Delete markers count as absent unless `markers` is set.
+   */
+  async open(bucket: string, key: string, versionId?: string, opts: { markers?: boolean } = {}): Promise<OpenObject | undefined> {
+    let found = await this.#openAt(this.layout.objectPath(bucket, key), key);
+    if (versionId !== undefined && found && versionIdOf(found.record) !== versionId) {
+      await found.handle.close();
+      const path = this.layout.versionPath(bucket, key, versionId);
+      found = path === undefined ? undefined : await this.#openAt(path, key);
+    }
+    if (found?.record.deleteMarker && !opts.markers) {
+      await found.handle.close();
+      return undefined;
+    }
+    return found;
   }
 
   /** The record only (HEAD-like reads that need no bytes). */
-  async record(bucket: string, key: string): Promise<ObjectRecord | undefined> {
-    const blob = await this.open(bucket, key);
+  async record(bucket: string, key: string, versionId?: string, opts: { markers?: boolean } = {}): Promise<ObjectRecord | undefined> {
+    const blob = await this.open(bucket, key, versionId, opts);
     await blob?.handle.close();
     return blob?.record;
   }
 
-  /** Tags of this version: those set later by PutObjectTagging if they name it, else those it was written with. */
-  async tags(bucket: string, record: ObjectRecord): Promise<Array<[string, string]>> {
+  /** Every version of a key, newest first (the current one first), delete markers included. */
+  async versions(bucket: string, key: string): Promise<ObjectRecord[]> {
+    const out: ObjectRecord[] = [];
+    const current = await this.record(bucket, key, undefined, { markers: true });
+    const dir = this.layout.keyVersionsDir(bucket, key);
+    let names: string[] = [];
     try {
-      const later = JSON.parse(await readFile(this.layout.tagsPath(bucket, record.key), 'utf8')) as TagsRecord;
-      if (later.vid === record.vid) return later.tags;
+      names = await readdir(dir);
     } catch (err) {
-      // None set later (ENOENT), or an unreadable file (a tag write never leaves one; be lenient anyway).
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    for (const name of names) {
+      if (name.includes('.')) continue; // side files
+      const blob = await this.#openAt(`${dir}/${name}`, key);
+      if (!blob) continue;
+      await blob.handle.close();
+      out.push(blob.record);
+    }
+    out.sort((a, b) => b.lastModified - a.lastModified || (b.vid < a.vid ? -1 : 1));
+    return current ? [current, ...out] : out;
+  }
+
+  /** A side file (tags or ACL set after the upload) if it names this version. */
+  async #side<T extends { vid: string }>(path: string, record: ObjectRecord): Promise<T | undefined> {
+    try {
+      const later = JSON.parse(await readFile(path, 'utf8')) as T;
+      if (later.vid === record.vid) return later;
+    } catch (err) {
+      // None set later (ENOENT), or an unreadable file (a side write never leaves one; be lenient anyway).
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
     }
-    return record.tags;
+    return undefined;
+  }
+
+  /** A version's side file: next to the current version, or next to its file among the non-current ones. */
+  async #sideOf<T extends { vid: string }>(bucket: string, record: ObjectRecord, suffix: string): Promise<T | undefined> {
+    const current = await this.#side<T>(this.layout.objectPath(bucket, record.key) + suffix, record);
+    if (current) return current;
+    const path = this.layout.versionPath(bucket, record.key, versionIdOf(record));
+    return path === undefined ? undefined : this.#side<T>(path + suffix, record);
+  }
+
+  /** Tags of this version: those set later by PutObjectTagging if they name it, else those it was written with. */
+  async tags(bucket: string, record: ObjectRecord): Promise<Array<[string, string]>> {
+    return (await this.#sideOf<TagsRecord>(bucket, record, '.tags'))?.tags ?? record.tags;
+  }
+
+  /** ACL of this version: one set later by PutObjectAcl if it names it, else the one it was written with (absent: the owner's). */
+  async acl(bucket: string, record: ObjectRecord): Promise<GrantRecord[] | undefined> {
+    return (await this.#sideOf<AclRecord>(bucket, record, '.acl'))?.acl ?? record.acl;
   }
 
   /**
-   * Puts a sealed temp file in the key's place. Inside the lock, `hooks.check` sees the current record (conditional
-   * writes) and may throw, `hooks.before` may refuse, `hooks.after` runs once the object is in place (Complete
-   * takes its upload away there). The rename is the commit: before it nothing is visible, after it everything is.
+   * Puts a sealed temp file in the key's place as its current version. Inside the lock, `hooks.check` sees the
+   * current record (conditional writes) and may throw, `hooks.before` may refuse, `hooks.after` runs once the object
+   * is in place (Complete takes its upload away there). The rename is the commit: before it nothing is visible,
+   * after it everything is. In a bucket that was ever versioned the version it replaces is kept unless both are
+   * "null" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/AddingObjectstoVersionSuspendedBuckets.html).
    */
   async commit(bucket: Bucket, blob: TempBlob, record: ObjectRecord, hooks: CommitHooks = {}): Promise<void> {
     const path = this.layout.objectPath(bucket.name, record.key);
     await bucket.lock.run(async () => {
       bucket.assertLive();
-      if (hooks.check) hooks.check(await this.record(bucket.name, record.key));
+      const versioned = bucket.record.versioning !== undefined;
+      const current = versioned || hooks.check ? await this.record(bucket.name, record.key, undefined, { markers: true }) : undefined;
+      if (hooks.check) hooks.check(current?.deleteMarker ? undefined : current);
       await hooks.before?.();
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      let kept = false;
+      if (versioned) {
+        // A new "null" version replaces the old "null" one wherever it is.
+        if (record.versionId === undefined) await rmWithSides(this.layout.versionPath(bucket.name, record.key, 'null')!);
+        if (current && (current.versionId !== undefined || record.versionId !== undefined)) {
+          await moveWithSides(path, this.layout.versionPath(bucket.name, record.key, versionIdOf(current))!);
+          kept = true;
+        }
+      }
       await blob.commit(path);
-      await rm(this.layout.tagsPath(bucket.name, record.key), { force: true });
-      bucket.loadedIndex?.upsert(indexEntry(record));
+      if (!kept) for (const side of SIDES) await rm(path + side, { force: true });
+      const index = bucket.loadedIndex;
+      if (record.deleteMarker) index?.remove(record.key);
+      else index?.upsert(indexEntry(record));
+      if (kept || record.deleteMarker) index?.versioned.add(record.key);
+      else if (versioned && !(await this.#hasNonCurrent(bucket.name, record.key))) index?.versioned.delete(record.key);
       await hooks.after?.();
     });
   }
 
-  /** DeleteObject: succeeds whether or not the key exists, as S3 does. */
-  async remove(bucket: Bucket, key: string): Promise<void> {
-    await bucket.lock.run(async () => {
+  async #hasNonCurrent(bucket: string, key: string): Promise<boolean> {
+    try {
+      return (await readdir(this.layout.keyVersionsDir(bucket, key))).some((n) => !n.includes('.'));
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * DeleteObject (https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html): without a
+   * version id, an unversioned bucket loses the object and a versioned one gets a delete marker as the current
+   * version ("null" while Suspended); with one, that version goes for good. 204 whether or not anything existed.
+   */
+  async delete(bucket: Bucket, key: string, versionId?: string): Promise<Deleted> {
+    if (versionId !== undefined) return this.#deleteVersion(bucket, key, versionId);
+    const state = bucket.record.versioning;
+    if (state === undefined) {
+      await bucket.lock.run(async () => {
+        bucket.assertLive();
+        await rmWithSides(this.layout.objectPath(bucket.name, key));
+        bucket.loadedIndex?.remove(key);
+      });
+      return {};
+    }
+    const vid = newVersionId();
+    const marker: ObjectRecord = {
+      v: 1,
+      key,
+      vid,
+      size: 0,
+      etag: '',
+      lastModified: Date.now(),
+      headers: {},
+      meta: [],
+      tags: [],
+      deleteMarker: true,
+      ...(state === 'Enabled' ? { versionId: vid } : {}),
+    };
+    const blob = await TempBlob.create(this.layout.tempPath());
+    try {
+      await blob.seal(marker);
+      await this.commit(bucket, blob, marker);
+    } finally {
+      await blob.discard();
+    }
+    return { versionId: versionIdOf(marker), deleteMarker: true };
+  }
+
+  /** Deletes one version; when it was the current one, the newest remaining version becomes current. */
+  async #deleteVersion(bucket: Bucket, key: string, versionId: string): Promise<Deleted> {
+    return bucket.lock.run(async () => {
       bucket.assertLive();
-      await rm(this.layout.objectPath(bucket.name, key), { force: true });
-      await rm(this.layout.tagsPath(bucket.name, key), { force: true });
-      bucket.loadedIndex?.remove(key);
+      const path = this.layout.objectPath(bucket.name, key);
+      const current = await this.record(bucket.name, key, undefined, { markers: true });
+      const index = bucket.loadedIndex;
+      let gone: ObjectRecord | undefined;
+      if (current && versionIdOf(current) === versionId) {
+        gone = current;
+        await rmWithSides(path);
+        index?.remove(key);
+        const [newest] = await this.versions(bucket.name, key);
+        if (newest) {
+          await moveWithSides(this.layout.versionPath(bucket.name, key, versionIdOf(newest))!, path);
+          if (!newest.deleteMarker) index?.upsert(indexEntry(newest));
+        }
+      } else {
+        const versionPath = this.layout.versionPath(bucket.name, key, versionId);
+        if (versionPath === undefined)
+          throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: versionId });
+        gone = await this.record(bucket.name, key, versionId, { markers: true });
+        await rmWithSides(versionPath);
+      }
+      const now = await this.record(bucket.name, key, undefined, { markers: true });
+      if (!(await this.#hasNonCurrent(bucket.name, key)) && !now?.deleteMarker) {
+        index?.versioned.delete(key);
+        await rmdir(this.layout.keyVersionsDir(bucket.name, key)).catch(() => undefined);
+      }
+      return { versionId, ...(gone?.deleteMarker ? { deleteMarker: true } : {}) };
     });
   }
 
-  /** PutObjectTagging / DeleteObjectTagging (tags = []): attached to the version current at commit time. */
-  async setTags(bucket: Bucket, key: string, tags: Array<[string, string]>): Promise<void> {
+  /** PutObjectTagging / DeleteObjectTagging (tags = []): attached to the version (current, or named) at commit time. */
+  setTags(bucket: Bucket, key: string, tags: Array<[string, string]>, versionId?: string): Promise<void> {
+    return this.#setSide(bucket, key, versionId, '.tags', (vid): TagsRecord => ({ v: 1, vid, tags }));
+  }
+
+  /** PutObjectAcl: likewise. */
+  setAcl(bucket: Bucket, key: string, acl: GrantRecord[], versionId?: string): Promise<void> {
+    return this.#setSide(bucket, key, versionId, '.acl', (vid): AclRecord => ({ v: 1, vid, acl }));
+  }
+
+  async #setSide(bucket: Bucket, key: string, versionId: string | undefined, suffix: string, make: (vid: string) => object): Promise<void> {
     await bucket.lock.run(async () => {
       bucket.assertLive();
-      const current = await this.record(bucket.name, key);
-      if (!current) throw new S3Error('NoSuchKey', undefined, { Key: key });
-      const record: TagsRecord = { v: 1, vid: current.vid, tags };
-      await writeFileAtomic(this.layout, this.layout.tagsPath(bucket.name, key), JSON.stringify(record));
+      const found = await this.open(bucket.name, key, versionId);
+      await found?.handle.close();
+      if (!found) throw versionId === undefined ? new S3Error('NoSuchKey', undefined, { Key: key }) : noSuchVersion(key, versionId);
+      await writeFileAtomic(this.layout, found.path + suffix, JSON.stringify(make(found.record.vid)));
     });
   }
+}
+
+export function noSuchVersion(key: string, versionId: string): S3Error {
+  return new S3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId });
 }

@@ -31,6 +31,8 @@ export interface BucketRecord {
   location?: string;
   /** The bucket ACL; absent means the owner's FULL_CONTROL only. */
   acl?: GrantRecord[];
+  /** PutBucketVersioning's state; absent: never versioned (every object is the "null" version). */
+  versioning?: 'Enabled' | 'Suspended';
   /** Configuration documents by subresource (lifecycle, policy, cors, tagging...), as the client sent them, validated. */
   configs?: Record<string, string>;
   encryption?: DefaultEncryption;
@@ -56,6 +58,10 @@ export interface ObjectRecord {
   /** The object ACL; absent means the owner's FULL_CONTROL only. */
   acl?: GrantRecord[];
   sseCustomer?: SseCustomerRecord;
+  /** Its version id when written while versioning was Enabled (then equal to vid); absent: the "null" version. */
+  versionId?: string;
+  /** A delete marker: no data, and GET of the key answers NoSuchKey while it is the current version. */
+  deleteMarker?: true;
 }
 
 export interface PartRecord {
@@ -84,4 +90,11 @@ export interface TagsRecord {
   v: 1;
   vid: string;
   tags: Array<[string, string]>;
+}
+
+/** An ACL set by PutObjectAcl after the upload, tied to one version like TagsRecord. */
+export interface AclRecord {
+  v: 1;
+  vid: string;
+  acl: GrantRecord[];
 }

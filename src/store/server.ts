@@ -1,17 +1,19 @@
-// Embedded store, entry point: opens the data folder and serves it on its own node:http listener (127.0.0.1, port 0); each request is parsed, its SigV4 signature verified, then dispatched.
+// Embedded store, entry point: opens the data folder and serves it on its own node:http listener (127.0.0.1, port 0); each request is parsed, its SigV4 signature verified (or, unsigned, judged by the public grants in access.ts), then dispatched.
 //
 // The only client is s3bridge itself, signing with a key pair made here at every start: the pair lives in this
-// process (and is handed to s3bridge in memory), never on disk, in argv, the environment or a log line.
+// process (and is handed to s3bridge in memory), never on disk, in argv, the environment or a log line. Unsigned
+// requests arrive only through a route with `anonymous: backend`, and run only where an ACL or policy is public.
 import { randomBytes, createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KeyStore } from '../auth/keys.js';
-import { verifyRequest } from '../auth/verify.js';
+import { authMechanism, verifyRequest, type AuthResult } from '../auth/verify.js';
 import type { Logger } from '../log.js';
 import { parseS3Request, type S3Request } from '../parse/request.js';
 import { S3Error, isS3Error, renderError, toS3Error } from '../s3/errors.js';
+import { authorizeAnonymous } from './access.js';
 import { BucketRegistry, writeFileAtomic } from './buckets.js';
 import type { Store, StoreRequest } from './context.js';
 import { Layout } from './disk/layout.js';
@@ -100,11 +102,13 @@ async function handle(store: Store, keys: KeyStore, req: IncomingMessage, res: S
   let s3: S3Request | undefined;
   try {
     s3 = parseS3Request({ method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders }, { virtualHostSuffixes: [] });
-    // Anonymous requests fail here too (AccessDenied): this store has no public access of any kind.
-    const auth = verifyRequest({ method: s3.method, rawPath: s3.rawPath, rawQuery: s3.rawQuery, rawHeaders: req.rawHeaders }, keys, {
-      regions: [store.options.region],
-      now: new Date(),
-    });
+    const signed = { method: s3.method, rawPath: s3.rawPath, rawQuery: s3.rawQuery, rawHeaders: req.rawHeaders };
+    let auth: AuthResult | undefined;
+    // An unsigned request runs only where an ACL or the bucket policy lets everyone (access.ts).
+    if (authMechanism(signed) === 'anonymous') {
+      const bucket = s3.bucket === undefined ? undefined : store.buckets.get(s3.bucket);
+      await authorizeAnonymous(s3.operation, bucket, s3.key, store.objects, store.owner);
+    } else auth = verifyRequest(signed, keys, { regions: [store.options.region], now: new Date() });
     const headers = s3.headers;
     const operation = OPERATIONS[s3.operation];
     if (!operation)

@@ -1,4 +1,4 @@
-// Embedded store, request bodies: the S3 request documents (CompleteMultipartUpload, Delete, Tagging, AccessControlPolicy, CreateBucketConfiguration) → plain values; pure.
+// Embedded store, request bodies: the S3 request documents (CompleteMultipartUpload, Delete, Tagging, CreateBucketConfiguration) → plain values; pure.
 import { S3Error } from '../s3/errors.js';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from '../s3/checksums.js';
 import { childNamed, childText, childrenNamed, parseXml, type XmlElement } from '../s3/xml-read.js';
@@ -79,27 +79,4 @@ export function parseCreateBucketConfiguration(doc: string): string | undefined 
   const el = root(doc, 'CreateBucketConfiguration');
   const location = childText(el, 'LocationConstraint')?.trim();
   return location === '' ? undefined : location;
-}
-
-/**
- * Whether an AccessControlPolicy body grants nothing but FULL_CONTROL to the owner: the only ACL this store has
- * (what s3cmd writes back after reading it with GetObjectAcl). Anything else is a grant we cannot honour.
- * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectAcl.html
- */
-export function isOwnerOnlyPolicy(doc: string, ownerId: string): boolean {
-  let el: XmlElement;
-  try {
-    el = root(doc, 'AccessControlPolicy');
-  } catch {
-    throw new S3Error('MalformedACLError');
-  }
-  const list = childNamed(el, 'AccessControlList');
-  const grants = list ? childrenNamed(list, 'Grant') : [];
-  return grants.every((grant) => {
-    const grantee = childNamed(grant, 'Grantee');
-    if (!grantee) return false;
-    const id = childText(grantee, 'ID')?.trim();
-    const other = childNamed(grantee, 'URI') ?? childNamed(grantee, 'EmailAddress');
-    return other === undefined && id === ownerId && childText(grant, 'Permission')?.trim() === 'FULL_CONTROL';
-  });
 }

@@ -2,7 +2,7 @@
 import { xmlEscape } from '../s3/xml.js';
 import type { IndexEntry } from './key-index.js';
 import { s3UrlEncode, type Page } from './listing.js';
-import type { PartRecord, UploadRecord } from './records.js';
+import type { GrantRecord, ObjectRecord, PartRecord, UploadRecord } from './records.js';
 
 const NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 const DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
@@ -36,18 +36,22 @@ export function locationXml(location: string | undefined): string {
   return `${DECL}<LocationConstraint xmlns="${NS}">${location && location !== 'us-east-1' ? text(location) : ''}</LocationConstraint>`;
 }
 
-export function versioningXml(): string {
-  return `${DECL}<VersioningConfiguration xmlns="${NS}"/>`;
+/** GetBucketVersioning: no Status for a bucket that was never versioned (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketVersioning.html). */
+export function versioningXml(status: string | undefined): string {
+  return `${DECL}<VersioningConfiguration xmlns="${NS}">${el('Status', status)}</VersioningConfiguration>`;
 }
 
-/** The one ACL this store has: the owner with FULL_CONTROL (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAcl.html). */
-export function aclXml(owner: Owner): string {
-  return (
-    `${DECL}<AccessControlPolicy xmlns="${NS}">${ownerXml(owner)}<AccessControlList>` +
-    '<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">' +
-    `${el('ID', owner.id)}${el('DisplayName', owner.displayName)}</Grantee><Permission>FULL_CONTROL</Permission></Grant>` +
-    '</AccessControlList></AccessControlPolicy>'
-  );
+function granteeXml(owner: Owner, g: GrantRecord['grantee']): string {
+  const open = (type: string) => `<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="${type}">`;
+  if (g.type === 'CanonicalUser') return `${open('CanonicalUser')}${el('ID', g.id)}${g.id === owner.id ? el('DisplayName', owner.displayName) : ''}</Grantee>`;
+  if (g.type === 'Group') return `${open('Group')}${el('URI', g.uri)}</Grantee>`;
+  return `${open('AmazonCustomerByEmail')}${el('EmailAddress', g.email)}</Grantee>`;
+}
+
+/** GetBucketAcl / GetObjectAcl (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAcl.html). */
+export function aclXml(owner: Owner, grants: readonly GrantRecord[]): string {
+  const list = grants.map((g) => `<Grant>${granteeXml(owner, g.grantee)}${el('Permission', g.permission)}</Grant>`).join('');
+  return `${DECL}<AccessControlPolicy xmlns="${NS}">${ownerXml(owner)}<AccessControlList>${list}</AccessControlList></AccessControlPolicy>`;
 }
 
 export function taggingXml(tags: Array<[string, string]>): string {
@@ -93,6 +97,40 @@ export function listObjectsXml(page: Page<IndexEntry>, o: ListObjectsXmlOptions)
   }
   for (const p of page.commonPrefixes) body += `<CommonPrefixes>${el('Prefix', enc(p))}</CommonPrefixes>`;
   return `${body}</ListBucketResult>`;
+}
+
+export interface ListVersionsXmlOptions {
+  bucket: string;
+  prefix: string;
+  delimiter?: string;
+  maxKeys: number;
+  encoding?: 'url';
+  owner: Owner;
+  keyMarker: string;
+  versionIdMarker: string;
+  truncated: boolean;
+  next?: { key: string; versionId?: string };
+}
+
+/** ListObjectVersions (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html): versions and delete markers in one sequence, by key, newest first. */
+export function listVersionsXml(versions: Array<{ record: ObjectRecord; latest: boolean }>, commonPrefixes: string[], o: ListVersionsXmlOptions): string {
+  const enc = (v: string | undefined): string | undefined => (v === undefined || o.encoding !== 'url' ? v : s3UrlEncode(v));
+  let body = `${DECL}<ListVersionsResult xmlns="${NS}">${el('Name', o.bucket)}${el('Prefix', enc(o.prefix))}`;
+  body += el('KeyMarker', enc(o.keyMarker)) + el('VersionIdMarker', o.versionIdMarker);
+  if (o.truncated && o.next) body += el('NextKeyMarker', enc(o.next.key)) + el('NextVersionIdMarker', o.next.versionId);
+  body += el('MaxKeys', o.maxKeys) + el('Delimiter', enc(o.delimiter)) + el('EncodingType', o.encoding) + el('IsTruncated', o.truncated);
+  for (const { record: r, latest } of versions) {
+    const common = `${el('Key', enc(r.key))}${el('VersionId', r.versionId ?? 'null')}${el('IsLatest', latest)}${el('LastModified', iso(r.lastModified))}`;
+    if (r.deleteMarker) {
+      body += `<DeleteMarker>${common}${ownerXml(o.owner)}</DeleteMarker>`;
+      continue;
+    }
+    body += `<Version>${common}${el('ETag', quoted(r.etag))}${el('Size', r.size)}${el('StorageClass', r.headers['x-amz-storage-class'] ?? 'STANDARD')}`;
+    if (r.checksum) body += el('ChecksumAlgorithm', r.checksum.alg) + el('ChecksumType', r.checksum.type);
+    body += `${ownerXml(o.owner)}</Version>`;
+  }
+  for (const p of commonPrefixes) body += `<CommonPrefixes>${el('Prefix', enc(p))}</CommonPrefixes>`;
+  return `${body}</ListVersionsResult>`;
 }
 
 export function initiateXml(bucket: string, key: string, uploadId: string): string {
@@ -173,15 +211,24 @@ export function completeXml(location: string, bucket: string, key: string, etag:
 
 export interface DeleteOutcome {
   key: string;
+  /** The version the request named (echoed as VersionId). */
+  versionId?: string;
   error?: { code: string; message: string };
+  /** What was deleted or created: a delete marker, and its version id. */
+  deleted?: { versionId?: string; deleteMarker?: boolean };
 }
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html: Quiet leaves out what was deleted. */
 export function deleteResultXml(outcomes: DeleteOutcome[], quiet: boolean): string {
   let body = `${DECL}<DeleteResult xmlns="${NS}">`;
   for (const o of outcomes) {
-    if (o.error) body += `<Error>${el('Key', o.key)}${el('Code', o.error.code)}${el('Message', o.error.message)}</Error>`;
-    else if (!quiet) body += `<Deleted>${el('Key', o.key)}</Deleted>`;
+    if (o.error) body += `<Error>${el('Key', o.key)}${el('VersionId', o.versionId)}${el('Code', o.error.code)}${el('Message', o.error.message)}</Error>`;
+    else if (!quiet) {
+      body += `<Deleted>${el('Key', o.key)}${el('VersionId', o.versionId)}`;
+      // A marker made by this delete (no version named) is DeleteMarkerVersionId; one deleted by id is the VersionId.
+      if (o.deleted?.deleteMarker) body += el('DeleteMarker', true) + (o.versionId === undefined ? el('DeleteMarkerVersionId', o.deleted.versionId) : '');
+      body += '</Deleted>';
+    }
   }
   return `${body}</DeleteResult>`;
 }

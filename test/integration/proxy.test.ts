@@ -306,7 +306,7 @@ describe('bad input', () => {
   });
 
   it.each([1024, 1024 * 1024, 8 * 1024 * 1024])(
-    "a backend's early answer to an upload of %i bytes reaches the client (the embedded store refuses SSE-C before reading the body)",
+    "a backend's early answer to an upload of %i bytes reaches the client (the embedded store refuses an SSE-C algorithm other than AES256 before reading the body)",
     async (size) => {
       const key = randomBytes(32);
       const err = await s3
@@ -315,7 +315,7 @@ describe('bad input', () => {
             Bucket: 'l-one',
             Key: 'ssec',
             Body: Buffer.alloc(size, 1),
-            SSECustomerAlgorithm: 'AES256',
+            SSECustomerAlgorithm: 'AES128',
             SSECustomerKey: key.toString('base64'),
             SSECustomerKeyMD5: createHash('md5').update(key).digest('base64'),
           }),
@@ -324,7 +324,7 @@ describe('bad input', () => {
           () => undefined,
           (e: { name?: string; $metadata?: { httpStatusCode?: number } }) => e,
         );
-      expect([err?.name, err?.$metadata?.httpStatusCode]).toEqual(['NotImplemented', 501]);
+      expect([err?.name, err?.$metadata?.httpStatusCode]).toEqual(['InvalidEncryptionAlgorithmError', 400]);
     },
   );
 

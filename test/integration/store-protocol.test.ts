@@ -214,14 +214,14 @@ describe('conditional GET and HEAD', () => {
 
 describe('anything else', () => {
   it.each([
-    ['GET', '/bkt?policy'],
-    ['PUT', '/bkt?versioning'],
-    ['GET', '/bkt?versions'],
+    ['GET', '/bkt?replication'],
+    ['PUT', '/bkt?replication'],
+    ['GET', '/bkt?inventory'],
     ['POST', '/bkt/k?select&select-type=2'],
     ['GET', '/bkt/digits?attributes'],
-    ['PUT', '/bkt?cors'],
+    ['PUT', '/bkt?object-lock'],
     ['POST', '/bkt'],
-    ['GET', '/bkt?logging'],
+    ['PUT', '/bkt?logging'],
   ])('%s %s is 501 NotImplemented in S3 error XML', async (method, path) => {
     const r = await send({ method, path, body: method === 'GET' || method === 'DELETE' ? undefined : '<x/>' });
     expect(r.status).toBe(501);

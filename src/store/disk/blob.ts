@@ -186,7 +186,16 @@ export function blobStream(blob: OpenBlob<unknown>, start: number, end: number):
   return blob.handle.createReadStream({ start, end, highWaterMark: 1024 * 1024 });
 }
 
-/** A unique version id for a new object: ties later tag changes to this one write. */
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * A unique id for a new write: ties later tag changes to it, and is its version id in a versioned bucket. 24 hex
+ * digits: the time in ms, a sequence within the ms, then random, so that ids sort in the order they were made.
+ */
 export function newVersionId(): string {
-  return randomBytes(12).toString('hex');
+  const now = Date.now();
+  sequence = now === lastMs ? (sequence + 1) & 0xffff : 0;
+  lastMs = now;
+  return now.toString(16).padStart(12, '0') + sequence.toString(16).padStart(4, '0') + randomBytes(4).toString('hex');
 }

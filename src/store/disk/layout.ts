@@ -6,6 +6,8 @@
 //   <dir>/buckets/<hex(bucket)>/bucket.json      name, creation date, location
 //   <dir>/buckets/<hex(bucket)>/objects/<h[0:2]>/<h>        h = sha256(key): data, then the record (blob.ts)
 //   <dir>/buckets/<hex(bucket)>/objects/<h[0:2]>/<h>.tags   tags set after the upload, tied to one version
+//   <dir>/buckets/<hex(bucket)>/objects/<h[0:2]>/<h>.acl    an ACL set after the upload, likewise
+//   <dir>/buckets/<hex(bucket)>/versions/<h[0:2]>/<h>/<versionId>[.tags|.acl]   non-current versions (versioned buckets)
 //   <dir>/buckets/<hex(bucket)>/uploads/<uploadId>/upload.json, /<00001…10000> (parts, same blob format)
 import { createHash, randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -22,6 +24,11 @@ export function newUploadId(): string {
 export function checkUploadId(uploadId: string | undefined): string {
   if (uploadId === undefined || !UPLOAD_ID.test(uploadId)) throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
   return uploadId;
+}
+
+/** What x-amz-version-id can be here: "null", or a version id the store issued (newVersionId in blob.ts). */
+export function isVersionId(value: string): boolean {
+  return value === 'null' || /^[0-9a-f]{24}$/.test(value);
 }
 
 function keyHash(key: string): string {
@@ -67,6 +74,26 @@ export class Layout {
 
   tagsPath(bucket: string, key: string): string {
     return `${this.objectPath(bucket, key)}.tags`;
+  }
+
+  aclPath(bucket: string, key: string): string {
+    return `${this.objectPath(bucket, key)}.acl`;
+  }
+
+  versionsDir(bucket: string): string {
+    return join(this.bucketDir(bucket), 'versions');
+  }
+
+  /** The folder of a key's non-current versions. */
+  keyVersionsDir(bucket: string, key: string): string {
+    const h = keyHash(key);
+    return join(this.versionsDir(bucket), h.slice(0, 2), h);
+  }
+
+  /** A non-current version's file; undefined for an id this store cannot have issued ("null" or 24 hex digits). */
+  versionPath(bucket: string, key: string, versionId: string): string | undefined {
+    if (!isVersionId(versionId)) return undefined;
+    return join(this.keyVersionsDir(bucket, key), versionId);
   }
 
   uploadsDir(bucket: string): string {

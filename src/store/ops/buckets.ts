@@ -1,11 +1,14 @@
-// Embedded store, operations on buckets: ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation, GetBucketVersioning, and the owner-only ACLs of buckets and objects.
+// Embedded store, operations on buckets: ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation, and the ACLs of buckets and objects.
 import { S3Error } from '../../s3/errors.js';
 import { readSmallBody } from '../body.js';
 import { bucketOf, header, keyOf, sendEmpty, sendXml, type StoreRequest } from '../context.js';
+import { assertAclAllowed } from '../access.js';
+import { aclFromHeaders, defaultAcl, parseAccessControlPolicy } from '../acl.js';
 import { assertSupportedWriteHeaders } from '../metadata.js';
-import { isOwnerOnlyPolicy, parseCreateBucketConfiguration } from '../xml-docs.js';
-import { aclXml, listBucketsXml, locationXml, versioningXml } from '../xml-write.js';
-import { checkVersionId } from './common.js';
+import type { GrantRecord } from '../records.js';
+import { parseCreateBucketConfiguration } from '../xml-docs.js';
+import { aclXml, listBucketsXml, locationXml } from '../xml-write.js';
+import { requireVersion, versionHeaders } from './common.js';
 
 export async function listBuckets(r: StoreRequest): Promise<void> {
   sendXml(r, 200, listBucketsXml(r.store.owner, r.store.buckets.list()));
@@ -16,9 +19,10 @@ export async function createBucket(r: StoreRequest): Promise<void> {
   assertSupportedWriteHeaders(r.headers);
   if (header(r, 'x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true')
     throw new S3Error('NotImplemented', 'Object Lock is not implemented by the embedded store.');
+  const acl = aclFromHeaders(r.headers, r.store.owner);
   const location = parseCreateBucketConfiguration(await readSmallBody(r));
   const bucket = bucketOf(r);
-  await r.store.buckets.create(bucket, location);
+  await r.store.buckets.create(bucket, location, acl);
   sendEmpty(r, 200, { location: `/${bucket}` });
 }
 
@@ -37,49 +41,42 @@ export async function getBucketLocation(r: StoreRequest): Promise<void> {
   sendXml(r, 200, locationXml(r.store.buckets.require(bucketOf(r)).record.location));
 }
 
-/** Never versioned: an empty configuration, as S3 answers for a bucket that never had versioning. */
-export async function getBucketVersioning(r: StoreRequest): Promise<void> {
-  r.store.buckets.require(bucketOf(r));
-  sendXml(r, 200, versioningXml());
-}
-
 export async function getBucketAcl(r: StoreRequest): Promise<void> {
-  r.store.buckets.require(bucketOf(r));
-  sendXml(r, 200, aclXml(r.store.owner));
-}
-
-async function requireObject(r: StoreRequest): Promise<void> {
   const bucket = r.store.buckets.require(bucketOf(r));
-  checkVersionId(r);
-  if (!(await r.store.objects.record(bucket.name, keyOf(r)))) throw new S3Error('NoSuchKey', undefined, { Key: keyOf(r) });
+  sendXml(r, 200, aclXml(r.store.owner, bucket.record.acl ?? defaultAcl(r.store.owner)));
 }
 
 export async function getObjectAcl(r: StoreRequest): Promise<void> {
-  await requireObject(r);
-  sendXml(r, 200, aclXml(r.store.owner));
+  const { bucket, record } = await requireVersion(r);
+  const acl = (await r.store.objects.acl(bucket.name, record)) ?? defaultAcl(r.store.owner);
+  sendXml(r, 200, aclXml(r.store.owner, acl), versionHeaders(bucket, record));
 }
 
 /**
- * PutBucketAcl / PutObjectAcl: the only ACL is "owner has FULL_CONTROL", so a canned private ACL, or a policy
- * document granting exactly that (s3cmd writes back what GetObjectAcl gave it), is accepted and changes nothing.
- * Anything granting others access is refused as not implemented rather than silently ignored.
+ * PutBucketAcl / PutObjectAcl (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectAcl.html): the ACL
+ * comes from the headers (x-amz-acl or x-amz-grant-*) or from an AccessControlPolicy body, not both.
  */
-async function putAcl(r: StoreRequest): Promise<void> {
-  assertSupportedWriteHeaders(r.headers);
+async function aclOfRequest(r: StoreRequest): Promise<GrantRecord[]> {
+  const fromHeaders = aclFromHeaders(r.headers, r.store.owner);
   const body = await readSmallBody(r);
-  if (body.trim() !== '' && !isOwnerOnlyPolicy(body, r.store.owner.id)) {
-    throw new S3Error('NotImplemented', 'The embedded store only has the owner FULL_CONTROL ACL.');
-  }
+  if (fromHeaders && body.trim() !== '') throw new S3Error('UnexpectedContent', 'This request does not support content');
+  if (fromHeaders) return fromHeaders;
+  if (body.trim() === '') throw new S3Error('MissingSecurityHeader', 'Your request was missing a required header', { MissingHeaderName: 'x-amz-acl' });
+  return parseAccessControlPolicy(body, r.store.owner);
 }
 
 export async function putBucketAcl(r: StoreRequest): Promise<void> {
-  r.store.buckets.require(bucketOf(r));
-  await putAcl(r);
+  const bucket = r.store.buckets.require(bucketOf(r));
+  const acl = await aclOfRequest(r);
+  assertAclAllowed(bucket, acl);
+  await bucket.update((record) => ({ ...record, acl }));
   sendEmpty(r, 200);
 }
 
 export async function putObjectAcl(r: StoreRequest): Promise<void> {
-  await requireObject(r);
-  await putAcl(r);
-  sendEmpty(r, 200);
+  const { bucket, record, versionId } = await requireVersion(r);
+  const acl = await aclOfRequest(r);
+  assertAclAllowed(bucket, acl);
+  await r.store.objects.setAcl(bucket, keyOf(r), acl, versionId);
+  sendEmpty(r, 200, versionHeaders(bucket, record));
 }

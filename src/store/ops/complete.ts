@@ -6,13 +6,15 @@ import { S3Error } from '../../s3/errors.js';
 import { readSmallBody } from '../body.js';
 import { evaluateWriteConditions } from '../conditions.js';
 import { bucketOf, header, keyOf, sendXml, type StoreRequest } from '../context.js';
-import { TempBlob, blobStream, newVersionId, type OpenBlob } from '../disk/blob.js';
+import type { Bucket } from '../buckets.js';
+import { TempBlob, blobStream, type OpenBlob } from '../disk/blob.js';
 import { checkCompletedParts, compositeChecksum, multipartEtag } from '../multipart-rules.js';
 import type { ObjectRecord, PartRecord } from '../records.js';
+import { checkUploadKey, customerKey, encryptionHeaders } from '../sse.js';
 import { parseCompleteMultipartUpload } from '../xml-docs.js';
 import { opaqueEtag } from '../../s3/etag.js';
 import { completeXml } from '../xml-write.js';
-import { quote } from './common.js';
+import { newVersion, quote, versionHeaders } from './common.js';
 
 async function closeAll(parts: Iterable<OpenBlob<PartRecord>>): Promise<void> {
   await Promise.all([...parts].map((p) => p.handle.close().catch(() => undefined)));
@@ -27,6 +29,8 @@ export async function completeMultipartUpload(r: StoreRequest): Promise<void> {
   const bucket = r.store.buckets.require(bucketOf(r));
   const key = keyOf(r);
   const uploadId = r.s3.query.get('uploadId');
+  // An SSE-C key is optional here; one that is sent must be the upload's.
+  const presented = customerKey(r.headers);
   const upload = await r.store.uploads.get(bucket.name, uploadId, key).catch(async (err: unknown) => {
     // A client that did not get the answer (a lost connection, an SDK retry) completes again: S3 answers as it did
     // the first time while the object is still the one that upload made, with the same parts.
@@ -34,10 +38,11 @@ export async function completeMultipartUpload(r: StoreRequest): Promise<void> {
     const current = await r.store.objects.record(bucket.name, key);
     const listed = current?.uploadId === uploadId ? parseCompleteMultipartUpload(await readSmallBody(r, false)) : undefined;
     if (!current || !listed || multipartEtag(listed.map((p) => opaqueEtag(p.etag))) !== current.etag) throw err;
-    sendComplete(r, bucket.name, key, current.etag, current.checksum);
+    sendComplete(r, bucket, key, current);
     return undefined;
   });
   if (!upload) return;
+  checkUploadKey(upload.sseCustomer, presented, false);
   // The x-amz-checksum-* headers of this request are the whole object's checksum, not the XML body's.
   const listed = parseCompleteMultipartUpload(await readSmallBody(r, false));
   const condition =
@@ -82,16 +87,18 @@ export async function completeMultipartUpload(r: StoreRequest): Promise<void> {
     const record: ObjectRecord = {
       v: 1,
       key,
-      vid: newVersionId(),
+      ...newVersion(bucket),
       size: blob.size,
       etag: multipartEtag(parts.map((p) => p.record.etag)),
       lastModified: Date.now(),
       headers: upload.headers,
       meta: upload.meta,
       tags: upload.tags,
+      ...(upload.acl ? { acl: upload.acl } : {}),
       ...(checksum ? { checksum } : {}),
       parts: parts.map((p) => ({ size: p.record.size, ...(p.record.checksum ? { checksum: p.record.checksum.value } : {}) })),
       uploadId: upload.uploadId,
+      ...(upload.sseCustomer ? { sseCustomer: upload.sseCustomer } : {}),
     };
     await blob.seal(record);
     let trash: string | undefined;
@@ -105,19 +112,20 @@ export async function completeMultipartUpload(r: StoreRequest): Promise<void> {
       },
     });
     if (trash) await rm(trash, { recursive: true, force: true });
-    sendComplete(r, bucket.name, key, record.etag, checksum);
+    sendComplete(r, bucket, key, record);
   } finally {
     await closeAll(open.values());
     await blob?.discard();
   }
 }
 
-function sendComplete(r: StoreRequest, bucket: string, key: string, etag: string, checksum: ObjectRecord['checksum']): void {
-  const location = `http://${header(r, 'host') ?? '127.0.0.1'}/${uriEncode(bucket, true)}/${uriEncode(key, false)}`;
-  sendXml(
-    r,
-    200,
-    completeXml(location, bucket, key, etag, checksum),
-    checksum ? { [checksumHeaderName(checksum.alg)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {},
-  );
+/** The answer echoes SSE-S3 / SSE-KMS, not SSE-C (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html#API_CompleteMultipartUpload_ResponseSyntax). */
+function sendComplete(r: StoreRequest, bucket: Bucket, key: string, record: ObjectRecord): void {
+  const { etag, checksum } = record;
+  const location = `http://${header(r, 'host') ?? '127.0.0.1'}/${uriEncode(bucket.name, true)}/${uriEncode(key, false)}`;
+  sendXml(r, 200, completeXml(location, bucket.name, key, etag, checksum), {
+    ...versionHeaders(bucket, record),
+    ...(checksum ? { [checksumHeaderName(checksum.alg)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {}),
+    ...encryptionHeaders(record.headers, undefined),
+  });
 }

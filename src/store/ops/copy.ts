@@ -7,29 +7,44 @@ import { assertCopySourceSize, parseCopySource, resolveCopySourceRange } from '.
 import { S3Error } from '../../s3/errors.js';
 import { parsePartNumber } from '../../s3/names.js';
 import { bucketOf, header, keyOf, sendXml, type StoreRequest } from '../context.js';
-import { TempBlob, blobStream, newVersionId } from '../disk/blob.js';
+import { TempBlob, blobStream } from '../disk/blob.js';
+import { isVersionId } from '../disk/layout.js';
 import { metadataFromRequest, parseTaggingHeader, assertSupportedWriteHeaders } from '../metadata.js';
-import type { OpenObject } from '../objects.js';
+import { noSuchVersion, type OpenObject } from '../objects.js';
 import type { ObjectRecord, PartRecord } from '../records.js';
+import { COPY_SOURCE_CUSTOMER, checkReadKey, checkUploadKey, customerKey, encryptionHeaders, withoutEncryption, writeEncryption } from '../sse.js';
 import { drainBody } from '../body.js';
-import { checkKey, quote } from './common.js';
+import { checkKey, newVersion, quote, requestAcl, versionHeaders } from './common.js';
 
-/** The source named by x-amz-copy-source, open, after its preconditions held. The caller owns the handle. */
-async function openSource(r: StoreRequest): Promise<{ source: OpenObject; bucket: string }> {
+/**
+ * The source named by x-amz-copy-source, open, after its SSE-C key (x-amz-copy-source-server-side-encryption-customer-*,
+ * checked as a read's) and its preconditions held. The caller owns the handle.
+ */
+async function openSource(r: StoreRequest): Promise<{ source: OpenObject; bucket: string; versionHeader: Record<string, string> }> {
   const src = r.s3.copySource ?? parseCopySource(header(r, 'x-amz-copy-source') ?? '');
+  const sourceKey = customerKey(r.headers, COPY_SOURCE_CUSTOMER);
   const bucket = r.store.buckets.require(src.bucket);
-  if (src.versionId !== undefined && src.versionId !== 'null') {
+  if (src.versionId !== undefined && !isVersionId(src.versionId)) {
     throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'x-amz-copy-source', ArgumentValue: header(r, 'x-amz-copy-source') });
   }
-  const source = await r.store.objects.open(bucket.name, src.key);
-  if (!source) throw new S3Error('NoSuchKey', undefined, { Key: src.key });
+  const source = await r.store.objects.open(bucket.name, src.key, src.versionId, { markers: true });
+  if (!source) throw src.versionId === undefined ? new S3Error('NoSuchKey', undefined, { Key: src.key }) : noSuchVersion(src.key, src.versionId);
+  if (source.record.deleteMarker) {
+    await source.handle.close();
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html: a marker is no source.
+    if (src.versionId === undefined) throw new S3Error('NoSuchKey', undefined, { Key: src.key });
+    throw new S3Error('InvalidRequest', 'The source of a copy request may not specifically refer to a delete marker by version id.');
+  }
+  const { 'x-amz-version-id': sourceVersion } = versionHeaders(bucket, source.record);
+  const versionHeader: Record<string, string> = sourceVersion === undefined ? {} : { 'x-amz-copy-source-version-id': sourceVersion };
   try {
+    checkReadKey(source.record.sseCustomer, sourceKey);
     evaluateCopyPreconditions(copyPreconditionsFrom(r.headers), { etag: quote(source.record.etag), lastModified: new Date(source.record.lastModified) });
   } catch (err) {
     await source.handle.close();
     throw err;
   }
-  return { source, bucket: bucket.name };
+  return { source, bucket: bucket.name, versionHeader };
 }
 
 /** Copies bytes [first, last] of the source into a new temp file, hashing MD5 and `alg`. Closes the source. */
@@ -77,11 +92,16 @@ export async function copyObject(r: StoreRequest): Promise<void> {
   const metadataDirective = directive(r, 'x-amz-metadata-directive');
   const taggingDirective = directive(r, 'x-amz-tagging-directive');
   assertSupportedWriteHeaders(r.headers);
-  const { source, bucket: sourceBucket } = await openSource(r);
+  // The destination's encryption is the request's (or the bucket default), never the source's, whatever the directive.
+  const encryption = writeEncryption(r.headers, dest.record.encryption);
+  // The copy gets the request's ACL, or the owner's: S3 never copies the source's ACL.
+  const acl = requestAcl(r, dest);
+  const { source, bucket: sourceBucket, versionHeader } = await openSource(r);
   const src = source.record;
   const changes =
     metadataDirective === 'REPLACE' ||
-    ['x-amz-storage-class', 'x-amz-server-side-encryption', 'x-amz-website-redirect-location'].some((h) => header(r, h) !== undefined);
+    ['x-amz-storage-class', 'x-amz-website-redirect-location'].some((h) => header(r, h) !== undefined) ||
+    Object.keys(r.headers).some((h) => h.startsWith('x-amz-server-side-encryption'));
   if (sourceBucket === dest.name && src.key === key && !changes) {
     await source.handle.close();
     throw new S3Error(
@@ -94,10 +114,13 @@ export async function copyObject(r: StoreRequest): Promise<void> {
   let alg: ChecksumAlgorithm | undefined;
   try {
     assertCopySourceSize(source.dataSize);
-    meta = metadataDirective === 'REPLACE' ? metadataFromRequest(r.headers) : { headers: { ...src.headers }, meta: src.meta };
+    meta =
+      metadataDirective === 'REPLACE'
+        ? metadataFromRequest(r.headers, dest.record.encryption)
+        : { headers: { ...withoutEncryption(src.headers), ...encryption.headers }, meta: src.meta };
     if (metadataDirective === 'COPY') {
       // Storage class and encryption are set by the copy request even when the metadata is copied.
-      for (const h of ['x-amz-storage-class', 'x-amz-server-side-encryption', 'x-amz-website-redirect-location']) {
+      for (const h of ['x-amz-storage-class', 'x-amz-website-redirect-location']) {
         const v = header(r, h);
         if (v !== undefined) meta.headers[h] = v;
       }
@@ -115,19 +138,25 @@ export async function copyObject(r: StoreRequest): Promise<void> {
     const record: ObjectRecord = {
       v: 1,
       key,
-      vid: newVersionId(),
+      ...newVersion(dest),
       size: copied.blob.size,
       etag: copied.etag,
       lastModified: Date.now(),
       headers: meta.headers,
       meta: meta.meta,
       tags,
+      ...(acl ? { acl } : {}),
       ...(copied.checksum ? { checksum: { ...copied.checksum, type: 'FULL_OBJECT' as const } } : {}),
+      ...(encryption.customer ? { sseCustomer: encryption.customer } : {}),
     };
     await copied.blob.seal(record);
     await r.store.objects.commit(dest, copied.blob, record);
     const checksums = copied.checksum ? { [copied.checksum.alg]: copied.checksum.value, ChecksumType: 'FULL_OBJECT' } : undefined;
-    sendXml(r, 200, copyObjectResultXml({ etag: quote(record.etag), lastModified: new Date(record.lastModified), ...(checksums ? { checksums } : {}) }));
+    sendXml(r, 200, copyObjectResultXml({ etag: quote(record.etag), lastModified: new Date(record.lastModified), ...(checksums ? { checksums } : {}) }), {
+      ...encryptionHeaders(record.headers, record.sseCustomer, { context: true }),
+      ...versionHeader,
+      ...versionHeaders(dest, record),
+    });
   } finally {
     await copied.blob.discard();
   }
@@ -138,8 +167,10 @@ export async function uploadPartCopy(r: StoreRequest): Promise<void> {
   await drainBody(r);
   const bucket = r.store.buckets.require(bucketOf(r));
   const partNumber = parsePartNumber(r.s3.query.get('partNumber'));
+  const presented = customerKey(r.headers);
   const upload = await r.store.uploads.get(bucket.name, r.s3.query.get('uploadId'), keyOf(r));
-  const { source } = await openSource(r);
+  checkUploadKey(upload.sseCustomer, presented);
+  const { source, versionHeader } = await openSource(r);
   let range: { first: number; last: number };
   try {
     const rangeHeader = header(r, 'x-amz-copy-source-range');
@@ -162,7 +193,10 @@ export async function uploadPartCopy(r: StoreRequest): Promise<void> {
     await copied.blob.seal(record);
     await r.store.uploads.commitPart(bucket, upload.uploadId, partNumber, copied.blob);
     const checksums = copied.checksum ? { [copied.checksum.alg]: copied.checksum.value } : undefined;
-    sendXml(r, 200, copyPartResultXml({ etag: quote(record.etag), lastModified: new Date(record.lastModified), ...(checksums ? { checksums } : {}) }));
+    sendXml(r, 200, copyPartResultXml({ etag: quote(record.etag), lastModified: new Date(record.lastModified), ...(checksums ? { checksums } : {}) }), {
+      ...encryptionHeaders(upload.headers, upload.sseCustomer),
+      ...versionHeader,
+    });
   } finally {
     await copied.blob.discard();
   }

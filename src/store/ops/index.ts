@@ -1,20 +1,11 @@
 // Embedded store, dispatch: AWS operation name (classifyOperation) → the operation; anything else is 501 NotImplemented.
 import type { StoreRequest } from '../context.js';
-import {
-  createBucket,
-  deleteBucket,
-  getBucketAcl,
-  getBucketLocation,
-  getBucketVersioning,
-  getObjectAcl,
-  headBucket,
-  listBuckets,
-  putBucketAcl,
-  putObjectAcl,
-} from './buckets.js';
+import { createBucket, deleteBucket, getBucketAcl, getBucketLocation, getObjectAcl, headBucket, listBuckets, putBucketAcl, putObjectAcl } from './buckets.js';
 import { completeMultipartUpload } from './complete.js';
+import { CONFIG_OPERATIONS, OBJECT_LOCK_OPERATIONS } from './configs.js';
 import { copyObject, uploadPartCopy } from './copy.js';
 import { listMultipartUploads, listObjects } from './list.js';
+import { getBucketVersioning, listObjectVersions, putBucketVersioning } from './versions.js';
 import { abortMultipartUpload, createMultipartUpload, listParts, uploadPart } from './multipart.js';
 import { getObject, headObject } from './read.js';
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging.js';
@@ -23,12 +14,16 @@ import { deleteObject, deleteObjects, putObject } from './write.js';
 export type Operation = (r: StoreRequest) => Promise<void>;
 
 export const OPERATIONS: Readonly<Record<string, Operation>> = {
+  ...CONFIG_OPERATIONS,
+  ...OBJECT_LOCK_OPERATIONS,
   ListBuckets: listBuckets,
   CreateBucket: createBucket,
   DeleteBucket: deleteBucket,
   HeadBucket: headBucket,
   GetBucketLocation: getBucketLocation,
   GetBucketVersioning: getBucketVersioning,
+  PutBucketVersioning: putBucketVersioning,
+  ListObjectVersions: listObjectVersions,
   GetBucketAcl: getBucketAcl,
   PutBucketAcl: putBucketAcl,
   ListObjects: listObjects,

@@ -8,8 +8,9 @@ import { TempBlob } from '../disk/blob.js';
 import { parseEncodingType, parseMaxKeys } from '../listing.js';
 import { metadataFromRequest, parseTaggingHeader } from '../metadata.js';
 import type { ChecksumType, PartRecord, UploadRecord } from '../records.js';
+import { checkUploadKey, customerKey, encryptionHeaders } from '../sse.js';
 import { initiateXml, listPartsXml } from '../xml-write.js';
-import { checkKey, checksumHeaders, quote } from './common.js';
+import { checkKey, checksumHeaders, quote, requestAcl } from './common.js';
 
 /**
  * x-amz-checksum-algorithm and x-amz-checksum-type of CreateMultipartUpload
@@ -38,8 +39,9 @@ export async function createMultipartUpload(r: StoreRequest): Promise<void> {
   await drainBody(r);
   const bucket = r.store.buckets.require(bucketOf(r));
   const key = checkKey(keyOf(r));
-  const meta = metadataFromRequest(r.headers);
+  const meta = metadataFromRequest(r.headers, bucket.record.encryption);
   const tags = parseTaggingHeader(header(r, 'x-amz-tagging'));
+  const acl = requestAcl(r, bucket);
   const checksum = uploadChecksum(header(r, 'x-amz-checksum-algorithm'), header(r, 'x-amz-checksum-type'));
   const upload = await r.store.uploads.create(bucket, {
     key,
@@ -47,9 +49,14 @@ export async function createMultipartUpload(r: StoreRequest): Promise<void> {
     headers: meta.headers,
     meta: meta.meta,
     tags,
+    ...(acl ? { acl } : {}),
     ...(checksum ? { checksum } : {}),
+    ...(meta.sseCustomer ? { sseCustomer: meta.sseCustomer } : {}),
   });
-  const headers: Record<string, string> = checksum ? { 'x-amz-checksum-algorithm': checksum.alg, 'x-amz-checksum-type': checksum.type } : {};
+  const headers: Record<string, string> = {
+    ...(checksum ? { 'x-amz-checksum-algorithm': checksum.alg, 'x-amz-checksum-type': checksum.type } : {}),
+    ...encryptionHeaders(upload.headers, upload.sseCustomer, { context: true }),
+  };
   sendXml(r, 200, initiateXml(bucket.name, key, upload.uploadId), headers);
 }
 
@@ -67,7 +74,9 @@ function checksumMismatch(expected: ChecksumAlgorithm, actual: ChecksumAlgorithm
 export async function uploadPart(r: StoreRequest): Promise<void> {
   const bucket = r.store.buckets.require(bucketOf(r));
   const partNumber = parsePartNumber(r.s3.query.get('partNumber'));
+  const presented = customerKey(r.headers);
   const upload = await r.store.uploads.get(bucket.name, r.s3.query.get('uploadId'), keyOf(r));
+  checkUploadKey(upload.sseCustomer, presented);
   const announced = announcedChecksum(r);
   if (upload.checksum && announced && announced !== upload.checksum.alg) throw checksumMismatch(upload.checksum.alg, announced);
   const blob = await TempBlob.create(r.store.layout.tempPath());
@@ -83,7 +92,7 @@ export async function uploadPart(r: StoreRequest): Promise<void> {
     };
     await blob.seal(record);
     await r.store.uploads.commitPart(bucket, upload.uploadId, partNumber, blob);
-    sendEmpty(r, 200, { etag: quote(record.etag), ...checksumHeaders(record.checksum) });
+    sendEmpty(r, 200, { etag: quote(record.etag), ...checksumHeaders(record.checksum), ...encryptionHeaders(upload.headers, upload.sseCustomer) });
   } finally {
     await blob.discard();
   }

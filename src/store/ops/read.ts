@@ -6,10 +6,12 @@ import { evaluateReadConditions } from '../conditions.js';
 import { baseHeaders, bucketOf, header, keyOf, type StoreRequest } from '../context.js';
 import { blobStream } from '../disk/blob.js';
 import { applyResponseOverrides } from '../metadata.js';
-import type { OpenObject } from '../objects.js';
+import type { Bucket } from '../buckets.js';
+import { noSuchVersion, versionIdOf, type OpenObject } from '../objects.js';
 import { resolveRange, type ByteSpan } from '../range.js';
 import type { ObjectRecord } from '../records.js';
-import { checkVersionId, checksumHeaders, objectHeaders, quote } from './common.js';
+import { checkReadKey, customerKey } from '../sse.js';
+import { checksumHeaders, objectHeaders, quote, versionHeaders, versionIdParam } from './common.js';
 
 /** What of the object this request reads: all of it, a Range, or one part (GetObject?partNumber=N). */
 interface Selection {
@@ -41,23 +43,36 @@ function select(r: StoreRequest, record: ObjectRecord, size: number): Selection 
   };
 }
 
-async function openForRead(r: StoreRequest): Promise<OpenObject> {
+/**
+ * The version to read. A delete marker is no object: NoSuchKey when it is the current version, 405 when named by
+ * its id, both saying it is a marker (https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html).
+ */
+async function openForRead(r: StoreRequest): Promise<{ blob: OpenObject; bucket: Bucket }> {
   const bucket = r.store.buckets.require(bucketOf(r));
-  checkVersionId(r);
-  const blob = await r.store.objects.open(bucket.name, keyOf(r));
-  if (!blob) throw new S3Error('NoSuchKey', undefined, { Key: keyOf(r) });
-  return blob;
+  const versionId = versionIdParam(r);
+  const key = keyOf(r);
+  const blob = await r.store.objects.open(bucket.name, key, versionId, { markers: true });
+  if (!blob) throw versionId === undefined ? new S3Error('NoSuchKey', undefined, { Key: key }) : noSuchVersion(key, versionId);
+  if (blob.record.deleteMarker) {
+    await blob.handle.close();
+    const headers = { 'x-amz-delete-marker': 'true', 'x-amz-version-id': versionIdOf(blob.record) };
+    if (versionId === undefined) throw new S3Error('NoSuchKey', undefined, { Key: key }, { headers });
+    throw new S3Error('MethodNotAllowed', undefined, { Method: r.s3.method, ResourceType: 'DeleteMarker' }, { headers: { ...headers, allow: 'DELETE' } });
+  }
+  return { blob, bucket };
 }
 
-/** GetObject (body) and HeadObject (none): same checks, same headers. */
+/** GetObject (body) and HeadObject (none): same checks, same headers. An SSE-C object is read with its key only. */
 async function read(r: StoreRequest, withBody: boolean): Promise<void> {
-  const blob = await openForRead(r);
+  const presented = customerKey(r.headers);
+  const { blob, bucket } = await openForRead(r);
   let streaming = false;
   try {
     const { record, dataSize } = blob;
+    checkReadKey(record.sseCustomer, presented);
     const condition = evaluateReadConditions(r.headers, { etag: quote(record.etag), lastModified: record.lastModified });
     const described = objectHeaders(record);
-    const headers: Record<string, string | number> = { ...baseHeaders(r), ...described };
+    const headers: Record<string, string | number> = { ...baseHeaders(r), ...described, ...versionHeaders(bucket, record) };
     if (condition === 'not-modified') {
       // 304 carries the validators only (RFC 9110 §15.4.5), no content headers.
       r.res.writeHead(304, { ...baseHeaders(r), etag: described.etag!, 'last-modified': described['last-modified']! });
@@ -75,10 +90,9 @@ async function read(r: StoreRequest, withBody: boolean): Promise<void> {
       else if (sel.partChecksum !== undefined && record.checksum)
         Object.assign(headers, checksumHeaders({ alg: record.checksum.alg, value: sel.partChecksum }));
     }
-    if (withBody) {
-      const tags = await r.store.objects.tags(bucketOf(r), record);
-      if (tags.length > 0) headers['x-amz-tagging-count'] = tags.length;
-    }
+    // On HEAD too, as S3 answers it.
+    const tags = await r.store.objects.tags(bucketOf(r), record);
+    if (tags.length > 0) headers['x-amz-tagging-count'] = tags.length;
     const start = sel.span?.start ?? 0;
     const end = sel.span?.end ?? dataSize - 1;
     headers['content-length'] = end - start + 1;

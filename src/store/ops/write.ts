@@ -3,12 +3,14 @@ import { S3Error } from '../../s3/errors.js';
 import { readSmallBody, receiveInto } from '../body.js';
 import { evaluateWriteConditions } from '../conditions.js';
 import { bucketOf, header, keyOf, sendEmpty, sendXml, type StoreRequest } from '../context.js';
-import { TempBlob, newVersionId } from '../disk/blob.js';
+import { TempBlob } from '../disk/blob.js';
 import { metadataFromRequest, parseTaggingHeader } from '../metadata.js';
 import type { ObjectRecord } from '../records.js';
+import { encryptionHeaders } from '../sse.js';
 import { parseDelete } from '../xml-docs.js';
 import { deleteResultXml, type DeleteOutcome } from '../xml-write.js';
-import { MAX_KEY_BYTES, checkKey, checkVersionId, checksumHeaders, quote } from './common.js';
+import { isVersionId } from '../disk/layout.js';
+import { checkKey, checksumHeaders, MAX_KEY_BYTES, newVersion, quote, requestAcl, versionHeaders, versionIdParam } from './common.js';
 
 /** Conditional writes are judged at commit time (inside the bucket lock), and once before the body is read. */
 function writeCondition(r: StoreRequest): ((current: ObjectRecord | undefined) => void) | undefined {
@@ -23,8 +25,9 @@ function writeCondition(r: StoreRequest): ((current: ObjectRecord | undefined) =
 export async function putObject(r: StoreRequest): Promise<void> {
   const bucket = r.store.buckets.require(bucketOf(r));
   const key = checkKey(keyOf(r));
-  const meta = metadataFromRequest(r.headers);
+  const meta = metadataFromRequest(r.headers, bucket.record.encryption);
   const tags = parseTaggingHeader(header(r, 'x-amz-tagging'));
+  const acl = requestAcl(r, bucket);
   const condition = writeCondition(r);
   if (condition) condition(await r.store.objects.record(bucket.name, key));
   const blob = await TempBlob.create(r.store.layout.tempPath());
@@ -33,21 +36,24 @@ export async function putObject(r: StoreRequest): Promise<void> {
     const record: ObjectRecord = {
       v: 1,
       key,
-      vid: newVersionId(),
+      ...newVersion(bucket),
       size: got.size,
       etag: got.md5.toString('hex'),
       lastModified: Date.now(),
       headers: meta.headers,
       meta: meta.meta,
       tags,
+      ...(acl ? { acl } : {}),
       ...(got.checksum ? { checksum: { ...got.checksum, type: 'FULL_OBJECT' as const } } : {}),
+      ...(meta.sseCustomer ? { sseCustomer: meta.sseCustomer } : {}),
     };
     await blob.seal(record);
     await r.store.objects.commit(bucket, blob, record, { check: condition });
     sendEmpty(r, 200, {
       etag: quote(record.etag),
       ...checksumHeaders(record.checksum),
-      ...(meta.headers['x-amz-server-side-encryption'] ? { 'x-amz-server-side-encryption': meta.headers['x-amz-server-side-encryption'] } : {}),
+      ...encryptionHeaders(record.headers, record.sseCustomer, { context: true }),
+      ...versionHeaders(bucket, record),
     });
   } finally {
     await blob.discard();
@@ -57,9 +63,11 @@ export async function putObject(r: StoreRequest): Promise<void> {
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html: 204 whether or not the key existed. */
 export async function deleteObject(r: StoreRequest): Promise<void> {
   const bucket = r.store.buckets.require(bucketOf(r));
-  checkVersionId(r);
-  await r.store.objects.remove(bucket, keyOf(r));
-  sendEmpty(r, 204);
+  const deleted = await r.store.objects.delete(bucket, keyOf(r), versionIdParam(r));
+  sendEmpty(r, 204, {
+    ...(deleted.versionId !== undefined ? { 'x-amz-version-id': deleted.versionId } : {}),
+    ...(deleted.deleteMarker ? { 'x-amz-delete-marker': 'true' } : {}),
+  });
 }
 
 /**
@@ -75,13 +83,13 @@ export async function deleteObjects(r: StoreRequest): Promise<void> {
   const request = parseDelete(await readSmallBody(r));
   const outcomes: DeleteOutcome[] = [];
   for (const { key, versionId } of request.objects) {
-    if (versionId !== undefined && versionId !== 'null') {
-      outcomes.push({ key, error: { code: 'NoSuchVersion', message: 'The specified version does not exist.' } });
+    const named = versionId === undefined ? {} : { versionId };
+    if (versionId !== undefined && !isVersionId(versionId)) {
+      outcomes.push({ key, ...named, error: { code: 'NoSuchVersion', message: 'The specified version does not exist.' } });
     } else if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-      outcomes.push({ key, error: { code: 'KeyTooLongError', message: 'Your key is too long' } });
+      outcomes.push({ key, ...named, error: { code: 'KeyTooLongError', message: 'Your key is too long' } });
     } else {
-      await r.store.objects.remove(bucket, key);
-      outcomes.push({ key });
+      outcomes.push({ key, ...named, deleted: await r.store.objects.delete(bucket, key, versionId) });
     }
   }
   sendXml(r, 200, deleteResultXml(outcomes, request.quiet));

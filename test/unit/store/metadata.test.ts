@@ -60,13 +60,11 @@ describe('metadataFromRequest', () => {
 
   it.each<[string, Record<string, string>, string]>([
     ['an unknown storage class', { 'x-amz-storage-class': 'COLD' }, 'InvalidStorageClass'],
-    ['SSE-KMS', { 'x-amz-server-side-encryption': 'aws:kms' }, 'NotImplemented'],
+    ['SSE-KMS', { 'x-amz-server-side-encryption': 'aws:kms' }, 'ok'],
     ['an unknown encryption', { 'x-amz-server-side-encryption': 'ROT13' }, 'InvalidArgument'],
-    ['SSE-C', { 'x-amz-server-side-encryption-customer-algorithm': 'AES256' }, 'NotImplemented'],
+    ['SSE-C without its key', { 'x-amz-server-side-encryption-customer-algorithm': 'AES256' }, 'InvalidArgument'],
     ['object lock', { 'x-amz-object-lock-mode': 'GOVERNANCE' }, 'NotImplemented'],
-    ['a public canned ACL', { 'x-amz-acl': 'public-read' }, 'NotImplemented'],
-    ['a grant', { 'x-amz-grant-read': 'uri=http://acs.amazonaws.com/groups/global/AllUsers' }, 'NotImplemented'],
-    ['the private canned ACL', { 'x-amz-acl': 'private' }, 'ok'],
+    ['a canned ACL (acl.ts reads it)', { 'x-amz-acl': 'public-read' }, 'ok'],
     ['user metadata of exactly 2 KB', { 'x-amz-meta-k': 'v'.repeat(2047) }, 'ok'],
     ['user metadata over 2 KB', { 'x-amz-meta-k': 'v'.repeat(2048) }, 'MetadataTooLarge'],
   ])('%s → %s', (_what, headers, expected) => {

@@ -1,7 +1,7 @@
 // The embedded store's request documents: the strict XML reader (src/store/xml-read.ts) and the S3 documents read with it (src/store/xml-docs.ts).
 import { describe, expect, it } from 'vitest';
 import { S3Error } from '../../../src/s3/errors.js';
-import { isOwnerOnlyPolicy, parseCompleteMultipartUpload, parseCreateBucketConfiguration, parseDelete, parseTagging } from '../../../src/store/xml-docs.js';
+import { parseCompleteMultipartUpload, parseCreateBucketConfiguration, parseDelete, parseTagging } from '../../../src/store/xml-docs.js';
 import { parseXml } from '../../../src/s3/xml-read.js';
 
 function codeOf(fn: () => unknown): string {
@@ -118,24 +118,5 @@ describe('S3 request documents', () => {
     ],
   ])('CreateBucketConfiguration %j → %s', (doc, location) => {
     expect(parseCreateBucketConfiguration(doc)).toBe(location);
-  });
-
-  const OWNER = 'owner-id';
-  const policy = (grants: string) =>
-    `<AccessControlPolicy><Owner><ID>${OWNER}</ID></Owner><AccessControlList>${grants}</AccessControlList></AccessControlPolicy>`;
-  const grant = (grantee: string, permission: string) =>
-    `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">${grantee}</Grantee><Permission>${permission}</Permission></Grant>`;
-  it.each<[string, string, boolean]>([
-    ['the owner with FULL_CONTROL', policy(grant(`<ID>${OWNER}</ID><DisplayName>me</DisplayName>`, 'FULL_CONTROL')), true],
-    ['no grants at all', policy(''), true],
-    ['the owner with READ only', policy(grant(`<ID>${OWNER}</ID>`, 'READ')), false],
-    ['another user', policy(grant('<ID>someone-else</ID>', 'FULL_CONTROL')), false],
-    ['AllUsers READ (public)', policy(grant('<URI>http://acs.amazonaws.com/groups/global/AllUsers</URI>', 'READ')), false],
-  ])('AccessControlPolicy granting %s: owner-only is %s', (_what, doc, ok) => {
-    expect(isOwnerOnlyPolicy(doc, OWNER)).toBe(ok);
-  });
-
-  it('an unreadable AccessControlPolicy is MalformedACLError', () => {
-    expect(codeOf(() => isOwnerOnlyPolicy('<AccessControlPolicy>', OWNER))).toBe('MalformedACLError');
   });
 });
