@@ -32,3 +32,14 @@ export async function startTestStore(opts: Partial<StartStoreOptions> = {}): Pro
     },
   };
 }
+
+/** An SDK call that must fail: its error name and HTTP status (throws if it succeeded). */
+export async function failure(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as { name: string; $metadata?: { httpStatusCode?: number } };
+    return { name: e.name, status: e.$metadata?.httpStatusCode };
+  }
+  throw new Error('expected the request to fail');
+}

@@ -11,21 +11,12 @@ import { AUTH_FAILURES, AWKWARD_KEYS, INTEGRITY_FAILURES, RANGES, multipartOf2k 
 import { startMoto, type MotoServer } from '../helpers/moto.js';
 import { checkSignature, startRecordingBackend, type RecordingBackend } from '../helpers/recording-backend.js';
 import { waitFor } from '../helpers/wait.js';
+import { failure } from '../helpers/store.js';
 
 const KEYS = { accessKeyId: 'AKIDRECORDING', secretAccessKey: 'recording/secret+key' };
 
 function s3(endpoint: string, creds: { accessKeyId: string; secretAccessKey: string }, extra: Record<string, unknown> = {}): S3Client {
   return new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: creds, maxAttempts: 1, ...extra });
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the request to fail');
 }
 
 interface RawReply {
@@ -156,7 +147,7 @@ describe('startRecordingBackend', () => {
     expect(head.ContentLength).toBe(body.length);
     await client.send(new DeleteObjectCommand({ Bucket: 'bkt', Key: 'a/b.txt' }));
     expect(rb.objects.has('bkt/a/b.txt')).toBe(false);
-    expect((await errorOf(client.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'a/b.txt' })))).name).toBe('NoSuchKey');
+    expect((await failure(client.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'a/b.txt' })))).name).toBe('NoSuchKey');
   });
 
   it.each(AWKWARD_KEYS)('verifies the SDK signature of key %j and stores it under that exact key', async (key) => {
@@ -166,7 +157,7 @@ describe('startRecordingBackend', () => {
   });
 
   it.each(AUTH_FAILURES)('answers %s with %s', async (_what, code, status, extra, creds) => {
-    const e = await errorOf(s3(rb.endpoint, creds(KEYS), extra).send(new PutObjectCommand({ Bucket: 'bkt', Key: 'denied', Body: 'x' })));
+    const e = await failure(s3(rb.endpoint, creds(KEYS), extra).send(new PutObjectCommand({ Bucket: 'bkt', Key: 'denied', Body: 'x' })));
     expect(e).toEqual({ name: code, status });
     expect(rb.requests[0]).toMatchObject({ status, auth: { ok: false, code } });
     expect(rb.objects.has('bkt/denied')).toBe(false);
@@ -280,7 +271,7 @@ describe('startMoto', () => {
     await client.send(new CreateBucketCommand({ Bucket: 'open' }));
     await client.send(new PutObjectCommand({ Bucket: 'open', Key: 'k', Body: 'v' }));
     expect(await (await client.send(new GetObjectCommand({ Bucket: 'open', Key: 'k' }))).Body!.transformToString()).toBe('v');
-    expect((await errorOf(multipartOf2k(client, 'open'))).name).toBe('EntityTooSmall');
+    expect((await failure(multipartOf2k(client, 'open'))).name).toBe('EntityTooSmall');
     await moto.stop();
     await expect(fetch(moto.endpoint)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
   });
@@ -297,12 +288,12 @@ describe('startMoto', () => {
     const good = s3(moto.endpoint, moto, opts);
     await good.send(new CreateBucketCommand({ Bucket: 'locked' }));
     expect(
-      await errorOf(
+      await failure(
         s3(moto.endpoint, { ...moto, secretAccessKey: 'wrong-secret' }, opts).send(new PutObjectCommand({ Bucket: 'locked', Key: 'k', Body: 'v' })),
       ),
     ).toEqual({ name: 'SignatureDoesNotMatch', status: 403 });
     expect(
-      await errorOf(
+      await failure(
         s3(moto.endpoint, { accessKeyId: 'AKIAUNKNOWN00000000', secretAccessKey: 'x' }, opts).send(new GetObjectCommand({ Bucket: 'locked', Key: 'k' })),
       ),
     ).toMatchObject({ name: 'InvalidAccessKeyId', status: 403 });

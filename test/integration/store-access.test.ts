@@ -27,22 +27,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { raw, tag, type RawOptions } from '../helpers/store-raw.js';
-import { startTestStore, type TestStore } from '../helpers/store.js';
+import { failure, startTestStore, type TestStore } from '../helpers/store.js';
 
 let store: TestStore;
 let s3: S3Client;
 const anon = (opts: Omit<RawOptions, 'sign'>) => raw(store.endpoint, store, { ...opts, sign: false });
 const signed = (opts: RawOptions) => raw(store.endpoint, store, opts);
-
-async function failure(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the request to fail');
-}
 
 beforeAll(async () => {
   store = await startTestStore();

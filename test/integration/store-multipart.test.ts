@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChecksum, type ChecksumAlgorithm } from '../../src/s3/checksums.js';
-import { startTestStore, type TestStore } from '../helpers/store.js';
+import { failure, startTestStore, type TestStore } from '../helpers/store.js';
 
 let store: TestStore;
 let s3: S3Client;
@@ -36,16 +36,6 @@ const sum = (alg: ChecksumAlgorithm, ...parts: Buffer[]) => {
 };
 
 /** The error an SDK call failed with: AWS code and HTTP status. */
-async function failure(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the request to fail');
-}
-
 describe('multipart uploads', () => {
   it('Create, UploadPart, UploadPartCopy with a range, ListParts, ListMultipartUploads, Complete: "md5-of-md5s-N"', async () => {
     const source = randomBytes(5000);

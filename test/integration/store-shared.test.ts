@@ -4,20 +4,10 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_FAILURES, AWKWARD_KEYS, INTEGRITY_FAILURES, RANGES, multipartOf2k } from '../helpers/behaviour-tables.js';
 import { raw } from '../helpers/store-raw.js';
-import { startTestStore, storeClient, type TestStore } from '../helpers/store.js';
+import { failure, startTestStore, storeClient, type TestStore } from '../helpers/store.js';
 
 let store: TestStore;
 let client: S3Client;
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the request to fail');
-}
 
 const exists = async (key: string) => (await raw(store.endpoint, store, { method: 'HEAD', path: `/bkt/${encodeURIComponent(key)}` })).status === 200;
 
@@ -38,7 +28,7 @@ describe('the shared tables, against the embedded store', () => {
   });
 
   it.each(AUTH_FAILURES)('answers %s with %s', async (_what, code, status, extra, creds) => {
-    const e = await errorOf(storeClient(store.endpoint, creds(store), extra).send(new PutObjectCommand({ Bucket: 'bkt', Key: 'denied', Body: 'x' })));
+    const e = await failure(storeClient(store.endpoint, creds(store), extra).send(new PutObjectCommand({ Bucket: 'bkt', Key: 'denied', Body: 'x' })));
     expect(e).toEqual({ name: code, status });
     expect(await exists('denied')).toBe(false);
   });
@@ -78,7 +68,7 @@ describe('the shared tables, against the embedded store', () => {
   });
 
   it("keeps S3's 5 MiB part minimum by default, and a lowered one is honoured", async () => {
-    expect((await errorOf(multipartOf2k(client, 'bkt'))).name).toBe('EntityTooSmall');
+    expect((await failure(multipartOf2k(client, 'bkt'))).name).toBe('EntityTooSmall');
     const small = await startTestStore({ minPartSize: 1024 });
     try {
       const c = small.client();

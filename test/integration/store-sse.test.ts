@@ -18,7 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBridge, tempDir, type TestBridge } from '../helpers/bridge.js';
 import { raw, tag, type RawOptions } from '../helpers/store-raw.js';
-import { startTestStore, type TestStore } from '../helpers/store.js';
+import { failure, startTestStore, type TestStore } from '../helpers/store.js';
 
 let store: TestStore;
 let s3: S3Client;
@@ -48,16 +48,6 @@ beforeAll(async () => {
 afterAll(() => store?.stop());
 
 /** The error an SDK call failed with: AWS code and HTTP status (HEAD errors have no body: only the status says something). */
-async function failure(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the request to fail');
-}
-
 async function body(p: Promise<{ Body?: { transformToByteArray(): Promise<Uint8Array> } }>): Promise<Buffer> {
   return Buffer.from(await (await p).Body!.transformToByteArray());
 }

@@ -25,7 +25,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChecksum, type ChecksumAlgorithm } from '../../src/s3/checksums.js';
 import { raw, type RawOptions } from '../helpers/store-raw.js';
-import { startTestStore, type TestStore } from '../helpers/store.js';
+import { failure, startTestStore, type TestStore } from '../helpers/store.js';
 
 let store: TestStore;
 let s3: S3Client;
@@ -47,16 +47,6 @@ const sum = (alg: ChecksumAlgorithm, ...parts: Buffer[]) => {
 /** The error an SDK call failed with: AWS code and HTTP status. */
 const send = (opts: RawOptions) => raw(store.endpoint, store, opts);
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the request to fail');
-}
-
 describe('buckets', () => {
   it('CreateBucket, HeadBucket, ListBuckets, GetBucketLocation, DeleteBucket', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'life-cycle' }));
@@ -70,13 +60,26 @@ describe('buckets', () => {
     expect(await failure(s3.send(new HeadBucketCommand({ Bucket: 'life-cycle' })))).toEqual({ name: 'NotFound', status: 404 });
   });
 
+  it('re-creating a bucket one owns in us-east-1 answers 200 and resets its ACL, keeping its objects (S3 legacy behaviour)', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'recreated', ACL: 'public-read' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'recreated', Key: 'kept', Body: 'x' }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'recreated' }));
+    expect((await s3.send(new GetBucketAclCommand({ Bucket: 'recreated' }))).Grants?.map((g) => g.Permission)).toEqual(['FULL_CONTROL']);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'recreated', Key: 'kept' }))).ContentLength).toBe(1);
+  });
+
   it('keeps a LocationConstraint', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'located', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
     expect((await s3.send(new GetBucketLocationCommand({ Bucket: 'located' }))).LocationConstraint).toBe('eu-west-1');
   });
 
   it.each<[string, () => Promise<unknown>, string, number]>([
-    ['creating an existing bucket', () => s3.send(new CreateBucketCommand({ Bucket: 'bkt' })), 'BucketAlreadyOwnedByYou', 409],
+    [
+      'creating an existing bucket in another region than us-east-1',
+      () => s3.send(new CreateBucketCommand({ Bucket: 'located', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } })),
+      'BucketAlreadyOwnedByYou',
+      409,
+    ],
     ['an invalid bucket name', () => s3.send(new CreateBucketCommand({ Bucket: 'no_underscores' })), 'InvalidBucketName', 400],
     [
       'deleting a bucket with objects',

@@ -14,7 +14,12 @@ export async function listBuckets(r: StoreRequest): Promise<void> {
   sendXml(r, 200, listBucketsXml(r.store.owner, r.store.buckets.list()));
 }
 
-/** https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html */
+const US_EAST_1 = (location: string | undefined): boolean => location === undefined || location === 'us-east-1';
+
+/**
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html. Creating a bucket one already owns is
+ * BucketAlreadyOwnedByYou, except in us-east-1 where S3, for legacy compatibility, answers 200 and resets the ACL.
+ */
 export async function createBucket(r: StoreRequest): Promise<void> {
   assertSupportedWriteHeaders(r.headers);
   if (header(r, 'x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true')
@@ -22,7 +27,10 @@ export async function createBucket(r: StoreRequest): Promise<void> {
   const acl = aclFromHeaders(r.headers, r.store.owner);
   const location = parseCreateBucketConfiguration(await readSmallBody(r));
   const bucket = bucketOf(r);
-  await r.store.buckets.create(bucket, location, acl);
+  const existing = r.store.buckets.get(bucket);
+  if (existing && US_EAST_1(r.store.options.region) && US_EAST_1(location) && US_EAST_1(existing.record.location)) {
+    await existing.update(({ acl: _old, ...record }) => (acl ? { ...record, acl } : record));
+  } else await r.store.buckets.create(bucket, location, acl);
   sendEmpty(r, 200, { location: `/${bucket}` });
 }
 

@@ -56,6 +56,11 @@ export function newVersion(bucket: Bucket): { vid: string; versionId?: string } 
   return bucket.record.versioning === 'Enabled' ? { vid, versionId: vid } : { vid };
 }
 
+/** x-amz-version-id of an answer that wrote this version: only a real id ("null" versions go unnamed, as S3 answers). */
+export function writtenVersionHeaders(record: ObjectRecord): Record<string, string> {
+  return record.versionId !== undefined ? { 'x-amz-version-id': record.versionId } : {};
+}
+
 /** x-amz-version-id of an answer about this version: sent once the bucket was ever versioned (or the version has an id). */
 export function versionHeaders(bucket: Bucket, record: ObjectRecord): Record<string, string> {
   return bucket.record.versioning !== undefined || record.versionId !== undefined ? { 'x-amz-version-id': versionIdOf(record) } : {};

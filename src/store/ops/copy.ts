@@ -14,7 +14,7 @@ import { noSuchVersion, type OpenObject } from '../objects.js';
 import type { ObjectRecord, PartRecord } from '../records.js';
 import { COPY_SOURCE_CUSTOMER, checkReadKey, checkUploadKey, customerKey, encryptionHeaders, withoutEncryption, writeEncryption } from '../sse.js';
 import { drainBody } from '../body.js';
-import { checkKey, newVersion, quote, requestAcl, versionHeaders } from './common.js';
+import { checkKey, newVersion, quote, requestAcl, versionHeaders, writtenVersionHeaders } from './common.js';
 
 /**
  * The source named by x-amz-copy-source, open, after its SSE-C key (x-amz-copy-source-server-side-encryption-customer-*,
@@ -155,7 +155,7 @@ export async function copyObject(r: StoreRequest): Promise<void> {
     sendXml(r, 200, copyObjectResultXml({ etag: quote(record.etag), lastModified: new Date(record.lastModified), ...(checksums ? { checksums } : {}) }), {
       ...encryptionHeaders(record.headers, record.sseCustomer, { context: true }),
       ...versionHeader,
-      ...versionHeaders(dest, record),
+      ...writtenVersionHeaders(record),
     });
   } finally {
     await copied.blob.discard();

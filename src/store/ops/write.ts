@@ -10,7 +10,7 @@ import { encryptionHeaders } from '../sse.js';
 import { parseDelete } from '../xml-docs.js';
 import { deleteResultXml, type DeleteOutcome } from '../xml-write.js';
 import { isVersionId } from '../disk/layout.js';
-import { checkKey, checksumHeaders, MAX_KEY_BYTES, newVersion, quote, requestAcl, versionHeaders, versionIdParam } from './common.js';
+import { checkKey, checksumHeaders, MAX_KEY_BYTES, newVersion, quote, requestAcl, versionIdParam, writtenVersionHeaders } from './common.js';
 
 /** Conditional writes are judged at commit time (inside the bucket lock), and once before the body is read. */
 function writeCondition(r: StoreRequest): ((current: ObjectRecord | undefined) => void) | undefined {
@@ -53,7 +53,7 @@ export async function putObject(r: StoreRequest): Promise<void> {
       etag: quote(record.etag),
       ...checksumHeaders(record.checksum),
       ...encryptionHeaders(record.headers, record.sseCustomer, { context: true }),
-      ...versionHeaders(bucket, record),
+      ...writtenVersionHeaders(record),
     });
   } finally {
     await blob.discard();

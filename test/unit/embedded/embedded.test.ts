@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEmbedded, type TestEmbedded } from '../../helpers/embedded.js';
+import { failure } from '../../helpers/store.js';
 
 function client(endpoint: string, accessKeyId: string, secretAccessKey: string): S3Client {
   return new S3Client({
@@ -22,16 +23,6 @@ function client(endpoint: string, accessKeyId: string, secretAccessKey: string):
     requestChecksumCalculation: 'WHEN_REQUIRED',
     maxAttempts: 1,
   });
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the request to fail');
 }
 
 async function refused(endpoint: string): Promise<boolean> {
@@ -86,7 +77,7 @@ describe('startEmbedded', () => {
     const s3b = client(other.endpoint, 'GIVENKEY', 'given-secret-key');
     await s3b.send(new CreateBucketCommand({ Bucket: 'other' }));
     // Each store knows only its own key: srv's key means nothing to the other server.
-    const e = await errorOf(client(other.endpoint, srv.accessKeyId, srv.secretAccessKey).send(new CreateBucketCommand({ Bucket: 'x-other' })));
+    const e = await failure(client(other.endpoint, srv.accessKeyId, srv.secretAccessKey).send(new CreateBucketCommand({ Bucket: 'x-other' })));
     expect(e.name).toBe('InvalidAccessKeyId');
     await other.stop();
   });
@@ -95,13 +86,13 @@ describe('startEmbedded', () => {
     ['the well-known S3RVER key', 'S3RVER', 'S3RVER', 'InvalidAccessKeyId'],
     ['an unknown key', 'NOPE', 'whatever', 'InvalidAccessKeyId'],
   ])('rejects %s', async (_what, ak, sk, code) => {
-    const e = await errorOf(client(srv.endpoint, ak, sk).send(new GetObjectCommand({ Bucket: 'bkt', Key: 'dir/hello.txt' })));
+    const e = await failure(client(srv.endpoint, ak, sk).send(new GetObjectCommand({ Bucket: 'bkt', Key: 'dir/hello.txt' })));
     expect(e.name).toBe(code);
     expect(e.status).toBe(403);
   });
 
   it('rejects a request signed with a wrong secret for its own key id (the signature is verified)', async () => {
-    const e = await errorOf(client(srv.endpoint, srv.accessKeyId, 'not-the-secret').send(new GetObjectCommand({ Bucket: 'bkt', Key: 'dir/hello.txt' })));
+    const e = await failure(client(srv.endpoint, srv.accessKeyId, 'not-the-secret').send(new GetObjectCommand({ Bucket: 'bkt', Key: 'dir/hello.txt' })));
     expect(e).toEqual({ name: 'SignatureDoesNotMatch', status: 403 });
   });
 
@@ -128,7 +119,7 @@ describe('startEmbedded', () => {
   it('answers a CompleteMultipartUpload naming a part never uploaded with InvalidPart, and keeps serving', async () => {
     // s3rver 3.7.1 died on exactly this (an unhandled ENOENT).
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'bkt', Key: 'm' }));
-    const e = await errorOf(
+    const e = await failure(
       s3.send(
         new CompleteMultipartUploadCommand({
           Bucket: 'bkt',

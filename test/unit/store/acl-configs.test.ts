@@ -1,21 +1,11 @@
 // The embedded store's ACLs (src/store/acl.ts), bucket configuration documents (src/store/bucket-configs.ts) and bucket policies for everyone (src/store/access.ts): tables of what S3 accepts, refuses and allows.
 import { describe, expect, it } from 'vitest';
-import { S3Error } from '../../../src/s3/errors.js';
+import { codeOf } from '../../helpers/s3-error.js';
 import { isPublicPolicy, policyDecision } from '../../../src/store/access.js';
 import { ALL_USERS, aclFromHeaders, allowsEveryone, defaultAcl, parseAccessControlPolicy } from '../../../src/store/acl.js';
 import { CONFIG_KINDS, parseBucketEncryption } from '../../../src/store/bucket-configs.js';
 
 const OWNER = { id: 'a'.repeat(64), displayName: 's3bridge' };
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof S3Error) return err.code;
-    throw err;
-  }
-  return 'ok';
-}
 
 const me = { grantee: { type: 'CanonicalUser', id: OWNER.id }, permission: 'FULL_CONTROL' };
 const everyone = (permission: string) => ({ grantee: { type: 'Group', uri: ALL_USERS }, permission });

@@ -1,18 +1,8 @@
 // The embedded store's request documents: the strict XML reader (src/store/xml-read.ts) and the S3 documents read with it (src/store/xml-docs.ts).
 import { describe, expect, it } from 'vitest';
-import { S3Error } from '../../../src/s3/errors.js';
+import { codeOf } from '../../helpers/s3-error.js';
 import { parseCompleteMultipartUpload, parseCreateBucketConfiguration, parseDelete, parseTagging } from '../../../src/store/xml-docs.js';
 import { parseXml } from '../../../src/s3/xml-read.js';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof S3Error) return err.code;
-    throw err;
-  }
-  return 'ok';
-}
 
 describe('parseXml', () => {
   it.each<[string, string, string]>([
