@@ -6,7 +6,7 @@ import { openBlob } from './disk/blob.js';
 import { Layout } from './disk/layout.js';
 import { Mutex } from './disk/lock.js';
 import { KeyIndex, indexEntry } from './key-index.js';
-import type { AclRecord, BucketRecord, GrantRecord, ObjectRecord, TagsRecord } from './records.js';
+import type { AclRecord, BucketRecord, ObjectRecord, TagsRecord } from './records.js';
 
 /**
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html (general purpose buckets).
@@ -88,7 +88,7 @@ async function listDir(path: string): Promise<string[]> {
   }
 }
 
-/** Reads every object record of a bucket; drops tag and ACL files whose object version is gone. */
+/** Reads every object record of a bucket; drops tag, ACL and lock files whose object version is gone. */
 async function buildIndex(layout: Layout, bucket: string): Promise<KeyIndex> {
   const index = new KeyIndex();
   const root = layout.objectsDir(bucket);
@@ -106,7 +106,7 @@ async function buildIndex(layout: Layout, bucket: string): Promise<KeyIndex> {
       live.set(name, blob.record.vid);
     }
     for (const name of names) {
-      const side = /^([0-9a-f]{64})\.(tags|acl)$/.exec(name);
+      const side = /^([0-9a-f]{64})\.(tags|acl|lock)$/.exec(name);
       if (!side) continue;
       const path = join(root, shard, name);
       const vid = live.get(side[1]!);
@@ -185,11 +185,11 @@ export class BucketRegistry {
   }
 
   /** CreateBucket: the folder is assembled in the temp area and renamed into place, so a bucket exists whole or not at all. */
-  async create(name: string, location: string | undefined, acl?: GrantRecord[]): Promise<void> {
+  async create(name: string, location: string | undefined, extra: Pick<BucketRecord, 'acl' | 'objectLock' | 'versioning'> = {}): Promise<void> {
     const problem = bucketNameProblem(name);
     if (problem) throw new S3Error('InvalidBucketName', problem, { BucketName: name });
     if (this.#buckets.has(name)) throw new S3Error('BucketAlreadyOwnedByYou', undefined, { BucketName: name });
-    const record: BucketRecord = { v: 1, name, created: Date.now(), ...(location ? { location } : {}), ...(acl ? { acl } : {}) };
+    const record: BucketRecord = { v: 1, name, created: Date.now(), ...(location ? { location } : {}), ...extra };
     const tmp = this.layout.tempPath();
     await mkdir(join(tmp, 'objects'), { recursive: true, mode: 0o700 });
     await mkdir(join(tmp, 'uploads'), { mode: 0o700 });

@@ -50,24 +50,11 @@ function first(headers: Headers, name: string): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-const notImplemented = (what: string): S3Error => new S3Error('NotImplemented', `${what} is not implemented by the embedded store.`);
-
-/**
- * Refuses what the store cannot honour rather than ignoring it: a client asking for object lock must not believe
- * it got it (ACLs are acl.ts's). Applies to every request that creates an object.
- */
-export function assertSupportedWriteHeaders(headers: Headers): void {
-  for (const name of Object.keys(headers)) {
-    if (name.startsWith('x-amz-object-lock-')) throw notImplemented('Object Lock');
-  }
-}
-
 /**
  * x-amz-meta-* and the stored system headers of a write request, validated; its encryption (sse.ts) with the
  * bucket's default applied when it names none.
  */
 export function metadataFromRequest(headers: Headers, defaultEncryption?: DefaultEncryption): ObjectMetadata & { sseCustomer?: SseCustomerRecord } {
-  assertSupportedWriteHeaders(headers);
   const encryption = writeEncryption(headers, defaultEncryption);
   const stored: Record<string, string> = {};
   for (const name of STORED_HEADERS) {

@@ -11,7 +11,7 @@ import { writeFileAtomic } from './buckets.js';
 import { TempBlob, newVersionId, openBlob, type OpenBlob } from './disk/blob.js';
 import type { Layout } from './disk/layout.js';
 import { indexEntry } from './key-index.js';
-import type { AclRecord, GrantRecord, ObjectRecord, TagsRecord } from './records.js';
+import type { AclRecord, GrantRecord, LockRecord, LockSideRecord, ObjectRecord, TagsRecord } from './records.js';
 
 export interface OpenObject extends OpenBlob<ObjectRecord> {
   /** Where the version is: its side files (tags, ACL) are this path + ".tags" / ".acl". */
@@ -31,10 +31,13 @@ export interface Deleted {
   deleteMarker?: boolean;
 }
 
+/** Called with a version's lock state before it is deleted by id; throws to keep it (Object Lock). */
+export type DeleteGuard = (lock: LockRecord | undefined) => void;
+
 /** The id a version is known by. */
 export const versionIdOf = (record: ObjectRecord): string => record.versionId ?? 'null';
 
-const SIDES = ['.tags', '.acl'];
+const SIDES = ['.tags', '.acl', '.lock'];
 
 async function moveWithSides(from: string, to: string): Promise<void> {
   await mkdir(dirname(to), { recursive: true, mode: 0o700 });
@@ -186,8 +189,8 @@ export class Objects {
    * version id, an unversioned bucket loses the object and a versioned one gets a delete marker as the current
    * version ("null" while Suspended); with one, that version goes for good. 204 whether or not anything existed.
    */
-  async delete(bucket: Bucket, key: string, versionId?: string): Promise<Deleted> {
-    if (versionId !== undefined) return this.#deleteVersion(bucket, key, versionId);
+  async delete(bucket: Bucket, key: string, versionId?: string, guard?: DeleteGuard): Promise<Deleted> {
+    if (versionId !== undefined) return this.#deleteVersion(bucket, key, versionId, guard);
     const state = bucket.record.versioning;
     if (state === undefined) {
       await bucket.lock.run(async () => {
@@ -222,15 +225,15 @@ export class Objects {
   }
 
   /** Deletes one version; when it was the current one, the newest remaining version becomes current. */
-  async #deleteVersion(bucket: Bucket, key: string, versionId: string): Promise<Deleted> {
+  async #deleteVersion(bucket: Bucket, key: string, versionId: string, guard: DeleteGuard | undefined): Promise<Deleted> {
     return bucket.lock.run(async () => {
       bucket.assertLive();
       const path = this.layout.objectPath(bucket.name, key);
       const current = await this.record(bucket.name, key, undefined, { markers: true });
       const index = bucket.loadedIndex;
-      let gone: ObjectRecord | undefined;
-      if (current && versionIdOf(current) === versionId) {
-        gone = current;
+      const gone = current && versionIdOf(current) === versionId ? current : await this.record(bucket.name, key, versionId, { markers: true });
+      if (gone && guard) guard(await this.lock(bucket.name, gone));
+      if (gone && gone === current) {
         await rmWithSides(path);
         index?.remove(key);
         const [newest] = await this.versions(bucket.name, key);
@@ -242,7 +245,6 @@ export class Objects {
         const versionPath = this.layout.versionPath(bucket.name, key, versionId);
         if (versionPath === undefined)
           throw new S3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'versionId', ArgumentValue: versionId });
-        gone = await this.record(bucket.name, key, versionId, { markers: true });
         await rmWithSides(versionPath);
       }
       const now = await this.record(bucket.name, key, undefined, { markers: true });
@@ -256,21 +258,37 @@ export class Objects {
 
   /** PutObjectTagging / DeleteObjectTagging (tags = []): attached to the version (current, or named) at commit time. */
   setTags(bucket: Bucket, key: string, tags: Array<[string, string]>, versionId?: string): Promise<void> {
-    return this.#setSide(bucket, key, versionId, '.tags', (vid): TagsRecord => ({ v: 1, vid, tags }));
+    return this.#setSide(bucket, key, versionId, '.tags', (found): TagsRecord => ({ v: 1, vid: found.vid, tags }));
+  }
+
+  /** Object Lock state of this version: set later if it names it, else what it was written with. */
+  async lock(bucket: string, record: ObjectRecord): Promise<LockRecord | undefined> {
+    return (await this.#sideOf<LockSideRecord>(bucket, record, '.lock'))?.lock ?? record.lock;
+  }
+
+  /** PutObjectRetention / PutObjectLegalHold: `change` gets the version's lock state and returns the new one (or throws). */
+  setLock(bucket: Bucket, key: string, versionId: string | undefined, change: (current: LockRecord | undefined) => LockRecord): Promise<void> {
+    return this.#setSide(bucket, key, versionId, '.lock', async (found) => ({ v: 1, vid: found.vid, lock: change(await this.lock(bucket.name, found)) }));
   }
 
   /** PutObjectAcl: likewise. */
   setAcl(bucket: Bucket, key: string, acl: GrantRecord[], versionId?: string): Promise<void> {
-    return this.#setSide(bucket, key, versionId, '.acl', (vid): AclRecord => ({ v: 1, vid, acl }));
+    return this.#setSide(bucket, key, versionId, '.acl', (found): AclRecord => ({ v: 1, vid: found.vid, acl }));
   }
 
-  async #setSide(bucket: Bucket, key: string, versionId: string | undefined, suffix: string, make: (vid: string) => object): Promise<void> {
+  async #setSide(
+    bucket: Bucket,
+    key: string,
+    versionId: string | undefined,
+    suffix: string,
+    make: (record: ObjectRecord) => object | Promise<object>,
+  ): Promise<void> {
     await bucket.lock.run(async () => {
       bucket.assertLive();
       const found = await this.open(bucket.name, key, versionId);
       await found?.handle.close();
       if (!found) throw versionId === undefined ? new S3Error('NoSuchKey', undefined, { Key: key }) : noSuchVersion(key, versionId);
-      await writeFileAtomic(this.layout, found.path + suffix, JSON.stringify(make(found.record.vid)));
+      await writeFileAtomic(this.layout, found.path + suffix, JSON.stringify(await make(found.record)));
     });
   }
 }

@@ -16,6 +16,18 @@ export interface DefaultEncryption {
   bucketKeyEnabled?: boolean;
 }
 
+/** A bucket with Object Lock: its default retention, if any (object-lock.ts). */
+export interface BucketLockRecord {
+  defaultRetention?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days?: number; years?: number };
+}
+
+/** One version's Object Lock state: a retention (mode until a time in ms) and/or a legal hold. */
+export interface LockRecord {
+  mode?: 'GOVERNANCE' | 'COMPLIANCE';
+  until?: number;
+  legalHold?: 'ON' | 'OFF';
+}
+
 /** SSE-C: only the key's MD5 (base64, as the client sends it) is kept, never the key. */
 export interface SseCustomerRecord {
   algorithm: 'AES256';
@@ -31,6 +43,8 @@ export interface BucketRecord {
   location?: string;
   /** The bucket ACL; absent means the owner's FULL_CONTROL only. */
   acl?: GrantRecord[];
+  /** Set when the bucket was created with Object Lock (it is then always versioned). */
+  objectLock?: BucketLockRecord;
   /** PutBucketVersioning's state; absent: never versioned (every object is the "null" version). */
   versioning?: 'Enabled' | 'Suspended';
   /** Configuration documents by subresource (lifecycle, policy, cors, tagging...), as the client sent them, validated. */
@@ -62,6 +76,8 @@ export interface ObjectRecord {
   versionId?: string;
   /** A delete marker: no data, and GET of the key answers NoSuchKey while it is the current version. */
   deleteMarker?: true;
+  /** Object Lock state given at upload (PutObjectRetention / PutObjectLegalHold later write a .lock side file). */
+  lock?: LockRecord;
 }
 
 export interface PartRecord {
@@ -84,6 +100,7 @@ export interface UploadRecord {
   checksum?: { alg: ChecksumAlgorithm; type: ChecksumType };
   acl?: GrantRecord[];
   sseCustomer?: SseCustomerRecord;
+  lock?: LockRecord;
 }
 
 export interface TagsRecord {
@@ -97,4 +114,11 @@ export interface AclRecord {
   v: 1;
   vid: string;
   acl: GrantRecord[];
+}
+
+/** Object Lock state set after the upload, tied to one version like TagsRecord. */
+export interface LockSideRecord {
+  v: 1;
+  vid: string;
+  lock: LockRecord;
 }

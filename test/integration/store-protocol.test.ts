@@ -219,7 +219,7 @@ describe('anything else', () => {
     ['GET', '/bkt?inventory'],
     ['POST', '/bkt/k?select&select-type=2'],
     ['GET', '/bkt/digits?attributes'],
-    ['PUT', '/bkt?object-lock'],
+    ['PUT', '/bkt?notification'],
     ['POST', '/bkt'],
     ['PUT', '/bkt?logging'],
   ])('%s %s is 501 NotImplemented in S3 error XML', async (method, path) => {

@@ -4,7 +4,6 @@ import { readSmallBody } from '../body.js';
 import { bucketOf, header, keyOf, sendEmpty, sendXml, type StoreRequest } from '../context.js';
 import { assertAclAllowed } from '../access.js';
 import { aclFromHeaders, defaultAcl, parseAccessControlPolicy } from '../acl.js';
-import { assertSupportedWriteHeaders } from '../metadata.js';
 import type { GrantRecord } from '../records.js';
 import { parseCreateBucketConfiguration } from '../xml-docs.js';
 import { aclXml, listBucketsXml, locationXml } from '../xml-write.js';
@@ -21,16 +20,15 @@ const US_EAST_1 = (location: string | undefined): boolean => location === undefi
  * BucketAlreadyOwnedByYou, except in us-east-1 where S3, for legacy compatibility, answers 200 and resets the ACL.
  */
 export async function createBucket(r: StoreRequest): Promise<void> {
-  assertSupportedWriteHeaders(r.headers);
-  if (header(r, 'x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true')
-    throw new S3Error('NotImplemented', 'Object Lock is not implemented by the embedded store.');
+  // Object Lock comes with versioning, for good (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html).
+  const locked = header(r, 'x-amz-bucket-object-lock-enabled')?.toLowerCase() === 'true';
   const acl = aclFromHeaders(r.headers, r.store.owner);
   const location = parseCreateBucketConfiguration(await readSmallBody(r));
   const bucket = bucketOf(r);
   const existing = r.store.buckets.get(bucket);
   if (existing && US_EAST_1(r.store.options.region) && US_EAST_1(location) && US_EAST_1(existing.record.location)) {
     await existing.update(({ acl: _old, ...record }) => (acl ? { ...record, acl } : record));
-  } else await r.store.buckets.create(bucket, location, acl);
+  } else await r.store.buckets.create(bucket, location, { ...(acl ? { acl } : {}), ...(locked ? { objectLock: {}, versioning: 'Enabled' as const } : {}) });
   sendEmpty(r, 200, { location: `/${bucket}` });
 }
 

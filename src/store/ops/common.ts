@@ -8,8 +8,9 @@ import type { StoreRequest } from '../context.js';
 import { newVersionId } from '../disk/blob.js';
 import { isVersionId } from '../disk/layout.js';
 import { metadataHeaders } from '../metadata.js';
-import { noSuchVersion, versionIdOf } from '../objects.js';
-import type { GrantRecord, ObjectRecord } from '../records.js';
+import { noSuchVersion, versionIdOf, type DeleteGuard } from '../objects.js';
+import { assertDeletable, lockFromHeaders } from '../object-lock.js';
+import type { GrantRecord, LockRecord, ObjectRecord } from '../records.js';
 import { SSE_CONTEXT, encryptionHeaders } from '../sse.js';
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html: at most 1024 bytes of UTF-8. */
@@ -48,6 +49,16 @@ export function requestAcl(r: StoreRequest, bucket: Bucket): GrantRecord[] | und
   const acl = aclFromHeaders(r.headers, r.store.owner);
   assertAclAllowed(bucket, acl);
   return acl;
+}
+
+/** The Object Lock state a write request gives the new version (headers, else the bucket's default retention). */
+export function requestLock(r: StoreRequest, bucket: Bucket): LockRecord | undefined {
+  return lockFromHeaders(r.headers, bucket.record.objectLock, Date.now());
+}
+
+/** In an Object Lock bucket, what keeps a locked version from DeleteObject(s) by version id. */
+export function deleteGuard(r: StoreRequest, bucket: Bucket): DeleteGuard | undefined {
+  return bucket.record.objectLock ? (lock) => assertDeletable(lock, r.headers, Date.now()) : undefined;
 }
 
 /** The ids of a new write: its vid, and as its version id the same when the bucket's versioning is Enabled ("null" otherwise). */

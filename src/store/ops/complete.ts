@@ -95,6 +95,7 @@ export async function completeMultipartUpload(r: StoreRequest): Promise<void> {
       meta: upload.meta,
       tags: upload.tags,
       ...(upload.acl ? { acl: upload.acl } : {}),
+      ...(upload.lock ? { lock: upload.lock } : {}),
       ...(checksum ? { checksum } : {}),
       parts: parts.map((p) => ({ size: p.record.size, ...(p.record.checksum ? { checksum: p.record.checksum.value } : {}) })),
       uploadId: upload.uploadId,

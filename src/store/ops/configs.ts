@@ -1,4 +1,4 @@
-// Embedded store, bucket configurations: Get/Put/Delete of the documents bucket-configs.ts lists, the always-set ones, and the Object Lock answers of a bucket without Object Lock.
+// Embedded store, bucket configurations: Get/Put/Delete of the documents bucket-configs.ts lists, and the always-set ones.
 import { S3Error } from '../../s3/errors.js';
 import { assertPolicyAllowed } from '../access.js';
 import { BUCKET_CONFIGS } from '../../s3/operations.js';
@@ -65,24 +65,3 @@ export const CONFIG_OPERATIONS: Readonly<Record<string, Operation>> = Object.fro
     return empty !== undefined && get ? [[get, getEmpty(empty)]] : [];
   }),
 );
-
-/**
- * This store creates no Object Lock buckets, so every bucket is one without it: S3 answers the configuration
- * as not found and refuses retention and legal holds
- * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html).
- */
-export const OBJECT_LOCK_OPERATIONS: Readonly<Record<string, Operation>> = {
-  GetObjectLockConfiguration: async (r) => {
-    r.store.buckets.require(bucketOf(r));
-    throw new S3Error('ObjectLockConfigurationNotFoundError', undefined, { BucketName: bucketOf(r) });
-  },
-  ...Object.fromEntries(
-    ['GetObjectRetention', 'PutObjectRetention', 'GetObjectLegalHold', 'PutObjectLegalHold'].map((name) => [
-      name,
-      async (r: StoreRequest) => {
-        r.store.buckets.require(bucketOf(r));
-        throw new S3Error('InvalidRequest', 'Bucket is missing Object Lock Configuration');
-      },
-    ]),
-  ),
-};

@@ -9,12 +9,12 @@ import { parsePartNumber } from '../../s3/names.js';
 import { bucketOf, header, keyOf, sendXml, type StoreRequest } from '../context.js';
 import { TempBlob, blobStream } from '../disk/blob.js';
 import { isVersionId } from '../disk/layout.js';
-import { metadataFromRequest, parseTaggingHeader, assertSupportedWriteHeaders } from '../metadata.js';
+import { metadataFromRequest, parseTaggingHeader } from '../metadata.js';
 import { noSuchVersion, type OpenObject } from '../objects.js';
 import type { ObjectRecord, PartRecord } from '../records.js';
 import { COPY_SOURCE_CUSTOMER, checkReadKey, checkUploadKey, customerKey, encryptionHeaders, withoutEncryption, writeEncryption } from '../sse.js';
 import { drainBody } from '../body.js';
-import { checkKey, newVersion, quote, requestAcl, versionHeaders, writtenVersionHeaders } from './common.js';
+import { checkKey, newVersion, quote, requestAcl, requestLock, versionHeaders, writtenVersionHeaders } from './common.js';
 
 /**
  * The source named by x-amz-copy-source, open, after its SSE-C key (x-amz-copy-source-server-side-encryption-customer-*,
@@ -91,11 +91,12 @@ export async function copyObject(r: StoreRequest): Promise<void> {
   const key = checkKey(keyOf(r));
   const metadataDirective = directive(r, 'x-amz-metadata-directive');
   const taggingDirective = directive(r, 'x-amz-tagging-directive');
-  assertSupportedWriteHeaders(r.headers);
   // The destination's encryption is the request's (or the bucket default), never the source's, whatever the directive.
   const encryption = writeEncryption(r.headers, dest.record.encryption);
   // The copy gets the request's ACL, or the owner's: S3 never copies the source's ACL.
   const acl = requestAcl(r, dest);
+  // Likewise its Object Lock state: the request's, or the bucket's default retention.
+  const lock = requestLock(r, dest);
   const { source, bucket: sourceBucket, versionHeader } = await openSource(r);
   const src = source.record;
   const changes =
@@ -146,6 +147,7 @@ export async function copyObject(r: StoreRequest): Promise<void> {
       meta: meta.meta,
       tags,
       ...(acl ? { acl } : {}),
+      ...(lock ? { lock } : {}),
       ...(copied.checksum ? { checksum: { ...copied.checksum, type: 'FULL_OBJECT' as const } } : {}),
       ...(encryption.customer ? { sseCustomer: encryption.customer } : {}),
     };

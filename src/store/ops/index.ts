@@ -2,7 +2,15 @@
 import type { StoreRequest } from '../context.js';
 import { createBucket, deleteBucket, getBucketAcl, getBucketLocation, getObjectAcl, headBucket, listBuckets, putBucketAcl, putObjectAcl } from './buckets.js';
 import { completeMultipartUpload } from './complete.js';
-import { CONFIG_OPERATIONS, OBJECT_LOCK_OPERATIONS } from './configs.js';
+import { CONFIG_OPERATIONS } from './configs.js';
+import {
+  getObjectLegalHold,
+  getObjectLockConfiguration,
+  getObjectRetention,
+  putObjectLegalHold,
+  putObjectLockConfiguration,
+  putObjectRetention,
+} from './object-lock.js';
 import { copyObject, uploadPartCopy } from './copy.js';
 import { listMultipartUploads, listObjects } from './list.js';
 import { getBucketVersioning, listObjectVersions, putBucketVersioning } from './versions.js';
@@ -15,7 +23,12 @@ export type Operation = (r: StoreRequest) => Promise<void>;
 
 export const OPERATIONS: Readonly<Record<string, Operation>> = {
   ...CONFIG_OPERATIONS,
-  ...OBJECT_LOCK_OPERATIONS,
+  GetObjectLockConfiguration: getObjectLockConfiguration,
+  PutObjectLockConfiguration: putObjectLockConfiguration,
+  GetObjectRetention: getObjectRetention,
+  PutObjectRetention: putObjectRetention,
+  GetObjectLegalHold: getObjectLegalHold,
+  PutObjectLegalHold: putObjectLegalHold,
   ListBuckets: listBuckets,
   CreateBucket: createBucket,
   DeleteBucket: deleteBucket,

@@ -10,7 +10,7 @@ import { metadataFromRequest, parseTaggingHeader } from '../metadata.js';
 import type { ChecksumType, PartRecord, UploadRecord } from '../records.js';
 import { checkUploadKey, customerKey, encryptionHeaders } from '../sse.js';
 import { initiateXml, listPartsXml } from '../xml-write.js';
-import { checkKey, checksumHeaders, quote, requestAcl } from './common.js';
+import { checkKey, checksumHeaders, quote, requestAcl, requestLock } from './common.js';
 
 /**
  * x-amz-checksum-algorithm and x-amz-checksum-type of CreateMultipartUpload
@@ -42,6 +42,7 @@ export async function createMultipartUpload(r: StoreRequest): Promise<void> {
   const meta = metadataFromRequest(r.headers, bucket.record.encryption);
   const tags = parseTaggingHeader(header(r, 'x-amz-tagging'));
   const acl = requestAcl(r, bucket);
+  const lock = requestLock(r, bucket);
   const checksum = uploadChecksum(header(r, 'x-amz-checksum-algorithm'), header(r, 'x-amz-checksum-type'));
   const upload = await r.store.uploads.create(bucket, {
     key,
@@ -50,6 +51,7 @@ export async function createMultipartUpload(r: StoreRequest): Promise<void> {
     meta: meta.meta,
     tags,
     ...(acl ? { acl } : {}),
+    ...(lock ? { lock } : {}),
     ...(checksum ? { checksum } : {}),
     ...(meta.sseCustomer ? { sseCustomer: meta.sseCustomer } : {}),
   });

@@ -10,6 +10,7 @@ import type { Bucket } from '../buckets.js';
 import { noSuchVersion, versionIdOf, type OpenObject } from '../objects.js';
 import { resolveRange, type ByteSpan } from '../range.js';
 import type { ObjectRecord } from '../records.js';
+import { lockHeaders } from '../object-lock.js';
 import { checkReadKey, customerKey } from '../sse.js';
 import { checksumHeaders, objectHeaders, quote, versionHeaders, versionIdParam } from './common.js';
 
@@ -73,6 +74,7 @@ async function read(r: StoreRequest, withBody: boolean): Promise<void> {
     const condition = evaluateReadConditions(r.headers, { etag: quote(record.etag), lastModified: record.lastModified });
     const described = objectHeaders(record);
     const headers: Record<string, string | number> = { ...baseHeaders(r), ...described, ...versionHeaders(bucket, record) };
+    if (bucket.record.objectLock) Object.assign(headers, lockHeaders(await r.store.objects.lock(bucket.name, record)));
     if (condition === 'not-modified') {
       // 304 carries the validators only (RFC 9110 §15.4.5), no content headers.
       r.res.writeHead(304, { ...baseHeaders(r), etag: described.etag!, 'last-modified': described['last-modified']! });

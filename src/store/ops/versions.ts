@@ -28,6 +28,8 @@ export async function putBucketVersioning(r: StoreRequest): Promise<void> {
     if (mfa !== 'Enabled') throw new S3Error('MalformedXML');
     throw new S3Error('NotImplemented', 'MFA Delete is not implemented by the embedded store.');
   }
+  if (status === 'Suspended' && bucket.record.objectLock)
+    throw new S3Error('InvalidBucketState', 'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.');
   if (status !== undefined) await bucket.update((record) => ({ ...record, versioning: status }));
   sendEmpty(r, 200);
 }

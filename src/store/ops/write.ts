@@ -10,7 +10,18 @@ import { encryptionHeaders } from '../sse.js';
 import { parseDelete } from '../xml-docs.js';
 import { deleteResultXml, type DeleteOutcome } from '../xml-write.js';
 import { isVersionId } from '../disk/layout.js';
-import { checkKey, checksumHeaders, MAX_KEY_BYTES, newVersion, quote, requestAcl, versionIdParam, writtenVersionHeaders } from './common.js';
+import {
+  checkKey,
+  checksumHeaders,
+  deleteGuard,
+  MAX_KEY_BYTES,
+  newVersion,
+  quote,
+  requestAcl,
+  requestLock,
+  versionIdParam,
+  writtenVersionHeaders,
+} from './common.js';
 
 /** Conditional writes are judged at commit time (inside the bucket lock), and once before the body is read. */
 function writeCondition(r: StoreRequest): ((current: ObjectRecord | undefined) => void) | undefined {
@@ -28,6 +39,7 @@ export async function putObject(r: StoreRequest): Promise<void> {
   const meta = metadataFromRequest(r.headers, bucket.record.encryption);
   const tags = parseTaggingHeader(header(r, 'x-amz-tagging'));
   const acl = requestAcl(r, bucket);
+  const lock = requestLock(r, bucket);
   const condition = writeCondition(r);
   if (condition) condition(await r.store.objects.record(bucket.name, key));
   const blob = await TempBlob.create(r.store.layout.tempPath());
@@ -44,6 +56,7 @@ export async function putObject(r: StoreRequest): Promise<void> {
       meta: meta.meta,
       tags,
       ...(acl ? { acl } : {}),
+      ...(lock ? { lock } : {}),
       ...(got.checksum ? { checksum: { ...got.checksum, type: 'FULL_OBJECT' as const } } : {}),
       ...(meta.sseCustomer ? { sseCustomer: meta.sseCustomer } : {}),
     };
@@ -63,7 +76,7 @@ export async function putObject(r: StoreRequest): Promise<void> {
 /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html: 204 whether or not the key existed. */
 export async function deleteObject(r: StoreRequest): Promise<void> {
   const bucket = r.store.buckets.require(bucketOf(r));
-  const deleted = await r.store.objects.delete(bucket, keyOf(r), versionIdParam(r));
+  const deleted = await r.store.objects.delete(bucket, keyOf(r), versionIdParam(r), deleteGuard(r, bucket));
   sendEmpty(r, 204, {
     ...(deleted.versionId !== undefined ? { 'x-amz-version-id': deleted.versionId } : {}),
     ...(deleted.deleteMarker ? { 'x-amz-delete-marker': 'true' } : {}),
@@ -89,7 +102,12 @@ export async function deleteObjects(r: StoreRequest): Promise<void> {
     } else if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
       outcomes.push({ key, ...named, error: { code: 'KeyTooLongError', message: 'Your key is too long' } });
     } else {
-      outcomes.push({ key, ...named, deleted: await r.store.objects.delete(bucket, key, versionId) });
+      try {
+        outcomes.push({ key, ...named, deleted: await r.store.objects.delete(bucket, key, versionId, deleteGuard(r, bucket)) });
+      } catch (err) {
+        if (!(err instanceof S3Error)) throw err;
+        outcomes.push({ key, ...named, error: { code: err.code, message: err.message } });
+      }
     }
   }
   sendXml(r, 200, deleteResultXml(outcomes, request.quiet));

@@ -63,7 +63,6 @@ describe('metadataFromRequest', () => {
     ['SSE-KMS', { 'x-amz-server-side-encryption': 'aws:kms' }, 'ok'],
     ['an unknown encryption', { 'x-amz-server-side-encryption': 'ROT13' }, 'InvalidArgument'],
     ['SSE-C without its key', { 'x-amz-server-side-encryption-customer-algorithm': 'AES256' }, 'InvalidArgument'],
-    ['object lock', { 'x-amz-object-lock-mode': 'GOVERNANCE' }, 'NotImplemented'],
     ['a canned ACL (acl.ts reads it)', { 'x-amz-acl': 'public-read' }, 'ok'],
     ['user metadata of exactly 2 KB', { 'x-amz-meta-k': 'v'.repeat(2047) }, 'ok'],
     ['user metadata over 2 KB', { 'x-amz-meta-k': 'v'.repeat(2048) }, 'MetadataTooLarge'],
