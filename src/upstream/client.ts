@@ -166,7 +166,9 @@ function sendOnce(backend: Backend, req: UpstreamRequest): Promise<UpstreamRespo
       record(undefined, err);
       reject(failure(backend, err));
     });
+    let answer: IncomingMessage | undefined;
     upstream.on('response', (res: IncomingMessage) => {
+      answer = res;
       const status = res.statusCode ?? 502;
       let settled = false;
       const done = (err?: unknown) => {
@@ -191,6 +193,15 @@ function sendOnce(backend: Backend, req: UpstreamRequest): Promise<UpstreamRespo
     // that happened before we got here.
     if (body.errored || body.destroyed) return void upstream.destroy(body.errored ?? new Error('the request body was closed'));
     body.on('error', (err) => upstream.destroy(err));
+    // A body destroyed without an error before its end (a source that was closed quietly) must abort the upload
+    // too: pipe() would just stop, and the backend would wait for the rest until its timeout, with the temp file open.
+    // An answer that already arrived (a backend that refused early) is relayed whole first.
+    body.on('close', () => {
+      if (body.readableEnded || upstream.destroyed) return;
+      const abort = () => upstream.destroy(Object.assign(new Error('the request body closed before its end'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      if (!answer || answer.complete || answer.destroyed) abort();
+      else answer.once('close', abort);
+    });
     body.pipe(upstream);
   });
 }

@@ -15,13 +15,16 @@ let server: Server;
 let port: number;
 const seen: Array<{ method: string; url: string; headers: IncomingHttpHeaders; body: string }> = [];
 /** Requests as they arrive, with the body bytes received so far: in flight before `seen` has them. */
-const arrived: Array<{ method: string; url: string; bytes: number }> = [];
+const arrived: Array<{ method: string; url: string; bytes: number; cutShort?: boolean }> = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    const arrival = { method: req.method!, url: req.url!, bytes: 0 };
+    const arrival: (typeof arrived)[number] = { method: req.method!, url: req.url!, bytes: 0 };
     arrived.push(arrival);
+    req.on('close', () => {
+      if (!req.complete) arrival.cutShort = true;
+    });
     req.on('data', (c: Buffer) => {
       chunks.push(c);
       arrival.bytes += c.length;
@@ -258,6 +261,27 @@ describe('sendUpstream', () => {
     await waitFor(() => arrived.some((r) => r.method === 'PUT' && r.bytes === 3), 5_000, 'the first body bytes to reach the origin');
     body.destroy(Object.assign(new Error('client aborted the upload'), { code: 'ERR_CLIENT_ABORTED' }));
     await expect(pending).rejects.toMatchObject({ code: 'ERR_CLIENT_ABORTED' });
+    expect((await upstreamSeries(metrics)).errors).toEqual({});
+  });
+
+  it('a body that closes without an error before its end (a source destroyed quietly) aborts the upload: the origin is not left waiting', async () => {
+    const { metrics, backend: b } = backend();
+    const body = new Readable({ read() {} });
+    const pending = sendUpstream(b, {
+      operation: 'PutObject',
+      method: 'PUT',
+      bucket: 'b',
+      key: 'ok',
+      headers: { 'content-length': '10' },
+      body,
+      payloadHash: UNSIGNED_PAYLOAD,
+    });
+    body.push('abc');
+    await waitFor(() => arrived.some((r) => r.method === 'PUT' && r.bytes === 3), 5_000, 'the first body bytes to reach the origin');
+    body.destroy();
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    await waitFor(() => arrived.some((r) => r.method === 'PUT' && r.cutShort), 5_000, 'the origin to see the upload cut short');
+    expect(seen.filter((r) => r.method === 'PUT')).toEqual([]);
     expect((await upstreamSeries(metrics)).errors).toEqual({});
   });
 
