@@ -23,7 +23,7 @@ function root(doc: string, name: string): XmlElement {
 function positive(text: string | undefined, name: string): number | undefined {
   if (text === undefined) return undefined;
   if (!/^-?\d+$/.test(text.trim()) || Number(text) <= 0)
-    throw new S3Error('InvalidArgument', `${name} must be a positive integer`, { ArgumentName: name, ArgumentValue: text });
+    throw new S3Error('InvalidArgument', 'Default retention period must be a positive integer value.', { ArgumentName: name });
   return Number(text);
 }
 
