@@ -3,7 +3,7 @@
 // The current version of a key lives at objectPath (what an unversioned bucket has, and all it has); a versioned
 // bucket moves the version it replaces to versions/<h>/<versionId> under the bucket lock, so a reader of the current
 // version never looks further. https://docs.aws.amazon.com/AmazonS3/latest/userguide/versioning-workflows.html
-import { mkdir, readFile, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { link, mkdir, readFile, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { S3Error } from '../s3/errors.js';
 import type { Bucket } from './buckets.js';
@@ -39,9 +39,22 @@ export const versionIdOf = (record: ObjectRecord): string => record.versionId ??
 
 const SIDES = ['.tags', '.acl', '.lock'];
 
-async function moveWithSides(from: string, to: string): Promise<void> {
+/** Filesystems without hard links: the version moves instead (a crash in the window can then lose the current one). */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK', 'ENOSYS']);
+
+/**
+ * Keeps the version at `from` as `to` too (a hard link), before a rename replaces `from`: whatever the moment of a
+ * crash, the key keeps a current version, at worst listed twice (versions() drops the copy). Its side files move.
+ */
+async function keepAs(from: string, to: string): Promise<void> {
   await mkdir(dirname(to), { recursive: true, mode: 0o700 });
-  await rename(from, to);
+  await rm(to, { force: true }); // a copy an earlier crash left
+  try {
+    await link(from, to);
+  } catch (err) {
+    if (!NO_LINKS.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    await rename(from, to);
+  }
   for (const side of SIDES) await rename(from + side, to + side).catch(() => undefined);
 }
 
@@ -107,7 +120,9 @@ export class Objects {
       out.push(blob.record);
     }
     out.sort((a, b) => b.lastModified - a.lastModified || (b.vid < a.vid ? -1 : 1));
-    return current ? [current, ...out] : out;
+    if (!current) return out;
+    // A copy of the current version that a crash left among the others (keepAs) is not another version.
+    return [current, ...out.filter((v) => v.vid !== current.vid)];
   }
 
   /** A side file (tags or ACL set after the upload) if it names this version. */
@@ -156,17 +171,12 @@ export class Objects {
       if (hooks.check) hooks.check(current?.deleteMarker ? undefined : current);
       await hooks.before?.();
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      let kept = false;
-      if (versioned) {
-        // A new "null" version replaces the old "null" one wherever it is.
-        if (record.versionId === undefined) await rmWithSides(this.layout.versionPath(bucket.name, record.key, 'null')!);
-        if (current && (current.versionId !== undefined || record.versionId !== undefined)) {
-          await moveWithSides(path, this.layout.versionPath(bucket.name, record.key, versionIdOf(current))!);
-          kept = true;
-        }
-      }
+      const kept = versioned && current !== undefined && (current.versionId !== undefined || record.versionId !== undefined);
+      if (kept) await keepAs(path, this.layout.versionPath(bucket.name, record.key, versionIdOf(current))!);
       await blob.commit(path);
       if (!kept) for (const side of SIDES) await rm(path + side, { force: true });
+      // A new "null" version replaces the old "null" one wherever it is.
+      if (versioned && record.versionId === undefined) await rmWithSides(this.layout.versionPath(bucket.name, record.key, 'null')!);
       const index = bucket.loadedIndex;
       if (record.deleteMarker) index?.remove(record.key);
       else index?.upsert(indexEntry(record));
@@ -234,13 +244,19 @@ export class Objects {
       const gone = current && versionIdOf(current) === versionId ? current : await this.record(bucket.name, key, versionId, { markers: true });
       if (gone && guard) guard(await this.lock(bucket.name, gone));
       if (gone && gone === current) {
-        await rmWithSides(path);
+        // The newest other version replaces it in one rename, so the key is never without a current version.
+        const newest = (await this.versions(bucket.name, key))[1];
+        await rmWithSides(this.layout.versionPath(bucket.name, key, versionId)!); // a copy a crash may have left
         index?.remove(key);
-        const [newest] = await this.versions(bucket.name, key);
         if (newest) {
-          await moveWithSides(this.layout.versionPath(bucket.name, key, versionIdOf(newest))!, path);
+          const from = this.layout.versionPath(bucket.name, key, versionIdOf(newest))!;
+          await rename(from, path);
+          for (const side of SIDES) {
+            await rm(path + side, { force: true });
+            await rename(from + side, path + side).catch(() => undefined);
+          }
           if (!newest.deleteMarker) index?.upsert(indexEntry(newest));
-        }
+        } else await rmWithSides(path);
       } else {
         const versionPath = this.layout.versionPath(bucket.name, key, versionId);
         if (versionPath === undefined)

@@ -19,7 +19,9 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { link } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Layout } from '../../src/store/disk/layout.js';
 import { raw, tag } from '../helpers/store-raw.js';
 import { failure, startTestStore, type TestStore } from '../helpers/store.js';
 
@@ -227,5 +229,28 @@ describe('versioning', () => {
     expect((await s3.send(new ListObjectsV2Command({ Bucket }))).KeyCount).toBe(0);
     expect(await failure(s3.send(new DeleteBucketCommand({ Bucket })))).toEqual({ name: 'BucketNotEmpty', status: 409 });
     expect(await body(Bucket, 'k', v1)).toBe('one');
+  });
+
+  it('a crash between keeping the replaced version and committing the new one leaves the key whole, listed once', async () => {
+    const Bucket = 'vcrash';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    const v1 = (await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'one' }))).VersionId!;
+    const v2 = (await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'two' }))).VersionId!;
+    // What a crash right after the hard link of a third PUT leaves: the current version also among the others.
+    const layout = new Layout(store.dir);
+    await store.stop({ keep: true });
+    await link(layout.objectPath(Bucket, 'k'), layout.versionPath(Bucket, 'k', v2)!);
+    store = await startTestStore({ dir: store.dir });
+    s3 = store.client();
+    expect(await allVersions(Bucket)).toEqual([
+      ['k', v2, true, false],
+      ['k', v1, false, false],
+    ]);
+    expect(await body(Bucket, 'k')).toBe('two');
+    // The next write and a delete of the current version by id tidy it up.
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k', VersionId: v2 }));
+    expect(await allVersions(Bucket)).toEqual([['k', v1, true, false]]);
+    expect(await body(Bucket, 'k')).toBe('one');
   });
 });
