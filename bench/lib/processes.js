@@ -126,6 +126,8 @@ function storeConfigYaml({ port, adminPort, backend }) {
     '  host: 127.0.0.1',
     `  port: ${port}`,
     '  region: us-east-1',
+    // One process, so the store is in s3bridge's own (workers: auto would put it in the primary, a hop away).
+    '  workers: 1',
     'admin:',
     '  host: 127.0.0.1',
     `  port: ${adminPort}`,
