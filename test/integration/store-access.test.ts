@@ -10,6 +10,7 @@ import {
   GetBucketLifecycleConfigurationCommand,
   GetBucketLoggingCommand,
   GetBucketPolicyCommand,
+  GetBucketPolicyStatusCommand,
   GetBucketTaggingCommand,
   GetObjectLockConfigurationCommand,
   GetObjectRetentionCommand,
@@ -143,6 +144,17 @@ describe('bucket configurations', () => {
     });
     expect(await failure(s3.send(new GetBucketPolicyCommand({ Bucket: 'conf' })))).toEqual({ name: 'NoSuchBucketPolicy', status: 404 });
     expect((await s3.send(new GetBucketCorsCommand({ Bucket: 'conf' }))).CORSRules).toEqual(before);
+  });
+
+  it('GetBucketPolicyStatus: NoSuchBucketPolicy without a policy, IsPublic for an unconditional Allow to everyone', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'status' }));
+    expect(await failure(s3.send(new GetBucketPolicyStatusCommand({ Bucket: 'status' })))).toEqual({ name: 'NoSuchBucketPolicy', status: 404 });
+    const policy = (extra: object) =>
+      JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::status/*', ...extra }] });
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'status', Policy: policy({}) }));
+    expect((await s3.send(new GetBucketPolicyStatusCommand({ Bucket: 'status' }))).PolicyStatus).toEqual({ IsPublic: true });
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'status', Policy: policy({ Principal: { AWS: 'arn:aws:iam::123456789012:root' } }) }));
+    expect((await s3.send(new GetBucketPolicyStatusCommand({ Bucket: 'status' }))).PolicyStatus).toEqual({ IsPublic: false });
   });
 
   it('logging answers the empty status S3 gives a bucket without one; Object Lock is absent from every bucket', async () => {

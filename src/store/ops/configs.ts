@@ -1,6 +1,6 @@
 // Embedded store, bucket configurations: Get/Put/Delete of the documents bucket-configs.ts lists, and the always-set ones.
 import { S3Error } from '../../s3/errors.js';
-import { assertPolicyAllowed } from '../access.js';
+import { assertPolicyAllowed, isPublicPolicy } from '../access.js';
 import { BUCKET_CONFIGS } from '../../s3/operations.js';
 import { readSmallBody } from '../body.js';
 import { CONFIG_KINDS, EMPTY_CONFIGS, parseBucketEncryption, type ConfigKind } from '../bucket-configs.js';
@@ -54,6 +54,21 @@ function getEmpty(doc: string): Operation {
   };
 }
 
+/**
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketPolicyStatus.html: whether the bucket policy makes the
+ * bucket public (access.ts's reading of "public"); NoSuchBucketPolicy without one.
+ */
+async function getBucketPolicyStatus(r: StoreRequest): Promise<void> {
+  const bucket = r.store.buckets.require(bucketOf(r));
+  const policy = bucket.record.configs?.policy;
+  if (policy === undefined) throw new S3Error('NoSuchBucketPolicy', undefined, { BucketName: bucket.name });
+  sendXml(
+    r,
+    200,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<PolicyStatus xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IsPublic>${isPublicPolicy(policy)}</IsPublic></PolicyStatus>`,
+  );
+}
+
 /** Get/Put/Delete operations by AWS name, from the subresource table s3bridge parses with (s3/operations.ts). */
 export const CONFIG_OPERATIONS: Readonly<Record<string, Operation>> = Object.fromEntries(
   BUCKET_CONFIGS.flatMap(([sub, get, put, del]) => {
@@ -63,5 +78,5 @@ export const CONFIG_OPERATIONS: Readonly<Record<string, Operation>> = Object.fro
     }
     const empty = EMPTY_CONFIGS[sub];
     return empty !== undefined && get ? [[get, getEmpty(empty)]] : [];
-  }),
+  }).concat([['GetBucketPolicyStatus', getBucketPolicyStatus]]),
 );
