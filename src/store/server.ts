@@ -13,7 +13,7 @@ import { authMechanism, verifyRequest, type AuthResult } from '../auth/verify.js
 import type { Logger } from '../log.js';
 import { parseS3Request, type S3Request } from '../parse/request.js';
 import { S3Error, isS3Error, renderError, toS3Error } from '../s3/errors.js';
-import { authorizeAnonymous } from './access.js';
+import { authorizeAnonymous, authorizeSigned } from './access.js';
 import { BucketRegistry, writeFileAtomic } from './buckets.js';
 import type { Store, StoreRequest } from './context.js';
 import { Layout } from './disk/layout.js';
@@ -104,11 +104,13 @@ async function handle(store: Store, keys: KeyStore, req: IncomingMessage, res: S
     s3 = parseS3Request({ method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders }, { virtualHostSuffixes: [] });
     const signed = { method: s3.method, rawPath: s3.rawPath, rawQuery: s3.rawQuery, rawHeaders: req.rawHeaders };
     let auth: AuthResult | undefined;
-    // An unsigned request runs only where an ACL or the bucket policy lets everyone (access.ts).
-    if (authMechanism(signed) === 'anonymous') {
-      const bucket = s3.bucket === undefined ? undefined : store.buckets.get(s3.bucket);
-      await authorizeAnonymous(s3.operation, bucket, s3.key, store.objects, store.owner);
-    } else auth = verifyRequest(signed, keys, { regions: [store.options.region], now: new Date() });
+    // An unsigned request runs only where an ACL or the bucket policy lets everyone; a signed one unless the policy denies it (access.ts).
+    const bucket = s3.bucket === undefined ? undefined : store.buckets.get(s3.bucket);
+    if (authMechanism(signed) === 'anonymous') await authorizeAnonymous(s3, bucket, store.objects, store.owner);
+    else {
+      auth = verifyRequest(signed, keys, { regions: [store.options.region], now: new Date() });
+      await authorizeSigned(s3, bucket, store.objects);
+    }
     const headers = s3.headers;
     const operation = OPERATIONS[s3.operation];
     if (!operation)

@@ -1,6 +1,7 @@
 // Embedded store, bucket configurations: Get/Put/Delete of the documents bucket-configs.ts lists, and the always-set ones.
 import { S3Error } from '../../s3/errors.js';
-import { assertPolicyAllowed, isPublicPolicy } from '../access.js';
+import { assertPolicyAllowed } from '../access.js';
+import { isPublicPolicy } from '../policy.js';
 import { BUCKET_CONFIGS } from '../../s3/operations.js';
 import { readSmallBody } from '../body.js';
 import { CONFIG_KINDS, EMPTY_CONFIGS, parseBucketEncryption, type ConfigKind } from '../bucket-configs.js';

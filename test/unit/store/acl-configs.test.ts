@@ -1,7 +1,6 @@
-// The embedded store's ACLs (src/store/acl.ts), bucket configuration documents (src/store/bucket-configs.ts) and bucket policies for everyone (src/store/access.ts): tables of what S3 accepts, refuses and allows.
+// The embedded store's ACLs (src/store/acl.ts) and bucket configuration documents (src/store/bucket-configs.ts): tables of what S3 accepts and refuses.
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../../helpers/s3-error.js';
-import { isPublicPolicy, policyDecision } from '../../../src/store/access.js';
 import { ALL_USERS, aclFromHeaders, allowsEveryone, defaultAcl, parseAccessControlPolicy } from '../../../src/store/acl.js';
 import { CONFIG_KINDS, parseBucketEncryption } from '../../../src/store/bucket-configs.js';
 
@@ -141,51 +140,5 @@ describe('bucket configuration documents', () => {
   ])('bucket encryption, %s', (_what, doc, expected) => {
     if (typeof expected === 'string') expect(codeOf(() => parseBucketEncryption(doc))).toBe(expected);
     else expect(parseBucketEncryption(doc)).toEqual(expected);
-  });
-});
-
-describe('bucket policies for everyone (access.ts)', () => {
-  const doc = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
-  const allow = (extra: object = {}) => ({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/pub/*', ...extra });
-  it.each<[string, string | undefined, string, string, string | undefined]>([
-    ['no policy', undefined, 's3:GetObject', 'arn:aws:s3:::b/pub/a', undefined],
-    ['allowed by a wildcard resource', doc(allow()), 's3:GetObject', 'arn:aws:s3:::b/pub/a', 'allow'],
-    ['another resource', doc(allow()), 's3:GetObject', 'arn:aws:s3:::b/priv/a', undefined],
-    ['another action', doc(allow()), 's3:PutObject', 'arn:aws:s3:::b/pub/a', undefined],
-    ['an action wildcard, any case', doc(allow({ Action: 'S3:Get*' })), 's3:GetObject', 'arn:aws:s3:::b/pub/a', 'allow'],
-    ['Principal {"AWS": ["*"]}', doc(allow({ Principal: { AWS: ['*'] } })), 's3:GetObject', 'arn:aws:s3:::b/pub/a', 'allow'],
-    ['a named principal is not everyone', doc(allow({ Principal: { AWS: 'arn:aws:iam::1:root' } })), 's3:GetObject', 'arn:aws:s3:::b/pub/a', undefined],
-    [
-      'a Condition (not evaluated) never allows',
-      doc(allow({ Condition: { Bool: { 'aws:SecureTransport': 'true' } } })),
-      's3:GetObject',
-      'arn:aws:s3:::b/pub/a',
-      undefined,
-    ],
-    [
-      'a Deny wins over an Allow',
-      doc(allow(), allow({ Effect: 'Deny', Resource: 'arn:aws:s3:::b/pub/secret' })),
-      's3:GetObject',
-      'arn:aws:s3:::b/pub/secret',
-      'deny',
-    ],
-    [
-      'a Deny with a Condition still denies',
-      doc(allow(), allow({ Effect: 'Deny', Condition: { IpAddress: {} } })),
-      's3:GetObject',
-      'arn:aws:s3:::b/pub/a',
-      'deny',
-    ],
-    ['"?" matches one character', doc(allow({ Resource: 'arn:aws:s3:::b/pub/?' })), 's3:GetObject', 'arn:aws:s3:::b/pub/ab', undefined],
-    ['regex characters in a resource are literal', doc(allow({ Resource: 'arn:aws:s3:::b/pub/a.b' })), 's3:GetObject', 'arn:aws:s3:::b/pub/aXb', undefined],
-  ])('%s → %s', (_what, policy, action, resource, decision) => {
-    expect(policyDecision(policy, action, resource)).toBe(decision);
-  });
-
-  it('isPublicPolicy: an unconditional Allow for everyone', () => {
-    expect(isPublicPolicy(doc(allow()))).toBe(true);
-    expect(isPublicPolicy(doc(allow({ Effect: 'Deny' })))).toBe(false);
-    expect(isPublicPolicy(doc(allow({ Condition: { StringEquals: {} } })))).toBe(false);
-    expect(isPublicPolicy('not json')).toBe(false);
   });
 });
