@@ -119,6 +119,24 @@ async function freePort(): Promise<number> {
   return p;
 }
 
+/** A 10-byte PUT whose first 3 bytes reached the origin: the body stays open for the test to end or break. */
+async function uploadInFlight(b: Backend) {
+  const body = new Readable({ read() {} });
+  const pending = sendUpstream(b, {
+    operation: 'PutObject',
+    method: 'PUT',
+    bucket: 'b',
+    key: 'ok',
+    headers: { 'content-length': '10' },
+    body,
+    payloadHash: UNSIGNED_PAYLOAD,
+  });
+  pending.catch(() => undefined); // awaited by the test; not an unhandled rejection meanwhile
+  body.push('abc');
+  await waitFor(() => arrived.some((r) => r.method === 'PUT' && r.bytes === 3), 5_000, 'the first body bytes to reach the origin');
+  return { body, pending };
+}
+
 describe('sendUpstream', () => {
   it('answers one shape, signs the call, and times it under the operation the caller names', async () => {
     const { metrics, backend: b } = backend();
@@ -227,18 +245,7 @@ describe('sendUpstream', () => {
 
   it('a request body that fails its own check comes back as its S3Error, counted against no backend', async () => {
     const { metrics, backend: b } = backend();
-    const body = new Readable({ read() {} });
-    const pending = sendUpstream(b, {
-      operation: 'PutObject',
-      method: 'PUT',
-      bucket: 'b',
-      key: 'ok',
-      headers: { 'content-length': '10' },
-      body,
-      payloadHash: UNSIGNED_PAYLOAD,
-    });
-    body.push('abc');
-    await waitFor(() => arrived.some((r) => r.method === 'PUT' && r.bytes === 3), 5_000, 'the first body bytes to reach the origin');
+    const { body, pending } = await uploadInFlight(b);
     body.destroy(new S3Error('SignatureDoesNotMatch'));
     await expect(pending).rejects.toBeInstanceOf(S3Error);
     await expect(pending).rejects.toMatchObject({ code: 'SignatureDoesNotMatch', status: 403 });
@@ -247,18 +254,7 @@ describe('sendUpstream', () => {
 
   it("a client that leaves mid-upload is not the backend's failure", async () => {
     const { metrics, backend: b } = backend();
-    const body = new Readable({ read() {} });
-    const pending = sendUpstream(b, {
-      operation: 'PutObject',
-      method: 'PUT',
-      bucket: 'b',
-      key: 'ok',
-      headers: { 'content-length': '10' },
-      body,
-      payloadHash: UNSIGNED_PAYLOAD,
-    });
-    body.push('abc');
-    await waitFor(() => arrived.some((r) => r.method === 'PUT' && r.bytes === 3), 5_000, 'the first body bytes to reach the origin');
+    const { body, pending } = await uploadInFlight(b);
     body.destroy(Object.assign(new Error('client aborted the upload'), { code: 'ERR_CLIENT_ABORTED' }));
     await expect(pending).rejects.toMatchObject({ code: 'ERR_CLIENT_ABORTED' });
     expect((await upstreamSeries(metrics)).errors).toEqual({});
@@ -266,18 +262,7 @@ describe('sendUpstream', () => {
 
   it('a body that closes without an error before its end (a source destroyed quietly) aborts the upload: the origin is not left waiting', async () => {
     const { metrics, backend: b } = backend();
-    const body = new Readable({ read() {} });
-    const pending = sendUpstream(b, {
-      operation: 'PutObject',
-      method: 'PUT',
-      bucket: 'b',
-      key: 'ok',
-      headers: { 'content-length': '10' },
-      body,
-      payloadHash: UNSIGNED_PAYLOAD,
-    });
-    body.push('abc');
-    await waitFor(() => arrived.some((r) => r.method === 'PUT' && r.bytes === 3), 5_000, 'the first body bytes to reach the origin');
+    const { body, pending } = await uploadInFlight(b);
     body.destroy();
     await expect(pending).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
     await waitFor(() => arrived.some((r) => r.method === 'PUT' && r.cutShort), 5_000, 'the origin to see the upload cut short');
