@@ -55,12 +55,17 @@ async function keepAs(from: string, to: string): Promise<void> {
     if (!NO_LINKS.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
     await rename(from, to);
   }
-  for (const side of SIDES) await rename(from + side, to + side).catch(() => undefined);
+  await Promise.all(SIDES.map((side) => rename(from + side, to + side).catch(() => undefined)));
+}
+
+/** Removes a version's side files (tags, ACL, lock) together: each is usually absent, and each try is a trip to the fs thread pool. */
+async function rmSides(path: string): Promise<void> {
+  await Promise.all(SIDES.map((side) => rm(path + side, { force: true })));
 }
 
 async function rmWithSides(path: string): Promise<void> {
   await rm(path, { force: true });
-  for (const side of SIDES) await rm(path + side, { force: true });
+  await rmSides(path);
 }
 
 export class Objects {
@@ -137,8 +142,12 @@ export class Objects {
     return undefined;
   }
 
-  /** A version's side file: next to the current version, or next to its file among the non-current ones. */
-  async #sideOf<T extends { vid: string }>(bucket: string, record: ObjectRecord, suffix: string): Promise<T | undefined> {
+  /**
+   * A version's side file: beside `at` (the version's file, when the caller opened it: one read on the GET path), or
+   * else next to the current version, then next to its file among the non-current ones.
+   */
+  async #sideOf<T extends { vid: string }>(bucket: string, record: ObjectRecord, suffix: string, at?: string): Promise<T | undefined> {
+    if (at !== undefined) return this.#side<T>(at + suffix, record);
     const current = await this.#side<T>(this.layout.objectPath(bucket, record.key) + suffix, record);
     if (current) return current;
     const path = this.layout.versionPath(bucket, record.key, versionIdOf(record));
@@ -146,8 +155,8 @@ export class Objects {
   }
 
   /** Tags of this version: those set later by PutObjectTagging if they name it, else those it was written with. */
-  async tags(bucket: string, record: ObjectRecord): Promise<Array<[string, string]>> {
-    return (await this.#sideOf<TagsRecord>(bucket, record, '.tags'))?.tags ?? record.tags;
+  async tags(bucket: string, record: ObjectRecord, at?: string): Promise<Array<[string, string]>> {
+    return (await this.#sideOf<TagsRecord>(bucket, record, '.tags', at))?.tags ?? record.tags;
   }
 
   /** ACL of this version: one set later by PutObjectAcl if it names it, else the one it was written with (absent: the owner's). */
@@ -174,7 +183,7 @@ export class Objects {
       const kept = versioned && current !== undefined && (current.versionId !== undefined || record.versionId !== undefined);
       if (kept) await keepAs(path, this.layout.versionPath(bucket.name, record.key, versionIdOf(current))!);
       await blob.commit(path);
-      if (!kept) for (const side of SIDES) await rm(path + side, { force: true });
+      if (!kept) await rmSides(path);
       // A new "null" version replaces the old "null" one wherever it is.
       if (versioned && record.versionId === undefined) await rmWithSides(this.layout.versionPath(bucket.name, record.key, 'null')!);
       const index = bucket.loadedIndex;
@@ -278,8 +287,8 @@ export class Objects {
   }
 
   /** Object Lock state of this version: set later if it names it, else what it was written with. */
-  async lock(bucket: string, record: ObjectRecord): Promise<LockRecord | undefined> {
-    return (await this.#sideOf<LockSideRecord>(bucket, record, '.lock'))?.lock ?? record.lock;
+  async lock(bucket: string, record: ObjectRecord, at?: string): Promise<LockRecord | undefined> {
+    return (await this.#sideOf<LockSideRecord>(bucket, record, '.lock', at))?.lock ?? record.lock;
   }
 
   /** PutObjectRetention / PutObjectLegalHold: `change` gets the version's lock state and returns the new one (or throws). */

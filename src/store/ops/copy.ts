@@ -127,7 +127,7 @@ export async function copyObject(r: StoreRequest): Promise<void> {
       }
       if (meta.headers['x-amz-storage-class'] === 'STANDARD') delete meta.headers['x-amz-storage-class'];
     }
-    tags = taggingDirective === 'REPLACE' ? parseTaggingHeader(header(r, 'x-amz-tagging')) : await r.store.objects.tags(sourceBucket, src);
+    tags = taggingDirective === 'REPLACE' ? parseTaggingHeader(header(r, 'x-amz-tagging')) : await r.store.objects.tags(sourceBucket, src, source.path);
     // The copy keeps the source's checksum algorithm unless the request names another; a whole-object value either way.
     alg = checksumAlgorithmHeader(r) ?? src.checksum?.alg;
   } catch (err) {

@@ -74,7 +74,7 @@ async function read(r: StoreRequest, withBody: boolean): Promise<void> {
     const condition = evaluateReadConditions(r.headers, { etag: quote(record.etag), lastModified: record.lastModified });
     const described = objectHeaders(record);
     const headers: Record<string, string | number> = { ...baseHeaders(r), ...described, ...versionHeaders(bucket, record) };
-    if (bucket.record.objectLock) Object.assign(headers, lockHeaders(await r.store.objects.lock(bucket.name, record)));
+    if (bucket.record.objectLock) Object.assign(headers, lockHeaders(await r.store.objects.lock(bucket.name, record, blob.path)));
     if (condition === 'not-modified') {
       // 304 carries the validators only (RFC 9110 §15.4.5), no content headers.
       r.res.writeHead(304, { ...baseHeaders(r), etag: described.etag!, 'last-modified': described['last-modified']! });
@@ -93,7 +93,7 @@ async function read(r: StoreRequest, withBody: boolean): Promise<void> {
         Object.assign(headers, checksumHeaders({ alg: record.checksum.alg, value: sel.partChecksum }));
     }
     // On HEAD too, as S3 answers it.
-    const tags = await r.store.objects.tags(bucketOf(r), record);
+    const tags = await r.store.objects.tags(bucket.name, record, blob.path);
     if (tags.length > 0) headers['x-amz-tagging-count'] = tags.length;
     const start = sel.span?.start ?? 0;
     const end = sel.span?.end ?? dataSize - 1;
