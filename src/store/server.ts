@@ -1,8 +1,9 @@
-// Embedded store, entry point: opens the data folder and serves it on its own node:http listener (127.0.0.1, port 0); each request is parsed, its SigV4 signature verified (or, unsigned, judged by the public grants in access.ts), then dispatched.
+// Embedded store, entry point: opens the data folder and serves it on its own node:http listener (127.0.0.1, port 0); each request is parsed, its SigV4 signature verified, its access judged (access.ts), then dispatched.
 //
 // The only client is s3bridge itself, signing with a key pair made here at every start: the pair lives in this
 // process (and is handed to s3bridge in memory), never on disk, in argv, the environment or a log line. Unsigned
-// requests arrive only through a route with `anonymous: backend`, and run only where an ACL or policy is public.
+// requests arrive only through a route with `anonymous: backend`, and run only where an ACL or the bucket policy is
+// public; signed ones run unless the bucket policy denies them.
 import { randomBytes, createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
