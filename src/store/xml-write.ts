@@ -133,6 +133,35 @@ export function listVersionsXml(versions: Array<{ record: ObjectRecord; latest: 
   return `${body}</ListVersionsResult>`;
 }
 
+export type AttributeName = 'ETag' | 'Checksum' | 'ObjectParts' | 'StorageClass' | 'ObjectSize';
+
+/**
+ * GetObjectAttributes (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html#API_GetObjectAttributes_ResponseSyntax):
+ * the ETag without quotes; ObjectParts only for a multipart object, its Part list only when the parts have checksums.
+ */
+export function objectAttributesXml(r: ObjectRecord, wanted: ReadonlySet<AttributeName>, paging: { maxParts: number; partNumberMarker: number }): string {
+  let body = `${DECL}<GetObjectAttributesResponse xmlns="${NS}">`;
+  if (wanted.has('ETag')) body += el('ETag', r.etag);
+  if (wanted.has('Checksum') && r.checksum) {
+    body += `<Checksum>${el(`Checksum${r.checksum.alg}`, r.checksum.value)}${el('ChecksumType', r.checksum.type)}</Checksum>`;
+  }
+  if (wanted.has('ObjectParts') && r.parts) {
+    const from = paging.partNumberMarker;
+    const page = r.parts.map((p, i) => ({ ...p, number: i + 1 })).filter((p) => p.number > from);
+    const shown = page.slice(0, paging.maxParts);
+    const truncated = page.length > shown.length;
+    body += `<ObjectParts>${el('PartsCount', r.parts.length)}${el('PartNumberMarker', from)}`;
+    if (truncated) body += el('NextPartNumberMarker', shown.at(-1)?.number ?? from);
+    body += el('MaxParts', paging.maxParts) + el('IsTruncated', truncated);
+    if (r.checksum)
+      for (const p of shown) body += `<Part>${el(`Checksum${r.checksum.alg}`, p.checksum)}${el('PartNumber', p.number)}${el('Size', p.size)}</Part>`;
+    body += '</ObjectParts>';
+  }
+  if (wanted.has('StorageClass')) body += el('StorageClass', r.headers['x-amz-storage-class'] ?? 'STANDARD');
+  if (wanted.has('ObjectSize')) body += el('ObjectSize', r.size);
+  return `${body}</GetObjectAttributesResponse>`;
+}
+
 export function initiateXml(bucket: string, key: string, uploadId: string): string {
   return `${DECL}<InitiateMultipartUploadResult xmlns="${NS}">${el('Bucket', bucket)}${el('Key', key)}${el('UploadId', uploadId)}</InitiateMultipartUploadResult>`;
 }

@@ -218,7 +218,7 @@ describe('anything else', () => {
     ['PUT', '/bkt?replication'],
     ['GET', '/bkt?inventory'],
     ['POST', '/bkt/k?select&select-type=2'],
-    ['GET', '/bkt/digits?attributes'],
+    ['GET', '/bkt?metrics'],
     ['PUT', '/bkt?notification'],
     ['POST', '/bkt'],
     ['PUT', '/bkt?logging'],

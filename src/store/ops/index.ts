@@ -1,6 +1,7 @@
 // Embedded store, dispatch: AWS operation name (classifyOperation) → the operation; anything else is 501 NotImplemented.
 import type { StoreRequest } from '../context.js';
 import { createBucket, deleteBucket, getBucketAcl, getBucketLocation, getObjectAcl, headBucket, listBuckets, putBucketAcl, putObjectAcl } from './buckets.js';
+import { getObjectAttributes } from './attributes.js';
 import { completeMultipartUpload } from './complete.js';
 import { CONFIG_OPERATIONS } from './configs.js';
 import {
@@ -45,6 +46,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   DeleteObjects: deleteObjects,
   PutObject: putObject,
   GetObject: getObject,
+  GetObjectAttributes: getObjectAttributes,
   HeadObject: headObject,
   DeleteObject: deleteObject,
   CopyObject: copyObject,
