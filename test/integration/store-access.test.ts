@@ -115,6 +115,25 @@ describe('bucket configurations', () => {
     expect((await s3.send(new GetBucketCorsCommand({ Bucket }))).CORSRules).toHaveLength(1);
   });
 
+  it('a lifecycle expiration rule shows as x-amz-expiration on PUT, GET and HEAD of the objects it covers (no rule is ever run)', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'expiring' }));
+    await s3.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: 'expiring',
+        LifecycleConfiguration: { Rules: [{ ID: 'tmp-7d', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 7 } }] },
+      }),
+    );
+    const put = await signed({ method: 'PUT', path: '/expiring/tmp/a', body: 'x' });
+    const expected = (ms: number) => `expiry-date="${new Date(Math.ceil((ms + 7 * 86_400_000) / 86_400_000) * 86_400_000).toUTCString()}", rule-id="tmp-7d"`;
+    const lastModified = Date.parse(String((await signed({ method: 'HEAD', path: '/expiring/tmp/a' })).headers['last-modified']));
+    // Last-Modified has whole seconds; the rounding to midnight makes the header the same.
+    expect(put.headers['x-amz-expiration']).toBe(expected(lastModified));
+    expect((await signed({ method: 'HEAD', path: '/expiring/tmp/a' })).headers['x-amz-expiration']).toBe(expected(lastModified));
+    expect((await signed({ method: 'GET', path: '/expiring/tmp/a' })).headers['x-amz-expiration']).toBe(expected(lastModified));
+    await s3.send(new PutObjectCommand({ Bucket: 'expiring', Key: 'keep/b', Body: 'x' }));
+    expect((await signed({ method: 'HEAD', path: '/expiring/keep/b' })).headers['x-amz-expiration']).toBeUndefined();
+  });
+
   it.each<[string, () => Promise<unknown>, string, number]>([
     [
       'a lifecycle rule expiring after 0 days',

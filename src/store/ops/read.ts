@@ -10,6 +10,7 @@ import type { Bucket } from '../buckets.js';
 import { noSuchVersion, versionIdOf, type OpenObject } from '../objects.js';
 import { resolveRange, type ByteSpan } from '../range.js';
 import type { ObjectRecord } from '../records.js';
+import { expirationHeader } from '../lifecycle.js';
 import { lockHeaders } from '../object-lock.js';
 import { checkReadKey, customerKey } from '../sse.js';
 import { checksumHeaders, objectHeaders, quote, versionHeaders, versionIdParam } from './common.js';
@@ -95,6 +96,8 @@ async function read(r: StoreRequest, withBody: boolean): Promise<void> {
     // On HEAD too, as S3 answers it.
     const tags = await r.store.objects.tags(bucket.name, record, blob.path);
     if (tags.length > 0) headers['x-amz-tagging-count'] = tags.length;
+    const expiration = expirationHeader(bucket.record.configs?.lifecycle, { ...record, tags });
+    if (expiration) headers['x-amz-expiration'] = expiration;
     const start = sel.span?.start ?? 0;
     const end = sel.span?.end ?? dataSize - 1;
     headers['content-length'] = end - start + 1;

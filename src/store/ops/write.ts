@@ -4,6 +4,7 @@ import { readSmallBody, receiveInto } from '../body.js';
 import { evaluateWriteConditions } from '../conditions.js';
 import { bucketOf, header, keyOf, sendEmpty, sendXml, type StoreRequest } from '../context.js';
 import { TempBlob } from '../disk/blob.js';
+import { expirationHeader } from '../lifecycle.js';
 import { metadataFromRequest, parseTaggingHeader } from '../metadata.js';
 import type { ObjectRecord } from '../records.js';
 import { encryptionHeaders } from '../sse.js';
@@ -62,11 +63,13 @@ export async function putObject(r: StoreRequest): Promise<void> {
     };
     await blob.seal(record);
     await r.store.objects.commit(bucket, blob, record, { check: condition });
+    const expiration = expirationHeader(bucket.record.configs?.lifecycle, record);
     sendEmpty(r, 200, {
       etag: quote(record.etag),
       ...checksumHeaders(record.checksum),
       ...encryptionHeaders(record.headers, record.sseCustomer, { context: true }),
       ...writtenVersionHeaders(record),
+      ...(expiration ? { 'x-amz-expiration': expiration } : {}),
     });
   } finally {
     await blob.discard();
