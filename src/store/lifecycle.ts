@@ -33,17 +33,28 @@ function filterMatches(rule: XmlElement, o: LifecycleSubject): boolean {
   return o.key.startsWith(childText(scope, 'Prefix') ?? '') && tagsMatch(scope, o.tags) && sizeMatches(scope, o.size);
 }
 
+/** Parsed rules by document: GET and HEAD ask on every request of a bucket that has a lifecycle configuration. */
+const parsed = new Map<string, XmlElement[]>();
+
+function rulesOf(lifecycle: string): XmlElement[] {
+  let rules = parsed.get(lifecycle);
+  if (!rules) {
+    try {
+      rules = childrenNamed(parseXml(lifecycle), 'Rule');
+    } catch {
+      rules = []; // kept documents were checked on the way in
+    }
+    if (parsed.size >= 64) parsed.clear();
+    parsed.set(lifecycle, rules);
+  }
+  return rules;
+}
+
 /** `expiry-date="…", rule-id="…"` of the earliest expiration that covers the object, or undefined. */
 export function expirationHeader(lifecycle: string | undefined, o: LifecycleSubject): string | undefined {
   if (lifecycle === undefined) return undefined;
   let best: { at: number; id: string } | undefined;
-  let rules: XmlElement[];
-  try {
-    rules = childrenNamed(parseXml(lifecycle), 'Rule');
-  } catch {
-    return undefined; // kept documents were checked on the way in
-  }
-  for (const rule of rules) {
+  for (const rule of rulesOf(lifecycle)) {
     const expiration = childNamed(rule, 'Expiration');
     if (!expiration || childText(rule, 'Status') !== 'Enabled' || !filterMatches(rule, o)) continue;
     const days = childText(expiration, 'Days');
