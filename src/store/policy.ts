@@ -78,12 +78,21 @@ interface Statement {
   Condition?: unknown;
 }
 
+/** Parsed statements by document: a bucket with a policy has it read on every request. */
+const parsed = new Map<string, Statement[]>();
+
 function statements(policy: string): Statement[] {
-  try {
-    return list((JSON.parse(policy) as { Statement?: unknown }).Statement).filter((s): s is Statement => typeof s === 'object' && s !== null);
-  } catch {
-    return [];
+  let found = parsed.get(policy);
+  if (!found) {
+    try {
+      found = list((JSON.parse(policy) as { Statement?: unknown }).Statement).filter((s): s is Statement => typeof s === 'object' && s !== null);
+    } catch {
+      found = [];
+    }
+    if (parsed.size >= 64) parsed.clear();
+    parsed.set(policy, found);
   }
+  return found;
 }
 
 /** Condition keys a request cannot tell the store: a statement that uses one is undecidable here. */
