@@ -4,6 +4,7 @@
 // its filter (Prefix, Tag, ObjectSizeGreaterThan/LessThan, or all of them under And; or the legacy Prefix beside the
 // Filter) matches. An expiration in Days counts from the object's creation and is rounded up to the next midnight UTC.
 import { childNamed, childText, childrenNamed, parseXml, type XmlElement } from '../s3/xml-read.js';
+import { parsedOnce } from './doc-cache.js';
 
 export interface LifecycleSubject {
   key: string;
@@ -33,22 +34,14 @@ function filterMatches(rule: XmlElement, o: LifecycleSubject): boolean {
   return o.key.startsWith(childText(scope, 'Prefix') ?? '') && tagsMatch(scope, o.tags) && sizeMatches(scope, o.size);
 }
 
-/** Parsed rules by document: GET and HEAD ask on every request of a bucket that has a lifecycle configuration. */
-const parsed = new Map<string, XmlElement[]>();
-
-function rulesOf(lifecycle: string): XmlElement[] {
-  let rules = parsed.get(lifecycle);
-  if (!rules) {
-    try {
-      rules = childrenNamed(parseXml(lifecycle), 'Rule');
-    } catch {
-      rules = []; // kept documents were checked on the way in
-    }
-    if (parsed.size >= 64) parsed.clear();
-    parsed.set(lifecycle, rules);
+/** A configuration's rules, parsed once per document: GET and HEAD ask on every request of a bucket that has one. */
+const rulesOf = parsedOnce((lifecycle: string): XmlElement[] => {
+  try {
+    return childrenNamed(parseXml(lifecycle), 'Rule');
+  } catch {
+    return []; // kept documents were checked on the way in
   }
-  return rules;
-}
+});
 
 /** `expiry-date="…", rule-id="…"` of the earliest expiration that covers the object, or undefined. */
 export function expirationHeader(lifecycle: string | undefined, o: LifecycleSubject): string | undefined {

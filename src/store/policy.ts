@@ -6,6 +6,7 @@
 // ARN, TLS between client and s3bridge) make a statement undecidable: it then never allows, and it denies only an
 // unsigned request, never the owner's (access.ts).
 import type { S3Request } from '../parse/request.js';
+import { parsedOnce } from './doc-cache.js';
 
 /** The policy action of each operation the store serves (https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html). */
 export const ACTIONS: Readonly<Record<string, string>> = {
@@ -78,22 +79,14 @@ interface Statement {
   Condition?: unknown;
 }
 
-/** Parsed statements by document: a bucket with a policy has it read on every request. */
-const parsed = new Map<string, Statement[]>();
-
-function statements(policy: string): Statement[] {
-  let found = parsed.get(policy);
-  if (!found) {
-    try {
-      found = list((JSON.parse(policy) as { Statement?: unknown }).Statement).filter((s): s is Statement => typeof s === 'object' && s !== null);
-    } catch {
-      found = [];
-    }
-    if (parsed.size >= 64) parsed.clear();
-    parsed.set(policy, found);
+/** A policy's statements, parsed once per document: a bucket with a policy has it read on every request. */
+const statements = parsedOnce((policy: string): Statement[] => {
+  try {
+    return list((JSON.parse(policy) as { Statement?: unknown }).Statement).filter((s): s is Statement => typeof s === 'object' && s !== null);
+  } catch {
+    return [];
   }
-  return found;
-}
+});
 
 /** Condition keys a request cannot tell the store: a statement that uses one is undecidable here. */
 const UNKNOWABLE = /^aws:(sourceip|sourcevpce?|sourcearn|sourceaccount|securetransport|principal.*|userid|username|viaawsservice|calledvia.*)$/;
