@@ -76,6 +76,10 @@ export async function relayResponse(ctx: Routed, up: UpstreamResponse): Promise<
     if (headers[name] === undefined) headers[name] = verified.base64;
   }
   if (up.status >= 400) ctx.errorCode ??= BODILESS_ERRORS[up.status] ?? `HTTP${up.status}`;
+  // An answer before the client's whole body arrived (a backend that refused an upload early): S3 then closes the
+  // connection, and so must we. A client may stop sending once it has the answer (botocore does, after Expect:
+  // 100-continue) and send its next request on the same connection, which would be read as the rest of this body.
+  if (!ctx.req.complete) headers.connection = 'close';
   if (needsRewrite(ctx, up)) {
     const text = await readText(up.body);
     const location = ctx.s3.operation === 'CompleteMultipartUpload' ? clientLocation(ctx) : undefined;

@@ -1,6 +1,7 @@
 // The whole proxy in front of two moto_server providers and the embedded store, driven by @aws-sdk/client-s3.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -21,6 +22,7 @@ import { request } from 'undici';
 import { startMoto, type MotoServer } from '../helpers/moto.js';
 import { DEMO, remoteBackend, startBridge, tempDir, type TestBridge } from '../helpers/bridge.js';
 import { signedHeaders as sign } from '../helpers/sign.js';
+import { waitFor } from '../helpers/wait.js';
 
 let motoA: MotoServer;
 let motoB: MotoServer;
@@ -327,6 +329,38 @@ describe('bad input', () => {
       expect([err?.name, err?.$metadata?.httpStatusCode]).toEqual(['InvalidEncryptionAlgorithmError', 400]);
     },
   );
+
+  it("a backend's early answer before the client's body arrived closes the connection, so a client that stops sending cannot have its next request read as body", async () => {
+    const key = randomBytes(32);
+    const headers = await sign(bridge.s3Url, {
+      method: 'PUT',
+      path: '/l-one/early',
+      headers: {
+        'content-length': String(1024 * 1024),
+        'x-amz-server-side-encryption-customer-algorithm': 'AES128',
+        'x-amz-server-side-encryption-customer-key': key.toString('base64'),
+        'x-amz-server-side-encryption-customer-key-md5': createHash('md5').update(key).digest('base64'),
+      },
+    });
+    const url = new URL(bridge.s3Url);
+    const socket = connect(Number(url.port), url.hostname);
+    let received = '';
+    let closed = false;
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('close', () => (closed = true));
+    socket.on('error', () => undefined);
+    const head = Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    // The headers and the first 64 KiB of a 1 MiB body, then nothing more: what botocore does once it has an answer.
+    socket.write(`PUT /l-one/early HTTP/1.1\r\n${head}\r\n`);
+    socket.write(Buffer.alloc(64 * 1024, 1));
+    await waitFor(() => received.includes('</Error>'), 10_000, 'the early answer');
+    expect(received).toMatch(/^HTTP\/1\.1 400 /);
+    expect(received.toLowerCase()).toContain('connection: close');
+    expect(received).toContain('<Code>InvalidEncryptionAlgorithmError</Code>');
+    await waitFor(() => closed, 10_000, 's3bridge to close the connection');
+  });
 
   it('an anonymous request is AccessDenied', async () => {
     const res = await request(`${bridge.s3Url}/b-one/x`);
