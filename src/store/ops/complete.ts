@@ -14,7 +14,7 @@ import { checkUploadKey, customerKey, encryptionHeaders } from '../sse.js';
 import { parseCompleteMultipartUpload } from '../xml-docs.js';
 import { opaqueEtag } from '../../s3/etag.js';
 import { completeXml } from '../xml-write.js';
-import { newVersion, quote, writtenVersionHeaders } from './common.js';
+import { checksumHeaders, newVersion, quote, writtenVersionHeaders } from './common.js';
 
 async function closeAll(parts: Iterable<OpenBlob<PartRecord>>): Promise<void> {
   await Promise.all([...parts].map((p) => p.handle.close().catch(() => undefined)));
@@ -126,7 +126,7 @@ function sendComplete(r: StoreRequest, bucket: Bucket, key: string, record: Obje
   const location = `http://${header(r, 'host') ?? '127.0.0.1'}/${uriEncode(bucket.name, true)}/${uriEncode(key, false)}`;
   sendXml(r, 200, completeXml(location, bucket.name, key, etag, checksum), {
     ...writtenVersionHeaders(record),
-    ...(checksum ? { [checksumHeaderName(checksum.alg)]: checksum.value, 'x-amz-checksum-type': checksum.type } : {}),
+    ...checksumHeaders(checksum),
     ...encryptionHeaders(record.headers, undefined),
   });
 }
